@@ -1,0 +1,37 @@
+# Two commands on a fresh Linux or macOS machine with Python 3.11+:
+#   make demo   installs into .venv and opens the app on a sample download
+#   make test   installs into .venv and runs every test (Qt offscreen)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test check benchmark screenshots clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "User Editor needs Python 3.11 or newer; this is " + sys.version.split()[0] + ".")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python scripts/check_qt.py
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/user-editor resources/samples/atlas-users.xlsx
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+check: $(STAMP)
+	$(BIN)/python -m pip install --quiet ruff mypy
+	$(BIN)/ruff check desktop_app tests benchmarks scripts
+	$(BIN)/mypy desktop_app
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/bench_open_save.py
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,173 @@
+"""An open download: its users, the admin's pending changes, and their problems.
+
+Every change to the table goes through ``apply``: it knows the old and new value
+of each cell, so undo, the changed-cell marks, saving and (later) the upload and
+the autosave journal all read the same record of edits.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from desktop_app.models.profiles import Profile
+from desktop_app.models.readers import LoadedFile
+from desktop_app.models.validation import Issue, ProgressFn, Validator
+
+
+class CellEdit(NamedTuple):
+    """One cell going from ``old`` to ``new``; its inverse undoes it."""
+
+    row: int
+    col: int
+    old: str
+    new: str
+
+    def inverse(self) -> CellEdit:
+        return CellEdit(self.row, self.col, self.new, self.old)
+
+
+def invert(edits: Sequence[CellEdit]) -> list[CellEdit]:
+    """The edits that undo ``edits`` (applied in reverse order)."""
+    return [edit.inverse() for edit in reversed(edits)]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An issue placed in the table, for lists and reports."""
+
+    row: int
+    col: int
+    header: str
+    value: str
+    excel_row: int
+    message: str
+    fix: str | None
+
+
+class UserDocument:
+    """The users of one download and everything the admin did to them."""
+
+    def __init__(self, loaded: LoadedFile, validate: bool = True,
+                 progress: ProgressFn | None = None) -> None:
+        self.loaded = loaded
+        self.headers: list[str] = loaded.headers
+        self.columns: list[list[str]] = loaded.columns
+        self.profile: Profile = loaded.profile
+        self.key_column: int | None = None
+        if loaded.profile.key is not None:
+            for index, header in enumerate(self.headers):
+                rule = loaded.profile.rule_for(header)
+                if rule is not None and rule.header == loaded.profile.key:
+                    self.key_column = index
+                    break
+        # (row, col) -> value as loaded, for every cell that differs from the file.
+        self.originals: dict[tuple[int, int], str] = {}
+        self._changed_rows: dict[int, int] = {}
+        self.validator = Validator(
+            self.profile, self.headers, self.columns, loaded.dropdowns,
+            first_row_number=loaded.data_start + 1,
+        )
+        if validate:
+            self.validator.validate_all(progress)
+
+    # --- reading ---------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return self.loaded.row_count
+
+    @property
+    def column_count(self) -> int:
+        return len(self.headers)
+
+    def value(self, row: int, col: int) -> str:
+        return self.columns[col][row]
+
+    def is_editable(self, col: int) -> bool:
+        """The key column is never editable, by any path."""
+        return col != self.key_column
+
+    def original(self, row: int, col: int) -> str | None:
+        """The value in the file, if the cell was changed here; None otherwise."""
+        return self.originals.get((row, col))
+
+    def is_changed(self, row: int, col: int) -> bool:
+        return (row, col) in self.originals
+
+    def row_is_changed(self, row: int) -> bool:
+        return row in self._changed_rows
+
+    @property
+    def changed_rows(self) -> int:
+        return len(self._changed_rows)
+
+    def excel_row(self, row: int) -> int:
+        return self.loaded.excel_row(row)
+
+    def allowed_values(self, col: int) -> list[str]:
+        return self.validator.checkers[col].allowed
+
+    def cell_issues(self, row: int, col: int) -> tuple[Issue, ...]:
+        return self.validator.cell_issues(row, col)
+
+    def row_has_issues(self, row: int) -> bool:
+        return self.validator.row_has_issues(row)
+
+    def problems(self) -> list[Problem]:
+        return [
+            Problem(row, col, self.headers[col], self.columns[col][row], self.excel_row(row),
+                    issue.message, issue.fix)
+            for row, col, issue in self.validator.all_issues()
+        ]
+
+    # --- the one edit path -------------------------------------------------------------
+
+    def edits_for(self, changes: Iterable[tuple[int, int, str]]) -> list[CellEdit]:
+        """The edits that set these cells; the key column and unchanged cells are left out."""
+        edits: list[CellEdit] = []
+        seen: set[tuple[int, int]] = set()
+        for row, col, new in changes:
+            if not self.is_editable(col) or not (0 <= row < self.row_count):
+                continue
+            if (row, col) in seen:
+                continue
+            old = self.columns[col][row]
+            if new != old:
+                seen.add((row, col))
+                edits.append(CellEdit(row, col, old, new))
+        return edits
+
+    def apply(self, edits: Sequence[CellEdit]) -> set[int]:
+        """Carry out edits; returns every row whose look may have changed."""
+        touched: set[int] = set()
+        for edit in edits:
+            if not self.is_editable(edit.col):
+                raise ValueError("The key column cannot be edited.")
+            column = self.columns[edit.col]
+            if column[edit.row] != edit.old:
+                raise ValueError(f"Cell {edit.row},{edit.col} no longer holds {edit.old!r}.")
+            column[edit.row] = edit.new
+            self._track(edit)
+            touched |= self.validator.revalidate(edit.row, edit.col, edit.old)
+        return touched
+
+    def _track(self, edit: CellEdit) -> None:
+        cell = (edit.row, edit.col)
+        first = self.originals.get(cell, edit.old)
+        was_changed = cell in self.originals
+        if edit.new == first:
+            if was_changed:
+                del self.originals[cell]
+                self._count_row(edit.row, -1)
+        else:
+            self.originals[cell] = first
+            if not was_changed:
+                self._count_row(edit.row, 1)
+
+    def _count_row(self, row: int, delta: int) -> None:
+        count = self._changed_rows.get(row, 0) + delta
+        if count:
+            self._changed_rows[row] = count
+        else:
+            self._changed_rows.pop(row, None)

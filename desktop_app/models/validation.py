@@ -1,0 +1,495 @@
+"""What the platform would refuse, cell by cell, in words an admin understands.
+
+Full validation runs column by column: a vectorised test finds the cells that are
+surely fine, and only the rest go through the precise per-cell check that writes
+the message (cached by value, since lists repeat). An edit re-checks one cell and
+the uniqueness groups it leaves or joins, nothing else.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+from email_validator import EmailNotValidError, validate_email
+
+from desktop_app.models.profiles import ColumnRule, Profile
+
+INVISIBLE = {
+    "\u00a0": "non-breaking space",
+    "\u200b": "zero-width space",
+    "\u200c": "zero-width non-joiner",
+    "\u200d": "zero-width joiner",
+    "\u2060": "word joiner",
+    "\ufeff": "zero-width no-break space",
+    "\u00ad": "soft hyphen",
+}
+_INVISIBLE_RE = "[" + "".join(INVISIBLE) + "]"
+_UNTIDY = re.compile(rf"^\s|\s$|{_INVISIBLE_RE}|[\r\n\t]")
+_EMAIL_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+# A conservative shape that email-validator always accepts; anything else is asked of it.
+_EMAIL_SURE = (
+    rf"{_EMAIL_ATOM}(?:\.{_EMAIL_ATOM})*@"
+    r"(?:(?!\w*--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?!(?:test|local|localhost|invalid|onion|arpa)$)[A-Za-z]{2,63}"
+)
+_EMAIL_SURE_RE = re.compile(_EMAIL_SURE)
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+FLAG_TRUE = {"yes", "y", "true", "1", "ja", "j", "active", "on", "✓"}
+FLAG_FALSE = {"no", "n", "false", "0", "nee", "inactive", "off", "-"}
+# Messages name at most this many other rows of a duplicate group.
+MAX_ROWS_NAMED = 3
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One reason the platform would refuse a cell, with a fix when one is obvious."""
+
+    message: str
+    kind: str
+    fix: str | None = None
+
+
+def rows_text(rows: Sequence[int]) -> str:
+    """'row 7', 'rows 7 and 9', 'rows 7, 9, 12 and 40 more'."""
+    named = [f"{r:,}" for r in rows[:MAX_ROWS_NAMED]]
+    rest = len(rows) - len(named)
+    if rest:
+        return f"rows {', '.join(named)} and {rest:,} more"
+    if len(named) == 1:
+        return f"row {named[0]}"
+    return f"rows {', '.join(named[:-1])} and {named[-1]}"
+
+
+def _quote(value: str, limit: int = 40) -> str:
+    shown = value if len(value) <= limit else value[: limit - 1] + "…"
+    return f"'{shown}'"
+
+
+def _tidy(value: str) -> str:
+    for char in INVISIBLE:
+        value = value.replace(char, " " if char == "\u00a0" else "")
+    return " ".join(value.split())
+
+
+def email_problem(value: str) -> str | None:
+    """Why an address would bounce off the platform's import, or None."""
+    if _EMAIL_SURE_RE.fullmatch(value) and len(value) <= 254 and value.index("@") <= 64:
+        return None
+    if "@" not in value:
+        return "it is missing the @"
+    if value.count("@") > 1:
+        return "it has more than one @"
+    if " " in value:
+        return "it contains a space"
+    local, _, domain = value.partition("@")
+    if not local:
+        return "there is nothing before the @"
+    if not domain:
+        return "there is nothing after the @"
+    if "." not in domain:
+        return "the part after the @ has no dot, as in name@company.com"
+    if ".." in value:
+        return "it has two dots in a row"
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        reason = str(error).rstrip(".").replace("@-sign", "@")
+        return reason[0].lower() + reason[1:]
+    return None
+
+
+class ColumnChecker:
+    """The per-cell and vectorised checks for one column."""
+
+    def __init__(
+        self, header: str, rule: ColumnRule, allowed: Sequence[str], is_key: bool, key_required: bool
+    ) -> None:
+        self.header = header
+        self.rule = rule
+        self.is_key = is_key
+        self.required = rule.required or (is_key and key_required)
+        self.allowed = list(dict.fromkeys(a for a in allowed if a))
+        self._fold = rule.ignore_case
+        self.allowed_set = {self._norm(a) for a in self.allowed}
+        self.check = lru_cache(maxsize=65536)(self._check)
+
+    def _norm(self, value: str) -> str:
+        return value.casefold() if self._fold else value
+
+    def unique_key(self, value: str) -> str:
+        """What counts as 'the same' for uniqueness: emails ignore case."""
+        value = value.strip()
+        return value.casefold() if self.rule.type == "email" or self._fold else value
+
+    # --- vectorised ----------------------------------------------------------------
+
+    def surely_fine(self, values: pd.Series) -> pd.Series:
+        """True where the cell certainly passes ``check`` (False means: ask ``check``)."""
+        blank = values == ""
+        if self.required:
+            ok = ~blank
+        else:
+            ok = pd.Series(True, index=values.index)
+        if not self.is_key:
+            ok &= ~values.str.contains(_UNTIDY, regex=True)
+        kind = self.rule.type
+        if self.rule.max_length:
+            ok &= values.str.len() <= self.rule.max_length
+        if kind == "email":
+            ok &= blank | values.str.fullmatch(_EMAIL_SURE_RE) & (values.str.len() <= 254)
+        elif kind == "choice" and self.allowed_set:
+            ok &= blank | values.map(self._norm).isin(self.allowed_set)
+        elif kind in {"multi", "email_list"}:
+            if self.allowed_set or kind == "email_list":
+                ok &= blank | values.isin(self.allowed_set)
+        elif kind == "flag":
+            ok &= values.isin(["", "x", "X"])
+        elif kind == "language":
+            ok &= blank | values.str.fullmatch(_LANGUAGE)
+        elif kind == "date":
+            parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+            ok &= blank | (parsed.notna() & values.str.fullmatch(_DATE))
+        return ok.fillna(False).astype(bool)
+
+    # --- one cell ------------------------------------------------------------------
+
+    def _check(self, value: str) -> tuple[Issue, ...]:
+        header = self.header
+        if value == "" or (not self.is_key and value.strip() == "" and not _has_invisible(value)):
+            if self.required:
+                if self.is_key:
+                    return (Issue(f"{header} is missing: the platform cannot tell which user "
+                                  "this row is.", "required"),)
+                return (Issue(f"{header} is required, but this cell is empty.", "required"),)
+            return ()
+        if self.is_key:
+            return ()
+        untidy = self._untidy(value)
+        if untidy:
+            return (untidy,)
+        issue = self._check_value(value)
+        return (issue,) if issue else ()
+
+    def _untidy(self, value: str) -> Issue | None:
+        fixed = _tidy(value)
+        hidden = [name for char, name in INVISIBLE.items() if char in value]
+        if hidden:
+            what = hidden[0] if len(hidden) == 1 else "invisible characters"
+            return Issue(f"{self.header} contains an invisible character ({what}).",
+                         "whitespace", fixed)
+        if value != value.strip():
+            where = "start" if value[0].isspace() else "end"
+            if value[0].isspace() and value[-1].isspace():
+                where = "start and end"
+            return Issue(f"{self.header} has a space at the {where}.", "whitespace", fixed)
+        if "\n" in value or "\r" in value or "\t" in value:
+            return Issue(f"{self.header} contains a line break or tab.", "whitespace", fixed)
+        return None
+
+    def _check_value(self, value: str) -> Issue | None:
+        rule, header = self.rule, self.header
+        if rule.max_length and len(value) > rule.max_length:
+            return Issue(f"{header} is {len(value):,} characters long; the platform accepts "
+                         f"at most {rule.max_length:,}.", "length")
+        kind = rule.type
+        if kind == "email":
+            reason = email_problem(value)
+            if reason:
+                return Issue(f"{header} {_quote(value)} is not a valid email address: "
+                             f"{reason}.", "email", _email_fix(value))
+        elif kind == "email_list":
+            for item in _split(value, rule.separator):
+                reason = email_problem(item)
+                if reason:
+                    return Issue(f"{header}: {_quote(item)} is not a valid email address: "
+                                 f"{reason}.", "email")
+        elif kind == "choice" and self.allowed_set:
+            if self._norm(value) not in self.allowed_set:
+                return self._not_allowed(value, value)
+        elif kind == "multi" and self.allowed_set:
+            items = _split(value, rule.separator)
+            for item in items:
+                if self._norm(item) not in self.allowed_set:
+                    return self._not_allowed(item, value)
+        elif kind == "flag" and value not in {"x", "X"}:
+            fix = "x" if value.casefold() in FLAG_TRUE else (
+                "" if value.casefold() in FLAG_FALSE else None)
+            return Issue(f"{header} must be 'x' or left blank, not {_quote(value)}.", "flag", fix)
+        elif kind == "language" and not _LANGUAGE.fullmatch(value):
+            return Issue(f"{header} {_quote(value)} is not a language code such as 'en' or 'nl'.",
+                         "language")
+        elif kind == "date":
+            return _date_issue(header, value)
+        return None
+
+    def _not_allowed(self, item: str, whole: str) -> Issue:
+        match = self.closest(item)
+        where = "is not in your organisation" if self.rule.org_list else "is not allowed here"
+        message = f"{self.header} {_quote(item)} {where}"
+        fix = None
+        if match is not None:
+            message += f": did you mean '{match}'?"
+            if whole == item:
+                fix = match
+            else:
+                sep = self.rule.separator
+                fix = f"{sep} ".join(match if i == item else i for i in _split(whole, sep))
+        elif len(self.allowed) <= 6:
+            message += f". Choose one of: {', '.join(self.allowed)}."
+        else:
+            message += "."
+        return Issue(message, "choice", fix)
+
+    def closest(self, value: str) -> str | None:
+        """The allowed value the admin most likely meant."""
+        folded = value.strip().casefold()
+        for candidate in self.allowed:
+            if candidate.casefold() == folded:
+                return candidate
+        found = difflib.get_close_matches(value, self.allowed, n=1, cutoff=0.75)
+        return found[0] if found else None
+
+
+def _has_invisible(value: str) -> bool:
+    return any(c in value for c in INVISIBLE)
+
+
+def _split(value: str, separator: str) -> list[str]:
+    return [item.strip() for item in value.split(separator) if item.strip()]
+
+
+_DOMAIN_TYPOS = {
+    "gmial.com": "gmail.com", "gmal.com": "gmail.com", "gamil.com": "gmail.com",
+    "gmail.con": "gmail.com", "hotmial.com": "hotmail.com", "hotmail.con": "hotmail.com",
+    "outlok.com": "outlook.com", "yaho.com": "yahoo.com",
+}
+
+
+def _email_fix(value: str) -> str | None:
+    cleaned = "".join(value.split())
+    if cleaned.count("@") > 1:
+        local, _, domain = cleaned.partition("@")
+        cleaned = f"{local}@{domain.replace('@', '')}"
+    if "@" in cleaned:
+        local, _, domain = cleaned.rpartition("@")
+        cleaned = f"{local}@{_DOMAIN_TYPOS.get(domain.casefold(), domain)}"
+    if cleaned != value and email_problem(cleaned) is None:
+        return cleaned
+    return None
+
+
+def _date_issue(header: str, value: str) -> Issue | None:
+    if _DATE.fullmatch(value):
+        try:
+            pd.Timestamp(value)
+            return None
+        except ValueError:
+            return Issue(f"{header} {_quote(value)} is not a real date.", "date")
+    fix = None
+    for dayfirst in (True, False):
+        try:
+            parsed = pd.to_datetime(value, dayfirst=dayfirst)
+            fix = parsed.date().isoformat()
+            break
+        except (ValueError, TypeError, OverflowError):
+            continue
+    return Issue(f"{header} {_quote(value)} is not a date in the form YYYY-MM-DD.", "date", fix)
+
+
+class UniqueIndex:
+    """Which rows share a value, kept up to date edit by edit."""
+
+    def __init__(self, keys: list[str]) -> None:
+        series = pd.Series(keys, dtype=object)
+        duplicated = series.duplicated(keep=False) & (series != "")
+        self.single: dict[str, int] = dict(zip(keys, range(len(keys)), strict=True))
+        self.groups: dict[str, list[int]] = {}
+        if duplicated.any():
+            dup = series[duplicated]
+            for key, rows in dup.groupby(dup, sort=False).groups.items():
+                self.groups[key] = sorted(int(r) for r in rows)
+                self.single.pop(key, None)
+        self.single.pop("", None)
+
+    def rows_with(self, key: str) -> list[int]:
+        if key in self.groups:
+            return self.groups[key]
+        row = self.single.get(key)
+        return [] if row is None else [row]
+
+    def move(self, row: int, old: str, new: str) -> set[int]:
+        """Row ``row`` changes from ``old`` to ``new``; returns the rows whose duplicates changed."""
+        touched = {row}
+        if old in self.groups:
+            group = self.groups[old]
+            group.remove(row)
+            touched.update(group)
+            if len(group) == 1:
+                self.single[old] = group[0]
+                del self.groups[old]
+        elif self.single.get(old) == row:
+            del self.single[old]
+        if new == "":
+            return touched
+        if new in self.groups:
+            touched.update(self.groups[new])
+            self.groups[new].append(row)
+            self.groups[new].sort()
+        elif new in self.single:
+            other = self.single.pop(new)
+            touched.add(other)
+            self.groups[new] = sorted((other, row))
+        else:
+            self.single[new] = row
+        return touched
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+class Validator:
+    """The problems of a whole table, keyed by row and column."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        headers: Sequence[str],
+        columns: list[list[str]],
+        lists: dict[int, list[str]] | None = None,
+        first_row_number: int = 2,
+    ) -> None:
+        self.columns = columns
+        self.first_row_number = first_row_number
+        lists = lists or {}
+        key = profile.key
+        self.checkers: list[ColumnChecker] = []
+        for index, header in enumerate(headers):
+            rule = profile.rule_for(header) or ColumnRule(header=header)
+            allowed = list(rule.allowed) or lists.get(index, [])
+            is_key = key is not None and rule.header == key
+            self.checkers.append(
+                ColumnChecker(header, rule, allowed, is_key, profile.key_required)
+            )
+        self.unique: dict[int, UniqueIndex] = {}
+        self.problems: dict[int, dict[int, tuple[Issue, ...]]] = {}
+
+    # --- reading ---------------------------------------------------------------------
+
+    def cell_issues(self, row: int, col: int) -> tuple[Issue, ...]:
+        return self.problems.get(row, {}).get(col, ())
+
+    def row_has_issues(self, row: int) -> bool:
+        return row in self.problems
+
+    @property
+    def rows_with_issues(self) -> int:
+        return len(self.problems)
+
+    def all_issues(self) -> list[tuple[int, int, Issue]]:
+        """Every issue in row then column order."""
+        return [
+            (row, col, issue)
+            for row in sorted(self.problems)
+            for col, issues in sorted(self.problems[row].items())
+            for issue in issues
+        ]
+
+    # --- checking --------------------------------------------------------------------
+
+    def validate_all(self, progress: ProgressFn | None = None) -> None:
+        self.problems = {}
+        blank_rows = self._blank_rows()
+        for col, checker in enumerate(self.checkers):
+            values = self.columns[col]
+            series = pd.Series(values, dtype=object)
+            suspects = (~checker.surely_fine(series)).to_numpy().nonzero()[0]
+            for row in suspects.tolist():
+                if row in blank_rows:
+                    continue
+                issues = checker.check(values[row])
+                if issues:
+                    self.problems.setdefault(row, {})[col] = issues
+            if checker.rule.unique or checker.is_key:
+                keys = [checker.unique_key(v) for v in values]
+                index = self.unique[col] = UniqueIndex(keys)
+                for rows in index.groups.values():
+                    for row in rows:
+                        self._refresh_cell(row, col)
+            if progress:
+                progress(col + 1, len(self.checkers))
+
+    def _blank_rows(self) -> set[int]:
+        if not self.columns:
+            return set()
+        blank = pd.Series(True, index=range(len(self.columns[0])))
+        for values in self.columns:
+            blank &= pd.Series(values, dtype=object) == ""
+        return set(blank.to_numpy().nonzero()[0].tolist())
+
+    def _row_is_blank(self, row: int) -> bool:
+        return all(values[row] == "" for values in self.columns)
+
+    def _duplicate_issue(self, row: int, col: int) -> Issue | None:
+        index = self.unique.get(col)
+        if index is None:
+            return None
+        checker = self.checkers[col]
+        key = checker.unique_key(self.columns[col][row])
+        others = [r for r in index.rows_with(key) if r != row]
+        if not others:
+            return None
+        numbers = [r + self.first_row_number for r in others]
+        header = checker.header
+        if checker.is_key:
+            message = (f"{header} {_quote(self.columns[col][row])} is also in {rows_text(numbers)}: "
+                       "each user may appear only once.")
+        elif checker.rule.type == "email":
+            message = f"This email is also used in {rows_text(numbers)}."
+        else:
+            message = f"This {header} is also used in {rows_text(numbers)}."
+        return Issue(message, "duplicate")
+
+    def _refresh_cell(self, row: int, col: int) -> None:
+        value = self.columns[col][row]
+        if self._row_is_blank(row):
+            issues: tuple[Issue, ...] = ()
+        else:
+            issues = self.checkers[col].check(value)
+            duplicate = self._duplicate_issue(row, col)
+            if duplicate:
+                issues = (*issues, duplicate)
+        cells = self.problems.get(row)
+        if issues:
+            if cells is None:
+                cells = self.problems[row] = {}
+            cells[col] = issues
+        elif cells is not None:
+            cells.pop(col, None)
+            if not cells:
+                del self.problems[row]
+
+    def revalidate(self, row: int, col: int, old: str) -> set[int]:
+        """Re-check after cell (row, col) changed from ``old``; returns the rows whose problems changed."""
+        before_blank = old == "" and all(
+            values[row] == "" for c, values in enumerate(self.columns) if c != col
+        )
+        touched = {row}
+        index = self.unique.get(col)
+        if index is not None:
+            checker = self.checkers[col]
+            touched = index.move(
+                row, checker.unique_key(old), checker.unique_key(self.columns[col][row])
+            )
+            for other in touched:
+                self._refresh_cell(other, col)
+        if before_blank != self._row_is_blank(row):
+            for c in range(len(self.columns)):
+                self._refresh_cell(row, c)
+        else:
+            self._refresh_cell(row, col)
+        return touched

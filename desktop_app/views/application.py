@@ -1,0 +1,52 @@
+"""Starting the window: application identity, logging, and the file named on the command line."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from platformdirs import user_log_dir
+from PySide6.QtWidgets import QApplication
+
+from desktop_app import __version__
+
+
+def _setup_logging() -> None:
+    from pathlib import Path
+
+    folder = Path(user_log_dir("User Editor", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        filename=folder / "user-editor.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def create_application(argv: list[str]) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication([sys.argv[0], *argv])
+    app.setApplicationName("User Editor")
+    app.setOrganizationName("User Editor")
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def run_gui(args: list[str]) -> int:
+    """Open the window, and the file if one was named; returns the exit code."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="user-editor",
+                                     description="Open a user download and fix it.")
+    parser.add_argument("file", nargs="?", help="the downloaded .xlsx or .csv file to open")
+    parser.add_argument("--profile", help="the platform profile to use instead of detecting it")
+    options, qt_args = parser.parse_known_args(args)
+    _setup_logging()
+    app = create_application(qt_args)
+    from desktop_app.views.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if options.file:
+        window.open_file(options.file, options.profile)
+    return app.exec()

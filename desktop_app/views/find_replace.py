@@ -1,0 +1,110 @@
+"""Find & Replace: finds in every column, replaces only where editing is allowed."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.models.replace import find_cells, replacements
+from desktop_app.views.table_model import UserTableModel
+
+
+class FindReplaceDialog(QDialog):
+    """Non-modal; ``goTo`` asks the window to show a cell."""
+
+    goTo = Signal(int, int)
+
+    def __init__(self, model: UserTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Find and Replace")
+        self.model = model
+        doc = model.document
+        self.find_edit = QLineEdit()
+        self.find_edit.setAccessibleName("Find what")
+        self.replace_edit = QLineEdit()
+        self.replace_edit.setAccessibleName("Replace with")
+        self.column = QComboBox()
+        self.column.addItem("All columns", None)
+        for col, header in enumerate(doc.headers):
+            locked = "" if doc.is_editable(col) else " (locked)"
+            self.column.addItem(f"{header}{locked}", col)
+        self.match_case = QCheckBox("Match case")
+        self.whole_cell = QCheckBox("Match entire cell")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form = QFormLayout()
+        form.addRow("Find what:", self.find_edit)
+        form.addRow("Replace with:", self.replace_edit)
+        form.addRow("Look in:", self.column)
+        form.addRow("", self.match_case)
+        form.addRow("", self.whole_cell)
+        buttons = QDialogButtonBox()
+        self.find_button = QPushButton("Find Next")
+        self.replace_all_button = QPushButton("Replace All")
+        close = QPushButton("Close")
+        buttons.addButton(self.find_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.replace_all_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(close, QDialogButtonBox.ButtonRole.RejectRole)
+        self.find_button.setDefault(True)
+        self.find_button.clicked.connect(self.find_next)
+        self.replace_all_button.clicked.connect(self.replace_all)
+        close.clicked.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self._found: list[tuple[int, int]] = []
+        self._position = -1
+        self.find_edit.textChanged.connect(self._forget)
+
+    def _columns(self) -> list[int]:
+        chosen = self.column.currentData()
+        return list(range(self.model.document.column_count)) if chosen is None else [chosen]
+
+    def _forget(self) -> None:
+        self._found, self._position = [], -1
+
+    def find_next(self) -> None:
+        if not self._found:
+            self._found = find_cells(self.model.document, self.find_edit.text(), self._columns(),
+                                     self.match_case.isChecked(), self.whole_cell.isChecked())
+            self._position = -1
+        if not self._found:
+            self.message.setText(f"'{self.find_edit.text()}' was not found.")
+            return
+        self._position = (self._position + 1) % len(self._found)
+        row, col = self._found[self._position]
+        self.message.setText(f"{self._position + 1:,} of {len(self._found):,}.")
+        self.goTo.emit(row, col)
+
+    def replace_all(self) -> None:
+        text = self.find_edit.text()
+        if not text:
+            self.message.setText("Type what to find first.")
+            return
+        doc = self.model.document
+        columns = self._columns()
+        changes = replacements(doc, text, self.replace_edit.text(), columns,
+                               self.match_case.isChecked(), self.whole_cell.isChecked())
+        locked = [c for c in columns if not doc.is_editable(c)]
+        skipped = len(find_cells(doc, text, locked, self.match_case.isChecked(),
+                                 self.whole_cell.isChecked()))
+        self.model.set_cells(changes, "Replace")
+        self._forget()
+        message = f"Replaced {len(changes):,} {'cell' if len(changes) == 1 else 'cells'}."
+        if skipped:
+            header = doc.headers[locked[0]]
+            message += (f" {skipped:,} in the locked {header} column "
+                        f"{'was' if skipped == 1 else 'were'} left as they are.")
+        self.message.setText(message)

@@ -1,0 +1,449 @@
+"""The main window: open a download, see and fix its problems, save a copy."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QSizePolicy,
+    QToolBar,
+    QWidget,
+)
+
+from desktop_app.models.document import UserDocument
+from desktop_app.models.errors import UserFacingError
+from desktop_app.models.writers import edited_path, save
+from desktop_app.views import messages
+from desktop_app.views.find_replace import FindReplaceDialog
+from desktop_app.views.icons import icon
+from desktop_app.views.problems_panel import ProblemsPanel
+from desktop_app.views.table_model import RowFilterProxy, UserTableModel
+from desktop_app.views.user_table import UserTableView
+from desktop_app.views.workers import Worker, open_document, start
+
+OPEN_FILTER = "User downloads (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+class MainWindow(QMainWindow):
+    documentLoaded = Signal()
+    loadFailed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowIcon(icon("app"))
+        self.setAcceptDrops(True)
+        self.resize(1280, 780)
+        self.document: UserDocument | None = None
+        self.model: UserTableModel | None = None
+        self.save_target: Path | None = None
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.proxy = RowFilterProxy()
+        self._worker: Worker | None = None
+        self._find_dialog: FindReplaceDialog | None = None
+
+        self.table = UserTableView()
+        self.placeholder = QLabel(
+            "<h2>Open a user download</h2>"
+            "<p>Choose <b>File › Open</b>, or drop an .xlsx or .csv file that you downloaded "
+            "from your learning platform onto this window.</p>"
+            "<p>Rows the platform would refuse turn red, with the reason on the cell.</p>"
+        )
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet("color: #4a5568; padding: 40px;")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.table)
+        self.setCentralWidget(self.stack)
+
+        self.problems = ProblemsPanel()
+        self.problems.problemChosen.connect(self.go_to_cell)
+        self.problems_dock = QDockWidget("Problems", self)
+        self.problems_dock.setObjectName("problemsDock")
+        self.problems_dock.setWidget(self.problems)
+        self.problems_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                                       | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+
+        self._problems_timer = QTimer(self)
+        self._problems_timer.setSingleShot(True)
+        self._problems_timer.setInterval(150)
+        self._problems_timer.timeout.connect(self._refresh_problems)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(self._apply_search)
+
+        self._build_actions()
+        self._build_status_bar()
+        self._set_open(False)
+        self._update_title()
+
+    # --- building ------------------------------------------------------------------------
+
+    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        return action
+
+    def _build_actions(self) -> None:
+        keys = QKeySequence.StandardKey
+        self.open_action = self._action("&Open…", self.choose_file, keys.Open,
+                                        "Open a user download (.xlsx or .csv)")
+        self.save_action = self._action("&Save", self.save, keys.Save,
+                                        "Save a copy next to the download, with your fixes")
+        self.save_as_action = self._action("Save &As…", self.save_as, keys.SaveAs)
+        quit_action = self._action("&Quit", self.close, keys.Quit)
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence(keys.Undo))
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence(keys.Redo))
+        self.copy_action = self._action("&Copy", self.table.copy_selection)
+        self.copy_action.setShortcut(QKeySequence(keys.Copy))
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.paste_action = self._action("&Paste", self.table.paste)
+        self.paste_action.setShortcut(QKeySequence(keys.Paste))
+        self.paste_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.clear_action = self._action("Clear Cells", self.table.clear_selection)
+        self.find_action = self._action("&Find and Replace…", self.show_find_replace,
+                                        keys.Replace if not QKeySequence(keys.Replace).isEmpty()
+                                        else "Ctrl+H")
+        self.search_action = self._action("Search", self._focus_search, keys.Find)
+        self.next_problem_action = self._action("Next Problem", lambda: self.step_problem(1),
+                                                "F8", "Go to the next cell with a problem")
+        self.previous_problem_action = self._action(
+            "Previous Problem", lambda: self.step_problem(-1), "Shift+F8")
+
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (self.open_action, self.save_action, self.save_as_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for action in (self.undo_action, self.redo_action):
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        for action in (self.copy_action, self.paste_action, self.clear_action):
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.find_action)
+        edit_menu.addAction(self.search_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.next_problem_action)
+        view_menu.addAction(self.previous_problem_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.problems_dock.toggleViewAction())
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(toolbar)
+        for action in (self.open_action, self.save_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.undo_action)
+        toolbar.addAction(self.redo_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.next_problem_action)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Show: "))
+        self.filter_box = QComboBox()
+        self.filter_box.addItems(["All rows", "Rows with problems", "Changed rows"])
+        self.filter_box.setAccessibleName("Show rows")
+        self.filter_box.currentIndexChanged.connect(self.set_filter)
+        toolbar.addWidget(self.filter_box)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Search users…")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setAccessibleName("Search users")
+        self.search_box.setMaximumWidth(260)
+        self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
+        toolbar.addWidget(self.search_box)
+
+    def _build_status_bar(self) -> None:
+        self.counts_label = QLabel()
+        self.counts_label.setAccessibleName("Summary")
+        self.profile_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.progress_label = QLabel()
+        self.progress_label.hide()
+        bar = self.statusBar()
+        bar.addWidget(self.counts_label)
+        bar.addPermanentWidget(self.progress_label)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.profile_label)
+
+    # --- opening -------------------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        if not self._may_discard():
+            return
+        start_dir = str(self.document.loaded.path.parent) if self.document else \
+            str(QSettings().value("lastFolder", str(Path.home())))
+        name, _ = QFileDialog.getOpenFileName(self, "Open a user download", start_dir,
+                                              OPEN_FILTER)
+        if name:
+            self.open_file(name)
+
+    def open_file(self, path: str | Path, profile: str | None = None) -> None:
+        """Read and check the file off the GUI thread; the table appears when it is done."""
+        if self._worker is not None:
+            return
+        path = Path(path)
+        self._set_busy(f"Opening {path.name}…")
+        worker = Worker(lambda report: open_document(str(path), profile, report))
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_loaded)
+        worker.failed.connect(self._on_load_failed)
+        self._worker = worker
+        start(worker, self)
+
+    def _on_progress(self, text: str, done: int, total: int) -> None:
+        self.progress_label.setText(text)
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _on_loaded(self, document: UserDocument) -> None:
+        self._worker = None
+        self._set_idle()
+        self.show_document(document)
+        QSettings().setValue("lastFolder", str(document.loaded.path.parent))
+        self.documentLoaded.emit()
+
+    def _on_load_failed(self, message: str) -> None:
+        self._worker = None
+        self._set_idle()
+        messages.show_problem(self, "The file could not be opened", message)
+        self.loadFailed.emit(message)
+
+    def show_document(self, document: UserDocument) -> None:
+        self.undo_stack.clear()
+        self.document = document
+        self.save_target = None
+        self.model = UserTableModel(document, self.undo_stack)
+        self.model.contentChanged.connect(self._content_changed)
+        self.proxy.setSourceModel(self.model)
+        self.filter_box.setCurrentIndex(RowFilterProxy.ALL)
+        self.search_box.clear()
+        self.table.set_table(self.proxy, self.model)
+        self.stack.setCurrentWidget(self.table)
+        if self._find_dialog is not None:
+            self._find_dialog.close()
+            self._find_dialog = None
+        self._set_open(True)
+        self.profile_label.setText(f"{document.profile.title}")
+        self._content_changed()
+        self._update_title()
+        if document.row_count:
+            first = self.proxy.index(0, self.table.horizontalHeader().logicalIndex(1)
+                                     if document.column_count > 1 else 0)
+            self.table.setCurrentIndex(first)
+        self.table.setFocus()
+
+    # --- status ----------------------------------------------------------------------------
+
+    def _content_changed(self) -> None:
+        doc = self.document
+        if doc is None:
+            self.counts_label.setText("")
+            return
+        problems = doc.validator.rows_with_issues
+        text = (f"{plural(doc.row_count, 'user')} · "
+                f"{plural(problems, 'row')} with problems · {doc.changed_rows:,} changed")
+        self.counts_label.setText(text)
+        self._problems_timer.start()
+
+    def _refresh_problems(self) -> None:
+        self.problems.show_document(self.document)
+
+    def _update_title(self) -> None:
+        name = self.document.loaded.path.name if self.document else "No file"
+        self.setWindowTitle(f"{name}[*] — User Editor")
+        self.setWindowModified(self.document is not None and not self.undo_stack.isClean())
+
+    def _set_open(self, is_open: bool) -> None:
+        for action in (self.save_action, self.save_as_action, self.find_action,
+                       self.search_action, self.next_problem_action,
+                       self.previous_problem_action, self.copy_action, self.paste_action,
+                       self.clear_action):
+            action.setEnabled(is_open)
+        self.filter_box.setEnabled(is_open)
+        self.search_box.setEnabled(is_open)
+
+    def _set_busy(self, text: str) -> None:
+        self.open_action.setEnabled(False)
+        self.progress_label.setText(text)
+        self.progress.setRange(0, 0)
+        self.progress_label.show()
+        self.progress.show()
+        self.setCursor(Qt.CursorShape.BusyCursor)
+
+    def _set_idle(self) -> None:
+        self.open_action.setEnabled(True)
+        self.progress.hide()
+        self.progress_label.hide()
+        self.unsetCursor()
+
+    # --- moving around -----------------------------------------------------------------------
+
+    def set_filter(self, mode: int) -> None:
+        self.proxy.set_mode(mode)
+        if self.filter_box.currentIndex() != mode:
+            self.filter_box.setCurrentIndex(mode)
+
+    def _apply_search(self) -> None:
+        self.proxy.set_search(self.search_box.text())
+
+    def _focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def go_to_cell(self, row: int, col: int) -> None:
+        """Select the cell (source coordinates), showing all rows if the filter hides it."""
+        if self.model is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, col))
+        if not index.isValid():
+            self.search_box.clear()
+            self._apply_search()
+            self.set_filter(RowFilterProxy.ALL)
+            index = self.proxy.mapFromSource(self.model.index(row, col))
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index, UserTableView.ScrollHint.PositionAtCenter)
+        self.table.setFocus()
+
+    def step_problem(self, step: int) -> None:
+        """Go to the next (step 1) or previous (step -1) cell with a problem."""
+        doc = self.document
+        if doc is None or self.model is None:
+            return
+        cells = [(r, c) for r, c, _ in doc.validator.all_issues()]
+        if not cells:
+            self.statusBar().showMessage("No problems left.", 4000)
+            return
+        current = self.proxy.mapToSource(self.table.currentIndex())
+        here = (current.row(), current.column()) if current.isValid() else (-1, -1)
+        if step > 0:
+            target = next((cell for cell in cells if cell > here), cells[0])
+        else:
+            target = next((cell for cell in reversed(cells) if cell < here), cells[-1])
+        self.go_to_cell(*target)
+
+    def show_find_replace(self) -> None:
+        if self.model is None:
+            return
+        if self._find_dialog is None:
+            self._find_dialog = FindReplaceDialog(self.model, self)
+            self._find_dialog.goTo.connect(self.go_to_cell)
+        self._find_dialog.show()
+        self._find_dialog.raise_()
+        self._find_dialog.activateWindow()
+
+    # --- saving ------------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        if self.document is None:
+            return False
+        target = self.save_target or edited_path(self.document.loaded.path)
+        return self._save_to(target)
+
+    def save_as(self) -> bool:
+        if self.document is None:
+            return False
+        source = self.document.loaded.path
+        suggested = self.save_target or edited_path(source)
+        suffix = source.suffix.lower()
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save a copy", str(suggested), f"Same as the download (*{suffix})",
+            options=QFileDialog.Option.DontConfirmOverwrite,
+        )
+        if not name:
+            return False
+        target = Path(name)
+        if target.suffix.lower() != suffix:
+            target = target.with_name(target.name + suffix)
+        if target.exists() and not messages.confirm(
+            self, "Replace the file?",
+            f"'{target.name}' already exists. Replace it with your edited users?",
+            "Replace",
+        ):
+            return False
+        return self._save_to(target)
+
+    def _save_to(self, target: Path) -> bool:
+        doc = self.document
+        assert doc is not None
+        if target.resolve() == doc.loaded.path.resolve() and not messages.confirm(
+            self, "Replace the download?",
+            f"This replaces '{target.name}', the file you downloaded from "
+            f"{doc.profile.platform}. Keep a copy instead unless you are sure.",
+            "Replace the download",
+        ):
+            return False
+        try:
+            save(doc, target)
+        except UserFacingError as error:
+            messages.show_problem(self, "The file was not saved", str(error))
+            return False
+        self.save_target = target
+        self.undo_stack.setClean()
+        self.statusBar().showMessage(f"Saved {target.name} in {target.parent}", 8000)
+        return True
+
+    # --- closing and dropping -------------------------------------------------------------------
+
+    def _may_discard(self) -> bool:
+        """True when there is nothing unsaved, or the admin chose to save or discard it."""
+        if self.document is None or self.undo_stack.isClean():
+            return True
+        answer = messages.ask_save(self, self.document.loaded.path.name)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._may_discard():
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files and self._may_discard():
+            event.acceptProposedAction()
+            self.open_file(files[0])
+
+    def current_source_index(self) -> QModelIndex:
+        return self.proxy.mapToSource(self.table.currentIndex())

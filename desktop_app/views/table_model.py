@@ -1,0 +1,221 @@
+"""The Qt face of a UserDocument: colours, icons and tooltips are looked up, never computed here."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QUndoCommand, QUndoStack
+
+from desktop_app.models.document import CellEdit, UserDocument, invert
+from desktop_app.views.icons import icon
+
+ROW_PROBLEM = QColor("#fde8e8")
+CELL_PROBLEM = QColor("#f8b4b4")
+CELL_CHANGED = QColor("#fef3c7")
+KEY_COLUMN = QColor("#f1f3f5")
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class EditCommand(QUndoCommand):
+    """A thin Qt wrapper over a list of cell edits and their inverse."""
+
+    def __init__(self, model: UserTableModel, edits: Sequence[CellEdit], text: str) -> None:
+        super().__init__(text)
+        self._model = model
+        self._edits = list(edits)
+
+    def redo(self) -> None:
+        self._model.apply_edits(self._edits)
+
+    def undo(self) -> None:
+        self._model.apply_edits(invert(self._edits))
+
+
+def describe(document: UserDocument, edits: Sequence[CellEdit], verb: str = "Edit") -> str:
+    """The undo menu's words for a change: 'Edit Email in row 5' or 'Paste 12 cells'."""
+    if len(edits) == 1:
+        edit = edits[0]
+        return f"{verb} {document.headers[edit.col]} in row {document.excel_row(edit.row)}"
+    return f"{verb} {len(edits):,} cells"
+
+
+class UserTableModel(QAbstractTableModel):
+    """Users as rows, the download's columns as columns; the key column is read-only."""
+
+    # Emitted after every change to values or problems, for the status bar and panels.
+    contentChanged = Signal()
+
+    def __init__(self, document: UserDocument, undo_stack: QUndoStack) -> None:
+        super().__init__()
+        self.document = document
+        self.undo_stack = undo_stack
+        self._warning: QIcon = icon("warning")
+        self._edited: QIcon = icon("edited")
+        self._lock: QIcon = icon("lock")
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    # --- shape -------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.document.row_count
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.document.column_count
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+        if self.document.is_editable(index.column()):
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    # --- looks -------------------------------------------------------------------------
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        doc = self.document
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return doc.value(row, col)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if doc.cell_issues(row, col):
+                return QBrush(CELL_PROBLEM)
+            if doc.is_changed(row, col):
+                return QBrush(CELL_CHANGED)
+            if doc.row_has_issues(row):
+                return QBrush(ROW_PROBLEM)
+            if col == doc.key_column:
+                return QBrush(KEY_COLUMN)
+            return None
+        if role == Qt.ItemDataRole.DecorationRole:
+            if doc.cell_issues(row, col):
+                return self._warning
+            if doc.is_changed(row, col):
+                return self._edited
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if doc.cell_issues(row, col) or doc.row_has_issues(row):
+                return QBrush(QColor("#1a202c"))
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._italic if doc.is_changed(row, col) else None
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):
+            return self.cell_explanation(row, col) or None
+        return None
+
+    def cell_explanation(self, row: int, col: int) -> str:
+        """Everything a person should know about a cell, in sentences."""
+        doc = self.document
+        lines = [issue.message for issue in doc.cell_issues(row, col)]
+        original = doc.original(row, col)
+        if original is not None:
+            lines.append(f"Changed here. It was: {original!r}" if original else
+                         "Changed here. It was empty.")
+        if col == doc.key_column:
+            lines.append(f"{doc.headers[col]} is locked: the platform finds each user by it.")
+        return "\n".join(lines)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        doc = self.document
+        if orientation == Qt.Orientation.Vertical:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{doc.excel_row(section)}"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"Row {doc.excel_row(section)} in the file"
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return doc.headers[section]
+        if role == Qt.ItemDataRole.DecorationRole and section == doc.key_column:
+            return self._lock
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if section == doc.key_column:
+                return (f"{doc.headers[section]} is locked: the platform finds each user by it, "
+                        "so changing it would break the upload.")
+            rule = doc.profile.rule_for(doc.headers[section])
+            return "Required" if rule is not None and rule.required else None
+        return None
+
+    # --- edits -------------------------------------------------------------------------
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        text = "" if value is None else str(value)
+        return self.set_cells([(index.row(), index.column(), text)], "Edit")
+
+    def set_cells(self, changes: Sequence[tuple[int, int, str]], verb: str) -> bool:
+        """Change many cells as one undoable step; the key column is never touched."""
+        edits = self.document.edits_for(changes)
+        if not edits:
+            return False
+        self.undo_stack.push(EditCommand(self, edits, describe(self.document, edits, verb)))
+        return True
+
+    def apply_edits(self, edits: Sequence[CellEdit]) -> None:
+        """Carry out edits (from the undo stack) and repaint what they touched, once."""
+        touched = self.document.apply(edits)
+        if touched:
+            top = self.index(min(touched), 0)
+            bottom = self.index(max(touched), self.columnCount() - 1)
+            self.dataChanged.emit(top, bottom)
+            first, last = min(touched), max(touched)
+            self.headerDataChanged.emit(Qt.Orientation.Vertical, first, last)
+        self.contentChanged.emit()
+
+
+class RowFilterProxy(QSortFilterProxyModel):
+    """All rows, only rows with problems, or only changed rows; plus a text search.
+
+    The filter is applied when it changes, not on every edit, so a row being fixed
+    does not vanish under the admin's cursor.
+    """
+
+    ALL, PROBLEMS, CHANGED = range(3)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._mode = self.ALL
+        self._search = ""
+        self.setDynamicSortFilter(False)
+
+    def set_mode(self, mode: int) -> None:
+        self._mode = mode
+        self.refresh()
+
+    def set_search(self, text: str) -> None:
+        self._search = text.strip().casefold()
+        self.refresh()
+
+    @property
+    def mode(self) -> int:
+        return self._mode
+
+    def refresh(self) -> None:
+        self.beginFilterChange()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, UserTableModel):
+            return True
+        doc = model.document
+        if self._mode == self.PROBLEMS and not doc.row_has_issues(source_row):
+            return False
+        if self._mode == self.CHANGED and not doc.row_is_changed(source_row):
+            return False
+        if self._search:
+            return any(self._search in values[source_row].casefold() for values in doc.columns)
+        return True

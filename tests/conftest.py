@@ -1,0 +1,31 @@
+"""Shared fixtures: Qt runs offscreen; sample downloads are copied so tests never change them."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "resources" / "samples"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/views/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture
+def sample(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A private copy of a bundled sample download."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copy2(SAMPLES / name, target)
+        return target
+
+    return copy
