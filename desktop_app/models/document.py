@@ -69,7 +69,8 @@ class UserDocument:
             first_row_number=loaded.data_start + 1,
         )
         if validate:
-            self.validator.validate_all(progress)
+            self.validator.validate_all(progress, loaded.distinct)
+        loaded.distinct = None  # only good until the first edit
 
     # --- reading ---------------------------------------------------------------------
 

@@ -12,9 +12,11 @@ import csv
 import io
 import datetime as dt
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,8 @@ class LoadedFile:
     dropdowns: dict[int, list[str]] = field(default_factory=dict)
     # The file's bytes as read, so saving patches what was opened even if the file moves.
     source: bytes = b""
+    # Each column's distinct values as read, for the first validation only.
+    distinct: list[set[str]] | None = None
 
     @property
     def row_count(self) -> int:
@@ -185,10 +189,19 @@ def _build(
         last -= 1
     body = body[:last]
     width = end - first
-    columns: list[list[str]] = []
-    for c in range(first, end):
-        col = [r[c] if c < len(r) else "" for r in body]
-        columns.append(_texts(col) if convert else col)  # type: ignore[arg-type]
+    if all(map(end.__le__, map(len, body))):
+        # Columns are cut out in C; only those holding numbers or dates need converting.
+        columns = [list(map(itemgetter(c), body)) for c in range(first, end)]
+    else:
+        columns = [[r[c] if c < len(r) else "" for r in body] for c in range(first, end)]
+    # Each column's distinct values: the type check runs over them, not every cell, and
+    # the first full validation reuses them (the strings are hashed once).
+    distinct = [set(col) for col in columns]
+    if convert:
+        for index, values in enumerate(distinct):
+            if not set(map(type, values)) <= {str}:
+                columns[index] = _texts(columns[index])
+                distinct[index] = set(columns[index])
     if not columns:
         columns = [[] for _ in range(width)]
     preamble = [list(rows[i]) for i in range(min(data_start, len(rows))) if i != header_row]
@@ -202,6 +215,7 @@ def _build(
         data_start=data_start,
         first_column=first,
         preamble=[_texts(r) for r in preamble] if convert else preamble,
+        distinct=distinct,
     )
 
 
@@ -278,10 +292,10 @@ def _check_zip(path: Path) -> None:
 def read_xlsx(path: Path, forced: Profile | None = None) -> LoadedFile:
     import python_calamine as calamine
 
-    from desktop_app.models.xlsx_parts import dropdown_lists
-
     source = path.read_bytes()
     workbook = None
+    lists: dict[int, list[str]] = {}
+    finder: threading.Thread | None = None
     try:
         workbook = calamine.load_workbook(io.BytesIO(source))
         sheets = [
@@ -289,17 +303,27 @@ def read_xlsx(path: Path, forced: Profile | None = None) -> LoadedFile:
             for m in workbook.sheets_metadata
             if str(m.typ).endswith("WorkSheet") and str(m.visible).endswith("Visible")
         ] or list(workbook.sheet_names)
-        chosen, chosen_score = sheets[0], -1.0
-        for name in sheets:
-            sample = workbook.get_sheet_by_name(name).to_python(
-                skip_empty_area=False, nrows=HEADER_SEARCH_ROWS
-            )
-            score = max((detect(_texts(r))[1] for r in sample), default=0.0)
-            if score > chosen_score:
-                chosen, chosen_score = name, score
-        rows = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
-    except FileProblem:
-        raise
+        # Parsing a sheet is most of the cost of opening: each is parsed once at most.
+        parsed = {}
+        chosen = sheets[0]
+        if len(sheets) > 1:
+            best = -1.0
+            for name in sheets:
+                parsed[name] = workbook.get_sheet_by_name(name)
+                sample = parsed[name].to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+                score = max((detect(_texts(r))[1] for r in sample), default=0.0)
+                if score > best:
+                    chosen, best = name, score
+        # The drop-downs are read while calamine parses: both release the GIL.
+        finder = threading.Thread(target=_read_dropdowns, args=(path, chosen, lists),
+                                  daemon=True)
+        finder.start()
+        sheet = parsed.get(chosen) or workbook.get_sheet_by_name(chosen)
+        rows = sheet.to_python(skip_empty_area=False)
+        other_sheets = {
+            name: (parsed.get(name) or workbook.get_sheet_by_name(name)).to_python()
+            for name in workbook.sheet_names if name != chosen
+        }
     except Exception as error:  # calamine raises several kinds for a damaged file
         if "password" in str(error).lower():
             raise FileProblem(f"'{path.name}' is protected with a password.") from None
@@ -310,19 +334,56 @@ def read_xlsx(path: Path, forced: Profile | None = None) -> LoadedFile:
     finally:
         if workbook is not None:
             workbook.close()
+        if finder is not None:
+            finder.join()
     if not rows:
         raise FileProblem(f"The sheet '{chosen}' in '{path.name}' is empty.")
     loaded = _build(path, "xlsx", rows, forced, convert=True)
     loaded.sheet_name = chosen
     loaded.source = source
-    try:
-        lists = dropdown_lists(path, chosen)
-    except Exception:  # noqa: BLE001 - drop-downs are a help, never a reason to refuse
-        lists = {}
     loaded.dropdowns = {
         c - loaded.first_column: v for c, v in lists.items() if c >= loaded.first_column
     }
+    _add_sheet_lists(loaded, other_sheets)
     return loaded
+
+
+def _read_dropdowns(path: Path, sheet: str, into: dict[int, list[str]]) -> None:
+    """The sheet's list drop-downs; they help, and are never a reason to refuse a file."""
+    from desktop_app.models.xlsx_parts import dropdown_lists
+
+    try:
+        into.update(dropdown_lists(path, sheet))
+    except Exception:  # noqa: BLE001
+        into.clear()
+
+
+def _list_name(header: str) -> str:
+    """'Function(s)', 'Functions' and 'function' name the same list."""
+    name = normalise_header(header).replace("(s)", "")
+    return name[:-1] if name.endswith("s") else name
+
+
+def _add_sheet_lists(loaded: LoadedFile, sheets: dict[str, list[list[Any]]]) -> None:
+    """Organisation lists kept on another sheet, one column per list headed like the data column.
+
+    A column with its own drop-down keeps it; this only fills in the others.
+    """
+    wanted = {}
+    for index, header in enumerate(loaded.headers):
+        rule = loaded.profile.rule_for(header)
+        if rule is not None and rule.org_list and index not in loaded.dropdowns:
+            wanted[_list_name(header)] = index
+    for rows in sheets.values():
+        if not rows:
+            continue
+        for col, title in enumerate(_texts(rows[0])):
+            index = wanted.get(_list_name(title)) if title.strip() else None
+            if index is None:
+                continue
+            values = [cell_text(r[col]).strip() for r in rows[1:] if col < len(r)]
+            loaded.dropdowns[index] = [v for v in dict.fromkeys(values) if v]
+            del wanted[_list_name(title)]
 
 
 # --- text files --------------------------------------------------------------------

@@ -1,0 +1,282 @@
+"""Small read-only helpers over the parts of an xlsx package.
+
+They find a worksheet's XML part and read the drop-down lists (list data validations) of a
+sheet, without loading whole worksheets into memory as a DOM: sheets can be tens of MB.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+
+_DEFAULT_WORKBOOK = "xl/workbook.xml"
+_MAX_NAME_DEPTH = 8
+
+# A whole start, end or empty tag; quoted attribute values may contain '>'.
+_TAG_RE = re.compile(rb"""<(/?)([\w.-]+:)?([\w.-]+)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_PREFIXED_OR_XMLNS_ATTR_RE = re.compile(
+    rb"""\s(?:xmlns(?::[\w.-]+)?|[\w.-]+:[\w.-]+)\s*=\s*(?:"[^"]*"|'[^']*')"""
+)
+_VALIDATIONS_RE = re.compile(
+    rb"<(?P<p>[\w.-]+:|)dataValidations\b.*?</(?P=p)dataValidations\s*>", re.DOTALL
+)
+_CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+_COLUMN_RE = re.compile(r"\$?([A-Za-z]{1,3})")
+_RANGE_RE = re.compile(
+    r"""^(?:(?P<sheet>'(?:[^']|'')+'|[^'!:\s]+)!)?
+        (?P<a>\$?[A-Za-z]{1,3}(?:\$?\d+)?)(?::(?P<b>\$?[A-Za-z]{1,3}(?:\$?\d+)?))?$""",
+    re.VERBOSE,
+)
+
+
+def local_name(tag: str) -> str:
+    """An element or attribute name without its '{namespace}' part."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def column_index(letters: str) -> int:
+    """0-based index of a column from its letters ('A' -> 0, 'AA' -> 26)."""
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + ord(char) - 64
+    return index - 1
+
+
+def resolve_target(source_part: str, target: str) -> str:
+    """The zip member a relationship target points to, seen from the part owning the rels."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+def rels_part(part: str) -> str:
+    """The relationships part belonging to a part ('xl/workbook.xml' -> 'xl/_rels/...')."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def relationships(zf: zipfile.ZipFile, part: str) -> list[dict[str, str]]:
+    """The relationships of a part as attribute dicts (Id, Type, Target, ...); [] if none."""
+    try:
+        root = ET.fromstring(zf.read(rels_part(part)))
+    except KeyError:
+        return []
+    return [dict(el.attrib) for el in root if local_name(el.tag) == "Relationship"]
+
+
+def workbook_part(zf: zipfile.ZipFile) -> str:
+    """The workbook part, found through the package relationships as Excel does."""
+    for rel in relationships(zf, ""):
+        if rel.get("Type", "").endswith("/officeDocument") and "Target" in rel:
+            return resolve_target("", rel["Target"])
+    return _DEFAULT_WORKBOOK
+
+
+def sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str:
+    """The zip member path of the worksheet called sheet_name; KeyError if there is none."""
+    book = workbook_part(zf)
+    root = ET.fromstring(zf.read(book))
+    rel_id = _sheet_rel_id(root, sheet_name)
+    for rel in relationships(zf, book):
+        if rel.get("Id") == rel_id and "Target" in rel:
+            part = resolve_target(book, rel["Target"])
+            zf.getinfo(part)  # KeyError when the package lacks the part
+            return part
+    raise KeyError(sheet_name)
+
+
+def _sheet_rel_id(workbook: ET.Element, sheet_name: str) -> str:
+    """The r:id of the <sheet> with that name (any namespace); KeyError if absent."""
+    for el in workbook.iter():
+        if local_name(el.tag) == "sheet" and el.get("name") == sheet_name:
+            for key, value in el.attrib.items():
+                if key.startswith("{") and local_name(key) == "id":
+                    return value
+    raise KeyError(sheet_name)
+
+
+def _defined_names(workbook: ET.Element, sheet_name: str) -> dict[str, str]:
+    """Defined names visible from the sheet (case-folded), sheet-scoped ones winning."""
+    sheets = [el.get("name") for el in workbook.iter() if local_name(el.tag) == "sheet"]
+    local_id = str(sheets.index(sheet_name)) if sheet_name in sheets else None
+    found: dict[str, str] = {}
+    scoped: dict[str, str] = {}
+    for el in workbook.iter():
+        if local_name(el.tag) != "definedName" or not el.get("name"):
+            continue
+        key, text = el.get("name", "").casefold(), (el.text or "").strip()
+        scope = el.get("localSheetId")
+        if scope is None:
+            found.setdefault(key, text)
+        elif scope == local_id:
+            scoped.setdefault(key, text)
+    return found | scoped
+
+
+def dropdown_lists(path: Path, sheet_name: str) -> dict[int, list[str]]:
+    """0-based column index -> allowed values of the list drop-downs on that worksheet.
+
+    Values keep their order, lose duplicates and blanks. Validations that cannot be
+    resolved (formulas, missing sheets, unknown names) are skipped silently.
+    """
+    with zipfile.ZipFile(path) as zf:
+        part = sheet_part(zf, sheet_name)
+        validations = list(_list_validations(zf.read(part)))
+        if not validations:
+            return {}
+        names = _defined_names(ET.fromstring(zf.read(workbook_part(zf))), sheet_name)
+    reader = _CellReader(path)
+    try:
+        result: dict[int, list[str]] = {}
+        for formula, sqref in validations:
+            values = _resolve_list(formula, sheet_name, names, reader.sheet)
+            if not values:
+                continue
+            for column in _sqref_columns(sqref):
+                result[column] = _unique(result.get(column, []) + values)
+        return result
+    finally:
+        reader.close()
+
+
+def _list_validations(sheet_xml: bytes) -> Iterator[tuple[str, str]]:
+    """(formula1, sqref) of every list validation, classic and Excel 2010 extension form."""
+    start = max(sheet_xml.rfind(b"sheetData"), 0)  # validations follow sheetData
+    for match in _VALIDATIONS_RE.finditer(sheet_xml, start):
+        try:
+            root = ET.fromstring(_strip_prefixes(match.group(0)))
+        except ET.ParseError:
+            continue
+        for rule in root:
+            if rule.tag != "dataValidation" or rule.get("type") != "list":
+                continue
+            formula = rule.find("formula1")
+            sqref = rule.get("sqref") or "".join(
+                "".join(el.itertext()) for el in rule if el.tag == "sqref"
+            )
+            if formula is not None and sqref:
+                yield "".join(formula.itertext()).strip(), sqref
+
+
+def _strip_prefixes(fragment: bytes) -> bytes:
+    """The fragment with namespace prefixes and namespaced attributes removed, parseable alone."""
+
+    def fix(tag: re.Match[bytes]) -> bytes:
+        attrs = _PREFIXED_OR_XMLNS_ATTR_RE.sub(b"", tag.group(4))
+        return b"<" + tag.group(1) + tag.group(3) + attrs + b">"
+
+    return _TAG_RE.sub(fix, fragment)
+
+
+def _sqref_columns(sqref: str) -> Iterator[int]:
+    """0-based columns touched by a space separated list of cells/ranges ('F3:F9 H2')."""
+    for part in sqref.split():
+        ends = [_COLUMN_RE.match(end) for end in part.split(":")]
+        columns = [column_index(end.group(1)) for end in ends if end is not None]
+        if columns and len(columns) == len(ends):
+            yield from range(min(columns), max(columns) + 1)
+
+
+SheetReader = Callable[[str], list[list[Any]] | None]
+
+
+def _resolve_list(
+    formula: str, sheet_name: str, names: dict[str, str], read: SheetReader, depth: int = 0
+) -> list[str]:
+    """The values a list validation formula allows; [] when it cannot be resolved."""
+    formula = formula.strip().removeprefix("=").strip()
+    if len(formula) >= 2 and formula[0] == formula[-1] == '"':
+        inner = formula[1:-1].replace('""', '"')
+        return _unique(item.strip() for item in inner.split(","))
+    target = names.get(formula.casefold())
+    if target is not None:
+        if depth >= _MAX_NAME_DEPTH:
+            return []
+        return _resolve_list(target, sheet_name, names, read, depth + 1)
+    return _range_values(formula, sheet_name, read)
+
+
+def _range_values(reference: str, sheet_name: str, read: SheetReader) -> list[str]:
+    """Cell values of a one-sheet range reference such as 'My Lists'!$B$2:$B$50."""
+    match = _RANGE_RE.match(reference)
+    if match is None:
+        return []
+    sheet = match.group("sheet") or sheet_name
+    if sheet.startswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    rows = read(sheet)
+    if rows is None:
+        return []
+    first = _bounds(match.group("a"))
+    last = _bounds(match.group("b") or match.group("a"))
+    row_lo, row_hi = min(first[0], last[0]), max(first[1], last[1])
+    col_lo, col_hi = sorted((first[2], last[2]))
+    values = (
+        row[col]
+        for row in rows[row_lo : row_hi + 1]
+        for col in range(col_lo, min(col_hi + 1, len(row)))
+    )
+    return _unique(_render(value) for value in values)
+
+
+def _bounds(ref: str) -> tuple[int, int, int]:
+    """(first row, last row, column), 0-based, of a cell ('$B$2') or whole column ('$B')."""
+    cell = _CELL_RE.fullmatch(ref)
+    if cell is not None:
+        row = int(cell.group(2)) - 1
+        return row, row, column_index(cell.group(1))
+    column = _COLUMN_RE.fullmatch(ref)
+    assert column is not None  # guaranteed by _RANGE_RE
+    return 0, 1 << 31, column_index(column.group(1))
+
+
+def _render(value: Any) -> str:
+    """A cell value as the text a drop-down shows (integral numbers without '.0')."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """Values in first-seen order without duplicates or blanks."""
+    return list(dict.fromkeys(value for value in values if value))
+
+
+class _CellReader:
+    """Reads whole sheets through python-calamine on demand, each at most once."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._book: Any = None
+        self._sheets: dict[str, list[list[Any]] | None] = {}
+
+    def sheet(self, name: str) -> list[list[Any]] | None:
+        """Rows from A1 of the named sheet, or None if it cannot be read."""
+        if name not in self._sheets:
+            self._sheets[name] = self._load(name)
+        return self._sheets[name]
+
+    def _load(self, name: str) -> list[list[Any]] | None:
+        try:
+            if self._book is None:
+                self._book = python_calamine.load_workbook(self._path)
+            rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception:  # any unreadable sheet just means "no list"
+            return None
+        return [list(row) for row in rows]
+
+    def close(self) -> None:
+        """Release the workbook file."""
+        if self._book is not None and hasattr(self._book, "close"):
+            self._book.close()
