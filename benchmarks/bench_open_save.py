@@ -11,6 +11,7 @@ The workbook is generated once per size (fixed seed) and cached in benchmarks/ou
 git ignores. Each figure is compared with a baseline measured in the same run on the same
 machine, so the ratios mean something on any computer; see benchmarks/README.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,40 +66,203 @@ MB = 1024 * 1024
 # --- the generated download ---------------------------------------------------------------
 
 ATLAS_HEADERS = [
-    "User ID", "Username", "First name", "Last name", "Email", "Department", "Job title",
-    "Manager email", "Language", "Status", "Hire date",
+    "User ID",
+    "Username",
+    "First name",
+    "Last name",
+    "Email",
+    "Department",
+    "Job title",
+    "Manager email",
+    "Language",
+    "Status",
+    "Hire date",
 ]
 EXTRA_HEADERS = ["Location", "Cost center", "Phone", "Employee type"]
 HEADERS = ATLAS_HEADERS + EXTRA_HEADERS
 GUIDANCE = [
-    "Do not edit", "Required, unique", "Required", "Required", "Required, unique", "Optional",
-    "Optional", "Email address of the manager", "nl, en, de or fr", "Active or Inactive",
-    "YYYY-MM-DD", "Optional", "Optional", "Optional", "Employee, Contractor, Intern or Temp",
+    "Do not edit",
+    "Required, unique",
+    "Required",
+    "Required",
+    "Required, unique",
+    "Optional",
+    "Optional",
+    "Email address of the manager",
+    "nl, en, de or fr",
+    "Active or Inactive",
+    "YYYY-MM-DD",
+    "Optional",
+    "Optional",
+    "Optional",
+    "Employee, Contractor, Intern or Temp",
 ]
 WIDTHS = [12, 18, 14, 18, 36, 18, 28, 36, 10, 10, 12, 14, 12, 16, 14]
 COL = {header: index for index, header in enumerate(HEADERS)}
 
 FIRST_NAMES = [
-    "Anna", "Jan", "Sophie", "Daan", "Emma", "Lars", "Fleur", "Thomas", "Noor", "Bram",
-    "Julia", "Sem", "Lotte", "Ruben", "Sanne", "Mark", "Maaike", "Iris", "Tim", "Eva",
-    "Lucas", "Mila", "Finn", "Tess", "Jesse", "Sara", "Milan", "Zoë", "Levi", "Lieke",
-    "Pierre", "Camille", "Louis", "Chloé", "Hugo", "Léa", "Jonas", "Lena", "Felix", "Hannah",
-    "Lukas", "Marie", "Paul", "Charlotte", "Oliver", "Amelia", "Jack", "Olivia", "Harry",
-    "Isla", "Mehmet", "Fatima", "Priya", "Łukasz", "Ewa", "Nina", "Matteo", "Giulia", "Ana",
-    "Sven", "Ingrid", "Mohammed", "Yasmin", "Wei", "Mei", "Arjun", "Aisha", "Kofi", "Ama",
-    "Björn", "Søren", "José", "Inês", "Dimitri", "Elif", "Noah", "Liam", "Femke", "Joris",
+    "Anna",
+    "Jan",
+    "Sophie",
+    "Daan",
+    "Emma",
+    "Lars",
+    "Fleur",
+    "Thomas",
+    "Noor",
+    "Bram",
+    "Julia",
+    "Sem",
+    "Lotte",
+    "Ruben",
+    "Sanne",
+    "Mark",
+    "Maaike",
+    "Iris",
+    "Tim",
+    "Eva",
+    "Lucas",
+    "Mila",
+    "Finn",
+    "Tess",
+    "Jesse",
+    "Sara",
+    "Milan",
+    "Zoë",
+    "Levi",
+    "Lieke",
+    "Pierre",
+    "Camille",
+    "Louis",
+    "Chloé",
+    "Hugo",
+    "Léa",
+    "Jonas",
+    "Lena",
+    "Felix",
+    "Hannah",
+    "Lukas",
+    "Marie",
+    "Paul",
+    "Charlotte",
+    "Oliver",
+    "Amelia",
+    "Jack",
+    "Olivia",
+    "Harry",
+    "Isla",
+    "Mehmet",
+    "Fatima",
+    "Priya",
+    "Łukasz",
+    "Ewa",
+    "Nina",
+    "Matteo",
+    "Giulia",
+    "Ana",
+    "Sven",
+    "Ingrid",
+    "Mohammed",
+    "Yasmin",
+    "Wei",
+    "Mei",
+    "Arjun",
+    "Aisha",
+    "Kofi",
+    "Ama",
+    "Björn",
+    "Søren",
+    "José",
+    "Inês",
+    "Dimitri",
+    "Elif",
+    "Noah",
+    "Liam",
+    "Femke",
+    "Joris",
 ]
 LAST_NAMES = [
-    "de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer",
-    "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker",
-    "Brouwer", "de Wit", "Dijkstra", "Smits", "de Graaf", "van der Meer", "van der Linden",
-    "Kok", "Jacobs", "de Haan", "Vermeulen", "van Dijk", "Schouten", "de Jong", "Janssen",
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Wagner", "Becker", "Hoffmann",
-    "Dubois", "Laurent", "Martin", "Bernard", "Lefèvre", "Moreau", "Fontaine", "Rousseau",
-    "Smith", "Brown", "Wilson", "Taylor", "Davies", "Evans", "Thomas", "Johnson", "Roberts",
-    "Yılmaz", "Kaya", "El Amrani", "Bouali", "Sharma", "Patel", "Nowak", "Kowalczyk",
-    "Petrović", "Rossi", "Bianchi", "García", "Fernández", "Andersson", "Hansen", "Nielsen",
-    "Claes", "Wouters", "Peeters", "Maes", "Willems", "Goossens", "Chen", "Wang", "Nguyen",
+    "de Vries",
+    "Jansen",
+    "van den Berg",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "de Graaf",
+    "van der Meer",
+    "van der Linden",
+    "Kok",
+    "Jacobs",
+    "de Haan",
+    "Vermeulen",
+    "van Dijk",
+    "Schouten",
+    "de Jong",
+    "Janssen",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Wagner",
+    "Becker",
+    "Hoffmann",
+    "Dubois",
+    "Laurent",
+    "Martin",
+    "Bernard",
+    "Lefèvre",
+    "Moreau",
+    "Fontaine",
+    "Rousseau",
+    "Smith",
+    "Brown",
+    "Wilson",
+    "Taylor",
+    "Davies",
+    "Evans",
+    "Thomas",
+    "Johnson",
+    "Roberts",
+    "Yılmaz",
+    "Kaya",
+    "El Amrani",
+    "Bouali",
+    "Sharma",
+    "Patel",
+    "Nowak",
+    "Kowalczyk",
+    "Petrović",
+    "Rossi",
+    "Bianchi",
+    "García",
+    "Fernández",
+    "Andersson",
+    "Hansen",
+    "Nielsen",
+    "Claes",
+    "Wouters",
+    "Peeters",
+    "Maes",
+    "Willems",
+    "Goossens",
+    "Chen",
+    "Wang",
+    "Nguyen",
 ]
 DEPARTMENTS = {
     "Sales": ["Account Manager", "Sales Representative", "Inside Sales", "Sales Manager"],
@@ -106,16 +270,30 @@ DEPARTMENTS = {
     "Finance": ["Controller", "Accountant", "Financial Analyst", "Payroll Administrator"],
     "HR": ["HR Advisor", "Recruiter", "Learning & Development Specialist", "HR Manager"],
     "IT": ["Software Developer", "System Administrator", "Service Desk Agent", "IT Architect"],
-    "Customer Service": ["Customer Service Agent", "Team Lead Customer Service",
-                         "Support Engineer"],
+    "Customer Service": [
+        "Customer Service Agent",
+        "Team Lead Customer Service",
+        "Support Engineer",
+    ],
     "Operations": ["Operations Manager", "Planner", "Process Engineer", "Quality Officer"],
     "Logistics": ["Warehouse Employee", "Logistics Coordinator", "Driver", "Forklift Operator"],
     "Legal": ["Legal Counsel", "Compliance Officer", "Paralegal"],
     "R&D": ["Research Scientist", "Product Engineer", "Lab Technician", "Product Owner"],
 }
 LOCATIONS = [
-    "Amsterdam", "Rotterdam", "Utrecht", "Eindhoven", "Den Haag", "Antwerpen", "Brussel",
-    "Düsseldorf", "Köln", "Lille", "Paris", "London", "Remote",
+    "Amsterdam",
+    "Rotterdam",
+    "Utrecht",
+    "Eindhoven",
+    "Den Haag",
+    "Antwerpen",
+    "Brussel",
+    "Düsseldorf",
+    "Köln",
+    "Lille",
+    "Paris",
+    "London",
+    "Remote",
 ]
 LANGUAGES = ["nl"] * 45 + ["en"] * 30 + ["de"] * 15 + ["fr"] * 10
 EMPLOYEE_TYPES = ["Employee"] * 80 + ["Contractor"] * 12 + ["Intern"] * 5 + ["Temp"] * 3
@@ -155,17 +333,27 @@ def generate_users(rows: int, seed: int = SEED) -> tuple[list[list[Any]], list[d
             email = f"{local}{n}@{domain}"
         emails.add(email)
         department = rng.choice(list(DEPARTMENTS))
-        users.append([
-            f"{user_id:07d}", username, first, last, email, department,
-            rng.choice(DEPARTMENTS[department]), None, rng.choice(LANGUAGES),
-            "Active" if rng.random() < 0.9 else "Inactive",
-            dt.date.fromordinal(rng.randint(start, end)), rng.choice(LOCATIONS),
-            f"CC-{rng.randint(1000, 9999)}",
-            f"+31 6 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
-            rng.choice(EMPLOYEE_TYPES),
-        ])
+        users.append(
+            [
+                f"{user_id:07d}",
+                username,
+                first,
+                last,
+                email,
+                department,
+                rng.choice(DEPARTMENTS[department]),
+                None,
+                rng.choice(LANGUAGES),
+                "Active" if rng.random() < 0.9 else "Inactive",
+                dt.date.fromordinal(rng.randint(start, end)),
+                rng.choice(LOCATIONS),
+                f"CC-{rng.randint(1000, 9999)}",
+                f"+31 6 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
+                rng.choice(EMPLOYEE_TYPES),
+            ]
+        )
     # One user in 25 is a manager; 2% have no manager (the top of the organisation).
-    managers = [u[COL["Email"]] for u in users[:: 25]] or [users[0][COL["Email"]]]
+    managers = [u[COL["Email"]] for u in users[::25]] or [users[0][COL["Email"]]]
     for user in users:
         if rng.random() >= 0.02:
             manager = rng.choice(managers)
@@ -174,9 +362,15 @@ def generate_users(rows: int, seed: int = SEED) -> tuple[list[list[Any]], list[d
 
 
 PROBLEM_KINDS = [  # (kind, weight)
-    ("bad email", 20), ("duplicate email", 15), ("duplicate username", 8),
-    ("blank required", 15), ("status typo", 12), ("bad language", 6),
-    ("bad manager email", 8), ("stray whitespace", 8), ("date as text", 6),
+    ("bad email", 20),
+    ("duplicate email", 15),
+    ("duplicate username", 8),
+    ("blank required", 15),
+    ("status typo", 12),
+    ("bad language", 6),
+    ("bad manager email", 8),
+    ("stray whitespace", 8),
+    ("date as text", 6),
     ("duplicate user id", 2),
 ]
 
@@ -198,10 +392,16 @@ def _spoil(users: list[list[Any]], rng: random.Random) -> list[dict[str, Any]]:
         if kind == "bad email":
             col, email = COL["Email"], user[COL["Email"]]
             local, domain = email.split("@")
-            value = rng.choice([
-                f"{local}.{domain}", f"{local} @{domain}", f"{local}..x@{domain}",
-                f"{local}@@{domain}", f"{local}@{domain.split('.')[0]}", f"{local}@{domain}.",
-            ])
+            value = rng.choice(
+                [
+                    f"{local}.{domain}",
+                    f"{local} @{domain}",
+                    f"{local}..x@{domain}",
+                    f"{local}@@{domain}",
+                    f"{local}@{domain.split('.')[0]}",
+                    f"{local}@{domain}.",
+                ]
+            )
         elif kind == "duplicate email":
             col, value = COL["Email"], users[other][COL["Email"]]
             if rng.random() < 0.3:
@@ -218,8 +418,9 @@ def _spoil(users: list[list[Any]], rng: random.Random) -> list[dict[str, Any]]:
             col, value = COL["Language"], rng.choice(["English", "Dutch", "Deutsch", "n l"])
         elif kind == "bad manager email":
             col = COL["Manager email"]
-            value = rng.choice(["manager@atlas-demo", "j.devries.atlas-demo.com",
-                                "hr @atlas-demo.com"])
+            value = rng.choice(
+                ["manager@atlas-demo", "j.devries.atlas-demo.com", "hr @atlas-demo.com"]
+            )
         elif kind == "stray whitespace":
             col = rng.choice([COL["First name"], COL["Last name"]])
             value = user[col] + rng.choice([" ", "\u00a0"])
@@ -229,8 +430,9 @@ def _spoil(users: list[list[Any]], rng: random.Random) -> list[dict[str, Any]]:
         else:  # duplicate user id
             col, value = COL["User ID"], users[other][COL["User ID"]]
         user[col] = value
-        problems.append({"excel_row": row + 3, "column": HEADERS[col], "kind": kind,
-                         "value": value})
+        problems.append(
+            {"excel_row": row + 3, "column": HEADERS[col], "kind": kind, "value": value}
+        )
     return problems
 
 
@@ -244,8 +446,13 @@ def ensure_workbook(rows: int, inline: bool, regenerate: bool) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / workbook_name(rows, inline)
     meta_path = path.with_suffix(".json")
-    meta = {"generator": GENERATOR_VERSION, "rows": rows, "seed": SEED,
-            "invalid_share": INVALID_SHARE, "strings": "inline" if inline else "shared"}
+    meta = {
+        "generator": GENERATOR_VERSION,
+        "rows": rows,
+        "seed": SEED,
+        "invalid_share": INVALID_SHARE,
+        "strings": "inline" if inline else "shared",
+    }
     if not regenerate and path.exists() and meta_path.exists():
         try:
             if json.loads(meta_path.read_text(encoding="utf-8"))["meta"] == meta:
@@ -262,10 +469,14 @@ def ensure_workbook(rows: int, inline: bool, regenerate: bool) -> Path:
     temp = path.with_suffix(".tmp")
     temp.write_bytes(data)
     os.replace(temp, path)
-    meta_path.write_text(json.dumps({"meta": meta, "problems": problems}, indent=1,
-                                    ensure_ascii=False), encoding="utf-8")
-    log(f"  written in {time.perf_counter() - started:.1f} s: {len(data) / MB:.1f} MB, "
-        f"{len(problems):,} deliberate problems (listed in {meta_path.name})")
+    meta_path.write_text(
+        json.dumps({"meta": meta, "problems": problems}, indent=1, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    log(
+        f"  written in {time.perf_counter() - started:.1f} s: {len(data) / MB:.1f} MB, "
+        f"{len(problems):,} deliberate problems (listed in {meta_path.name})"
+    )
     return path
 
 
@@ -311,7 +522,7 @@ def write_openpyxl(users: list[list[Any]], target: io.BytesIO) -> None:
 
 
 _INLINE_CELL = re.compile(rb'<c ([^>]*?) ?t="inlineStr"><is>(<t(?: [^>]*)?>[^<]*</t>)</is></c>')
-_SST_TYPE = (b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml")
+_SST_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _SST_REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 
 
@@ -337,27 +548,36 @@ def to_shared_strings(xlsx: bytes) -> bytes:
         if info.filename.startswith("xl/worksheets/sheet"):
             data = _INLINE_CELL.sub(shared, data)
         elif info.filename == "[Content_Types].xml":
-            override = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
-                        + _SST_TYPE + b'"/>')
+            override = (
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="' + _SST_TYPE + b'"/>'
+            )
             data = data.replace(b"</Types>", override + b"</Types>")
         elif info.filename == "xl/_rels/workbook.xml.rels":
-            rel = (b'<Relationship Id="rIdSharedStrings" Type="' + _SST_REL
-                   + b'" Target="sharedStrings.xml"/>')
+            rel = (
+                b'<Relationship Id="rIdSharedStrings" Type="'
+                + _SST_REL
+                + b'" Target="sharedStrings.xml"/>'
+            )
             data = data.replace(b"</Relationships>", rel + b"</Relationships>")
         parts[info.filename] = data
     items = b"".join(b"<si>" + text + b"</si>" for text in table)
     parts["xl/sharedStrings.xml"] = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="'
-        + str(total).encode() + b'" uniqueCount="' + str(len(table)).encode() + b'">'
-        + items + b"</sst>"
+        + str(total).encode()
+        + b'" uniqueCount="'
+        + str(len(table)).encode()
+        + b'">'
+        + items
+        + b"</sst>"
     )
     order = ["[Content_Types].xml"] + [n for n in parts if n != "[Content_Types].xml"]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in order:
-            dst.writestr(zipfile.ZipInfo(name, ZIP_TIME), parts[name],
-                         compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(
+                zipfile.ZipInfo(name, ZIP_TIME), parts[name], compress_type=zipfile.ZIP_DEFLATED
+            )
     return out.getvalue()
 
 
@@ -384,8 +604,13 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def best_of(label: str, fn: Callable[[], Any], *, before: Callable[[], None] | None = None,
-            fast_runs: int = FAST_RUNS) -> tuple[float, list[float], Any]:
+def best_of(
+    label: str,
+    fn: Callable[[], Any],
+    *,
+    before: Callable[[], None] | None = None,
+    fast_runs: int = FAST_RUNS,
+) -> tuple[float, list[float], Any]:
     """Best (minimum) wall time of fn over N runs: 3 when a run takes over SLOW seconds."""
     times: list[float] = []
     runs: int | None = None
@@ -442,11 +667,15 @@ class EditPlan:
         email = COL["Email"]
         problems = document.validator.problems
         self.file_duplicates = sorted(
-            r for r, cells in problems.items()
-            if any(i.kind == "duplicate" for i in cells.get(email, ())))
+            r
+            for r, cells in problems.items()
+            if any(i.kind == "duplicate" for i in cells.get(email, ()))
+        )
         self.file_bad_emails = sorted(
-            r for r, cells in problems.items()
-            if any(i.kind == "email" for i in cells.get(email, ())))
+            r
+            for r, cells in problems.items()
+            if any(i.kind == "email" for i in cells.get(email, ()))
+        )
 
     def clean_row(self, at: int) -> int:
         """The first row from ``at`` on with no issues that no other edit touched."""
@@ -475,25 +704,42 @@ class EditPlan:
                 # Undo the previous edit: removes the duplicate / fixes the email it made.
                 old = doc.original(previous.row, previous.col)
                 partner = (previous.partner[0], False) if previous.partner else None
-                edit = Edit(f"restore {HEADERS[previous.col]} ({previous.what} undone)",
-                            previous.row, previous.col, old, set(), partner)
+                edit = Edit(
+                    f"restore {HEADERS[previous.col]} ({previous.what} undone)",
+                    previous.row,
+                    previous.col,
+                    old,
+                    set(),
+                    partner,
+                )
             elif kind in (0, 10):
-                row, other = self.clean_row(at), self.clean_row((at + doc.row_count // 2)
-                                                                 % doc.row_count)
+                row, other = (
+                    self.clean_row(at),
+                    self.clean_row((at + doc.row_count // 2) % doc.row_count),
+                )
                 value = doc.value(other, email)
                 if kind == 10:
                     value = value.upper()  # emails are compared ignoring case
-                edit = Edit("email made a duplicate", row, email, value, {"duplicate"},
-                            (other, True))
+                edit = Edit(
+                    "email made a duplicate", row, email, value, {"duplicate"}, (other, True)
+                )
             elif kind == 2:
                 row = self.clean_row(at)
                 value = doc.value(row, email).replace("@", " at ")
                 edit = Edit("email made invalid", row, email, value, {"email"})
             elif kind == 4:
-                row, other = self.clean_row(at), self.clean_row((at + doc.row_count // 3)
-                                                                 % doc.row_count)
-                edit = Edit("username made a duplicate", row, user, doc.value(other, user),
-                            {"duplicate"}, (other, True))
+                row, other = (
+                    self.clean_row(at),
+                    self.clean_row((at + doc.row_count // 3) % doc.row_count),
+                )
+                edit = Edit(
+                    "username made a duplicate",
+                    row,
+                    user,
+                    doc.value(other, user),
+                    {"duplicate"},
+                    (other, True),
+                )
             elif kind == 11:
                 row = self.from_list(self.file_duplicates, at)
                 if row is None:
@@ -505,14 +751,25 @@ class EditPlan:
                 if len(group) == 2:
                     other = group[0] if group[1] == row else group[1]
                     partner, expect = (other, False), set()
-                edit = Edit("file's duplicate email fixed", row, email,
-                            f"fixed.duplicate.{k}@atlas-demo.com", expect, partner)
+                edit = Edit(
+                    "file's duplicate email fixed",
+                    row,
+                    email,
+                    f"fixed.duplicate.{k}@atlas-demo.com",
+                    expect,
+                    partner,
+                )
             elif kind == 12:
                 row = self.from_list(self.file_bad_emails, at)
                 if row is None:
                     row = self.clean_row(at)
-                edit = Edit("file's invalid email fixed", row, email,
-                            f"fixed.address.{k}@atlas-demo.com", set())
+                edit = Edit(
+                    "file's invalid email fixed",
+                    row,
+                    email,
+                    f"fixed.address.{k}@atlas-demo.com",
+                    set(),
+                )
             else:
                 row = self.clean_row(at)
                 col, value, expect = {
@@ -520,15 +777,20 @@ class EditPlan:
                     7: (COL["First name"], "", {"required"}),
                     8: (COL["Hire date"], "31/02/2020", {"date"}),
                     9: (COL["Job title"], "Senior " + doc.value(row, COL["Job title"]), set()),
-                    13: (COL["Status"], "Inactive" if doc.value(row, COL["Status"]) == "Active"
-                         else "Active", set()),
+                    13: (
+                        COL["Status"],
+                        "Inactive" if doc.value(row, COL["Status"]) == "Active" else "Active",
+                        set(),
+                    ),
                     14: (COL["Language"], "English", {"language"}),
                     15: (COL["Manager email"], "boss@@atlas-demo.com", {"email"}),
-                    16: (COL["Last name"], doc.value(row, COL["Last name"]) + " ",
-                         {"whitespace"}),
+                    16: (COL["Last name"], doc.value(row, COL["Last name"]) + " ", {"whitespace"}),
                     17: (COL["Hire date"], "2020-01-01", set()),
-                    18: (COL["Department"], "Legal" if doc.value(row, COL["Department"]) != "Legal"
-                         else "Sales", set()),
+                    18: (
+                        COL["Department"],
+                        "Legal" if doc.value(row, COL["Department"]) != "Legal" else "Sales",
+                        set(),
+                    ),
                     19: (email, f"new.address.{k}@atlas-demo.com", set()),
                 }[kind]
                 what = f"{HEADERS[col]} set to {value!r}"
@@ -554,21 +816,36 @@ def measure_edits(document: Any, count: int) -> tuple[Result, Result, list[str]]
             continue
         kinds = {i.kind for i in document.cell_issues(edit.row, edit.col)}
         if edit.expect is not None and kinds != edit.expect:
-            wrong.append(f"after '{edit.what}' (data row {edit.row}, {HEADERS[edit.col]}) the "
-                         f"cell shows {sorted(kinds)}, expected {sorted(edit.expect)}")
+            wrong.append(
+                f"after '{edit.what}' (data row {edit.row}, {HEADERS[edit.col]}) the "
+                f"cell shows {sorted(kinds)}, expected {sorted(edit.expect)}"
+            )
         if edit.partner is not None:
             other, duplicate = edit.partner
             other_kinds = {i.kind for i in document.cell_issues(other, edit.col)}
             if ("duplicate" in other_kinds) != duplicate:
-                wrong.append(f"after '{edit.what}' (data row {edit.row}) the other row {other} "
-                             f"shows {sorted(other_kinds)}")
+                wrong.append(
+                    f"after '{edit.what}' (data row {edit.row}) the other row {other} "
+                    f"shows {sorted(other_kinds)}"
+                )
     values = [t for t, _ in times]
     slowest = max(times)
-    median = Result("edit_median", f"One edit re-validated, median of {len(values)}",
-                    statistics.median(values), "ms", runs=len(values))
+    median = Result(
+        "edit_median",
+        f"One edit re-validated, median of {len(values)}",
+        statistics.median(values),
+        "ms",
+        runs=len(values),
+    )
     p95 = sorted(values)[int(0.95 * (len(values) - 1))]
-    worst = Result("edit_max", f"One edit re-validated, max of {len(values)}", slowest[0], "ms",
-                   runs=len(values), note=f"p95 {p95:.3f} ms; slowest: {slowest[1]}")
+    worst = Result(
+        "edit_max",
+        f"One edit re-validated, max of {len(values)}",
+        slowest[0],
+        "ms",
+        runs=len(values),
+        note=f"p95 {p95:.3f} ms; slowest: {slowest[1]}",
+    )
     for result in (median, worst):
         result.samples = values
         result.target = f"< {EDIT_MS_TARGET:g} ms"
@@ -578,8 +855,20 @@ def measure_edits(document: Any, count: int) -> tuple[Result, Result, list[str]]
 
 def save_edits(document: Any, count: int) -> list[tuple[int, int, str]]:
     """`count` valid edits spread over the file and over the editable columns."""
-    columns = [COL[h] for h in ("Department", "Job title", "Location", "Status", "Phone",
-                                "Last name", "Cost center", "Employee type", "Email")]
+    columns = [
+        COL[h]
+        for h in (
+            "Department",
+            "Job title",
+            "Location",
+            "Status",
+            "Phone",
+            "Last name",
+            "Cost center",
+            "Employee type",
+            "Email",
+        )
+    ]
     n = document.row_count
     changes = []
     for k in range(count):
@@ -603,10 +892,16 @@ def verify_save(document: Any, target: Path, changes: list[tuple[int, int, str]]
     from desktop_app.models.readers import cell_text
 
     loaded = document.loaded
-    rows = python_calamine.load_workbook(target).get_sheet_by_name(
-        loaded.sheet_name).to_python(skip_empty_area=False)
-    source = python_calamine.load_workbook(io.BytesIO(loaded.source)).get_sheet_by_name(
-        loaded.sheet_name).to_python(skip_empty_area=False)
+    rows = (
+        python_calamine.load_workbook(target)
+        .get_sheet_by_name(loaded.sheet_name)
+        .to_python(skip_empty_area=False)
+    )
+    source = (
+        python_calamine.load_workbook(io.BytesIO(loaded.source))
+        .get_sheet_by_name(loaded.sheet_name)
+        .to_python(skip_empty_area=False)
+    )
     wrong = []
     if len(rows) != len(source):
         wrong.append(f"saved sheet has {len(rows):,} rows, the original {len(source):,}")
@@ -616,7 +911,8 @@ def verify_save(document: Any, target: Path, changes: list[tuple[int, int, str]]
         if got != value:
             wrong.append(f"saved cell row {r + 1} col {c + 1} holds {got!r}, expected {value!r}")
     differing = sum(
-        1 for r in range(min(len(rows), len(source)))
+        1
+        for r in range(min(len(rows), len(source)))
         for c in range(len(source[r]))
         if (r, c) not in edited and (c >= len(rows[r]) or rows[r][c] != source[r][c])
     )
@@ -663,11 +959,10 @@ def child_main(kind: str, path: Path, target: Path) -> None:
             rows = calamine_parse(path)
             report["rows"] = len(rows)
         else:
-            from desktop_app.models.document import UserDocument
-            from desktop_app.models.readers import read_file
+            from desktop_app.models.document import open_document
             from desktop_app.models.writers import save
 
-            document = UserDocument(read_file(path))
+            document = open_document(path)
             row = document.row_count // 2
             col = document.headers.index("Job title")
             document.apply(document.edits_for([(row, col, "Peak memory tester")]))
@@ -680,22 +975,44 @@ def child_main(kind: str, path: Path, target: Path) -> None:
 
 
 def peak_memory(kind: str, label: str, path: Path, target: Path) -> Result:
-    command = [sys.executable, "-c", LAUNCHER, sys.executable, str(Path(__file__).resolve()),
-               "--child", kind, str(path), str(target)]
+    command = [
+        sys.executable,
+        "-c",
+        LAUNCHER,
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        kind,
+        str(path),
+        str(target),
+    ]
     log(f"  {label}: fresh process ...")
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     try:
         report = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        return Result(f"memory_{kind}", label, None, "MB",
-                      error=f"child failed (exit {done.returncode}): {done.stderr[-500:]}")
+        return Result(
+            f"memory_{kind}",
+            label,
+            None,
+            "MB",
+            error=f"child failed (exit {done.returncode}): {done.stderr[-500:]}",
+        )
     peak = report.get("max_rss_bytes")
-    result = Result(f"memory_{kind}", label, None if peak is None else peak / MB, "MB", runs=1,
-                    error=report.get("error", ""))
+    result = Result(
+        f"memory_{kind}",
+        label,
+        None if peak is None else peak / MB,
+        "MB",
+        runs=1,
+        error=report.get("error", ""),
+    )
     if result.error:
         result.note = "the job raised an exception: this is the peak reached until then"
-    log(f"    {result.value if result.value is None else round(result.value, 1)} MB"
-        + (f" ({result.error})" if result.error else ""))
+    log(
+        f"    {result.value if result.value is None else round(result.value, 1)} MB"
+        + (f" ({result.error})" if result.error else "")
+    )
     return result
 
 
@@ -733,7 +1050,7 @@ def machine() -> dict[str, Any]:
 
 
 def run(path: Path, rows: int) -> dict[str, Any]:
-    from desktop_app.models.document import UserDocument
+    from desktop_app.models.document import UserDocument, open_document
     from desktop_app.models.readers import read_file
     from desktop_app.models.writers import save
 
@@ -744,9 +1061,15 @@ def run(path: Path, rows: int) -> dict[str, Any]:
 
     log("baseline A: bare python-calamine parse")
     best, times, parsed = best_of("calamine parse", lambda: calamine_parse(path))
-    results["calamine"] = Result("calamine", "Baseline A: python-calamine parse", best, "s",
-                                 len(times), times, note=f"{len(parsed):,} rows x "
-                                 f"{len(parsed[0]) if parsed else 0} columns")
+    results["calamine"] = Result(
+        "calamine",
+        "Baseline A: python-calamine parse",
+        best,
+        "s",
+        len(times),
+        times,
+        note=f"{len(parsed):,} rows x {len(parsed[0]) if parsed else 0} columns",
+    )
     del parsed
     base = best
 
@@ -754,8 +1077,16 @@ def run(path: Path, rows: int) -> dict[str, Any]:
     loaded = None
     try:
         best, times, loaded = best_of("read_file", lambda: read_file(path))
-        results["read"] = Result("read", "Ours: read_file (parse + convert to text)", best, "s",
-                                 len(times), times, best / base, "x parse")
+        results["read"] = Result(
+            "read",
+            "Ours: read_file (parse + convert to text)",
+            best,
+            "s",
+            len(times),
+            times,
+            best / base,
+            "x parse",
+        )
     except Exception as error:  # noqa: BLE001 - reported in the table
         results["read"] = failure("read", "Ours: read_file", "s", error)
 
@@ -770,26 +1101,40 @@ def run(path: Path, rows: int) -> dict[str, Any]:
                 for checker in validator.checkers:
                     checker.check.cache_clear()
 
-            best, times, _ = best_of("validate_all", validator.validate_all,
-                                     before=cold_caches)
+            best, times, _ = best_of("validate_all", validator.validate_all, before=cold_caches)
             results["validate"] = Result(
-                "validate", "Ours: full validation alone (validate_all)", best, "s",
-                len(times), times, best / base, "x parse",
-                note=f"{document.validator.rows_with_issues:,} rows with issues")
+                "validate",
+                "Ours: full validation alone (validate_all)",
+                best,
+                "s",
+                len(times),
+                times,
+                best / base,
+                "x parse",
+                note=f"{document.validator.rows_with_issues:,} rows with issues",
+            )
         except Exception as error:  # noqa: BLE001
             results["validate"] = failure("validate", "Ours: full validation", "s", error)
             document = None
     loaded = None
 
-    log("ours: open = UserDocument(read_file(path))")
+    log("ours: open = open_document(path)")
     opened = None
     try:
-        best, times, opened = best_of("open", lambda: UserDocument(read_file(path)))
+        best, times, opened = best_of("open", lambda: open_document(path))
         results["open"] = Result(
-            "open", "Ours: open (parse + text + full validation)", best, "s", len(times), times,
-            best / base, "x parse", f"<= {OPEN_RATIO_TARGET:g}x parse",
+            "open",
+            "Ours: open (parse + text + full validation)",
+            best,
+            "s",
+            len(times),
+            times,
+            best / base,
+            "x parse",
+            f"<= {OPEN_RATIO_TARGET:g}x parse",
             best / base <= OPEN_RATIO_TARGET,
-            note=f"{opened.row_count:,} users, {opened.validator.rows_with_issues:,} with issues")
+            note=f"{opened.row_count:,} users, {opened.validator.rows_with_issues:,} with issues",
+        )
     except Exception as error:  # noqa: BLE001
         results["open"] = failure("open", "Ours: open", "s", error)
 
@@ -811,15 +1156,20 @@ def run(path: Path, rows: int) -> dict[str, Any]:
             opened.apply(opened.edits_for(changes))
             document_to_save = opened
             best, times, _ = best_of("save", lambda: save(document_to_save, save_target))
-            results["save"] = Result("save", f"Ours: save with {SAVE_EDITS} edited cells", best,
-                                     "s", len(times), times)
+            results["save"] = Result(
+                "save", f"Ours: save with {SAVE_EDITS} edited cells", best, "s", len(times), times
+            )
             wrong = verify_save(opened, save_target, changes)
             problems += [f"save check: {w}" for w in wrong]
-            results["save"].note = ("saved file read back: edited cells new, all others equal"
-                                    if not wrong else "saved file read back: WRONG, see problems")
+            results["save"].note = (
+                "saved file read back: edited cells new, all others equal"
+                if not wrong
+                else "saved file read back: WRONG, see problems"
+            )
         except Exception as error:  # noqa: BLE001
-            results["save"] = failure("save", f"Ours: save with {SAVE_EDITS} edited cells", "s",
-                                      error)
+            results["save"] = failure(
+                "save", f"Ours: save with {SAVE_EDITS} edited cells", "s", error
+            )
     opened = document_to_save = None
     gc.collect()
 
@@ -839,24 +1189,31 @@ def run(path: Path, rows: int) -> dict[str, Any]:
     note = f"{load_s:.1f} s load + {save_s:.1f} s save"
     if len(times) == 1:
         note += f"; one run, as it takes over {OPENPYXL_ONE_RUN:g} s"
-    results["openpyxl"] = Result("openpyxl", "Baseline B: openpyxl load + save", best, "s",
-                                 len(times), times, note=note)
+    results["openpyxl"] = Result(
+        "openpyxl", "Baseline B: openpyxl load + save", best, "s", len(times), times, note=note
+    )
     save_result = results.get("save")
     if save_result is not None and save_result.value:
         save_result.ratio = best / save_result.value
         save_result.ratio_label = "x faster than B"
         save_result.target = f">= {SAVE_SPEEDUP_TARGET:g}x faster than B"
         save_result.passed = save_result.ratio >= SAVE_SPEEDUP_TARGET and not any(
-            p.startswith("save check") for p in problems)
+            p.startswith("save check") for p in problems
+        )
 
     log("peak memory (max RSS), each in a fresh process")
-    calamine_memory = peak_memory("calamine", "Peak memory: bare calamine parse", path,
-                                  OUT / "unused.xlsx")
-    ours_memory = peak_memory("ours", "Peak memory: our open + one edit + save", path,
-                              OUT / "saved-by-memory-run.xlsx")
+    calamine_memory = peak_memory(
+        "calamine", "Peak memory: bare calamine parse", path, OUT / "unused.xlsx"
+    )
+    ours_memory = peak_memory(
+        "ours", "Peak memory: our open + one edit + save", path, OUT / "saved-by-memory-run.xlsx"
+    )
     ours_memory.target = f"< {MEMORY_MB_TARGET:g} MB"
-    ours_memory.passed = (ours_memory.value is not None and ours_memory.value < MEMORY_MB_TARGET
-                          and not ours_memory.error)
+    ours_memory.passed = (
+        ours_memory.value is not None
+        and ours_memory.value < MEMORY_MB_TARGET
+        and not ours_memory.error
+    )
     if ours_memory.value and calamine_memory.value:
         ours_memory.ratio = ours_memory.value / calamine_memory.value
         ours_memory.ratio_label = "x calamine"
@@ -870,13 +1227,27 @@ def run(path: Path, rows: int) -> dict[str, Any]:
     for temp in (save_target, openpyxl_target, OUT / "saved-by-memory-run.xlsx"):
         temp.unlink(missing_ok=True)
 
-    order = ["calamine", "read", "validate", "open", "edit_median", "edit_max", "openpyxl",
-             "save", "memory_calamine", "memory_ours"]
+    order = [
+        "calamine",
+        "read",
+        "validate",
+        "open",
+        "edit_median",
+        "edit_max",
+        "openpyxl",
+        "save",
+        "memory_calamine",
+        "memory_ours",
+    ]
     return {
         "generated": dt.datetime.now().isoformat(timespec="seconds"),
         "machine": machine(),
-        "file": {"name": path.name, "rows": rows, "columns": len(HEADERS),
-                 "size_mb": round(path.stat().st_size / MB, 2)},
+        "file": {
+            "name": path.name,
+            "rows": rows,
+            "columns": len(HEADERS),
+            "size_mb": round(path.stat().st_size / MB, 2),
+        },
         "results": [asdict(results[k]) for k in order if k in results],
         "problems": problems,
     }
@@ -901,8 +1272,9 @@ def table_rows(report: dict[str, Any]) -> list[list[str]]:
     for r in report["results"]:
         ratio = f"{r['ratio']:.2f}{r['ratio_label']}" if r["ratio"] is not None else ""
         status = "" if r["passed"] is None else ("PASS" if r["passed"] else "FAIL")
-        rows.append([r["label"], shown(r), str(r["runs"] or ""), ratio,
-                     f"{r['target']} {status}".strip()])
+        rows.append(
+            [r["label"], shown(r), str(r["runs"] or ""), ratio, f"{r['target']} {status}".strip()]
+        )
     return rows
 
 
@@ -912,8 +1284,9 @@ HEAD = ["Measurement", "Result (best)", "Runs", "vs baseline", "Target"]
 def plain_table(report: dict[str, Any]) -> str:
     rows = [HEAD] + table_rows(report)
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEAD))]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
-             for row in rows]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -927,8 +1300,9 @@ def markdown(report: dict[str, Any]) -> str:
         "| " + " | ".join(HEAD) + " |",
         "|" + "|".join(["---", "---:", "---:", "---:", "---"]) + "|",
     ]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
-              for row in table_rows(report)]
+    lines += [
+        "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in table_rows(report)
+    ]
     notes = [f"{r['label']}: {r['note']}" for r in report["results"] if r["note"]]
     lines += ["", *[f"- {n}" for n in notes]]
     lines += [
@@ -943,18 +1317,17 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def profile_open(path: Path) -> None:
-    """cProfile of UserDocument(read_file(path)): top 25 by cumulative and by own time."""
+    """cProfile of open_document(path): top 25 by cumulative and by own time."""
     import cProfile
     import pstats
 
-    from desktop_app.models.document import UserDocument
-    from desktop_app.models.readers import read_file
+    from desktop_app.models.document import open_document
 
-    UserDocument(read_file(path))  # imports and caches warm, as in the timed runs
+    open_document(path)  # imports and caches warm, as in the timed runs
     gc.collect()
     profiler = cProfile.Profile()
     profiler.enable()
-    UserDocument(read_file(path))
+    open_document(path)
     profiler.disable()
     target = OUT / "open.prof"
     profiler.dump_stats(target)
@@ -966,16 +1339,26 @@ def profile_open(path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS,
-                        help=f"users in the generated workbook (default {DEFAULT_ROWS:,})")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run on {QUICK_ROWS:,} users")
-    parser.add_argument("--profile", action="store_true",
-                        help="only profile our open with cProfile (no timings)")
-    parser.add_argument("--regenerate", action="store_true",
-                        help="write the workbook again even if a cached one exists")
-    parser.add_argument("--inline-strings", action="store_true",
-                        help="keep openpyxl's inline strings instead of a shared string table")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=DEFAULT_ROWS,
+        help=f"users in the generated workbook (default {DEFAULT_ROWS:,})",
+    )
+    parser.add_argument("--quick", action="store_true", help=f"smoke run on {QUICK_ROWS:,} users")
+    parser.add_argument(
+        "--profile", action="store_true", help="only profile our open with cProfile (no timings)"
+    )
+    parser.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="write the workbook again even if a cached one exists",
+    )
+    parser.add_argument(
+        "--inline-strings",
+        action="store_true",
+        help="keep openpyxl's inline strings instead of a shared string table",
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -991,8 +1374,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     report = run(path, rows)
     results_path = OUT / "results.json"
-    results_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
+    results_path.write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print()
     print(plain_table(report))
     if report["problems"]:

@@ -1,4 +1,5 @@
 """Entry point: the command line when given a sub-command, the window otherwise."""
+
 from __future__ import annotations
 
 import sys

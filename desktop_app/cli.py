@@ -1,13 +1,13 @@
 """The command line, for support staff and scripts; it shares the core with the window."""
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
-from desktop_app.models.document import UserDocument
+from desktop_app.models.document import open_document
 from desktop_app.models.errors import UserFacingError
-from desktop_app.models.readers import read_file
 
 COMMANDS = {"check"}
 
@@ -25,9 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="user-editor", description="Check and fix user downloads.")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
-        "check", help="List the rows the platform would refuse.",
+        "check",
+        help="List the rows the platform would refuse.",
         description="Exit 0 when the file is valid, 1 when it has problems, 2 when it "
-                    "cannot be read.",
+        "cannot be read.",
     )
     check.add_argument("file", help="the downloaded .xlsx or .csv file")
     check.add_argument("--profile", help="the platform profile to use instead of detecting it")
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def check(path: str, profile: str | None, as_json: bool) -> int:
     try:
-        document = UserDocument(read_file(path, profile))
+        document = open_document(path, profile)
     except (UserFacingError, KeyError) as error:
         message = error.args[0] if isinstance(error, KeyError) else str(error)
         print(message, file=sys.stderr)
@@ -56,8 +57,10 @@ def check(path: str, profile: str | None, as_json: bool) -> int:
         sys.stdout.write("\n")
     else:
         rows = document.validator.rows_with_issues
-        print(f"{document.profile.title}: {document.row_count:,} users, "
-              f"{rows:,} {'row' if rows == 1 else 'rows'} with problems.")
+        print(
+            f"{document.profile.title}: {document.row_count:,} users, "
+            f"{rows:,} {'row' if rows == 1 else 'rows'} with problems."
+        )
         for p in problems:
             print(f"Row {p.excel_row}, {p.header}: {p.message}")
     return EXIT_PROBLEMS if problems else EXIT_VALID

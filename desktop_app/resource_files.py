@@ -1,4 +1,5 @@
 """The one way to find a bundled resource, from a checkout, a wheel or a frozen app."""
+
 from __future__ import annotations
 
 from importlib import resources

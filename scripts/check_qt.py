@@ -2,6 +2,7 @@
 
 Run after the virtual environment is made; exits 1 (with the command) when Qt cannot load.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,15 +42,19 @@ PROBE = (
 
 def main() -> int:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
-                            env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=120
+    )
     if result.returncode == 0:
         return 0
     missing = sorted(set(re.findall(r"(lib[\w.+-]+\.so(?:\.\d+)*)", result.stderr)))
     if platform.system() == "Linux" and missing:
         packages = sorted({DEBIAN_PACKAGES.get(lib, lib) for lib in missing})
-        print(f"Qt cannot start: this machine lacks {', '.join(missing)}. Install them with: "
-              f"sudo apt-get install -y {' '.join(packages)}", file=sys.stderr)
+        print(
+            f"Qt cannot start: this machine lacks {', '.join(missing)}. Install them with: "
+            f"sudo apt-get install -y {' '.join(packages)}",
+            file=sys.stderr,
+        )
     else:
         last = (result.stderr.strip().splitlines() or ["no message"])[-1]
         print(f"Qt cannot start on this machine: {last}", file=sys.stderr)

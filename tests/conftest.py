@@ -1,4 +1,5 @@
 """Shared fixtures: Qt runs offscreen; sample downloads are copied so tests never change them."""
+
 from __future__ import annotations
 
 import os

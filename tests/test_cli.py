@@ -1,4 +1,5 @@
 """The command line as support staff use it: a real process, its exit code and its output."""
+
 from __future__ import annotations
 
 import json
@@ -10,16 +11,19 @@ from tests.helpers.files import write_csv
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "desktop_app", *args], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_app", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_lists_problems_and_exits_1(sample) -> None:  # type: ignore[no-untyped-def]
     result = run("check", str(sample("atlas-users.xlsx")))
     assert result.returncode == 1
     assert "40 users, 6 rows with problems" in result.stdout
-    assert "Row 4, Email: Email 'jan.devries.example.com' is not a valid email address" in \
-        result.stdout
+    assert (
+        "Row 4, Email: Email 'jan.devries.example.com' is not a valid email address"
+        in result.stdout
+    )
 
 
 def test_check_json_uses_excel_row_numbers(sample) -> None:  # type: ignore[no-untyped-def]
@@ -28,9 +32,14 @@ def test_check_json_uses_excel_row_numbers(sample) -> None:  # type: ignore[no-u
     report = json.loads(result.stdout)
     assert report["profile"] == "rakoo" and report["rows"] == 30
     salez = [p for p in report["problems"] if p["value"] == "Salez"]
-    assert salez == [{"row": 6, "column": "Department*", "value": "Salez",
-                      "message": "Department 'Salez' is not in your organisation: "
-                                 "did you mean 'Sales'?"}]
+    assert salez == [
+        {
+            "row": 6,
+            "column": "Department*",
+            "value": "Salez",
+            "message": "Department 'Salez' is not in your organisation: did you mean 'Sales'?",
+        }
+    ]
 
 
 def test_valid_file_exits_0(sample) -> None:  # type: ignore[no-untyped-def]

@@ -4,14 +4,18 @@ Every change to the table goes through ``apply``: it knows the old and new value
 of each cell, so undo, the changed-cell marks, saving and (later) the upload and
 the autosave journal all read the same record of edits.
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 from desktop_app.models.profiles import Profile
-from desktop_app.models.readers import LoadedFile
+from desktop_app.models.readers import LoadedFile, read_file
 from desktop_app.models.validation import Issue, ProgressFn, Validator
 
 
@@ -48,8 +52,9 @@ class Problem:
 class UserDocument:
     """The users of one download and everything the admin did to them."""
 
-    def __init__(self, loaded: LoadedFile, validate: bool = True,
-                 progress: ProgressFn | None = None) -> None:
+    def __init__(
+        self, loaded: LoadedFile, validate: bool = True, progress: ProgressFn | None = None
+    ) -> None:
         self.loaded = loaded
         self.headers: list[str] = loaded.headers
         self.columns: list[list[str]] = loaded.columns
@@ -65,7 +70,10 @@ class UserDocument:
         self.originals: dict[tuple[int, int], str] = {}
         self._changed_rows: dict[int, int] = {}
         self.validator = Validator(
-            self.profile, self.headers, self.columns, loaded.dropdowns,
+            self.profile,
+            self.headers,
+            self.columns,
+            loaded.dropdowns,
             first_row_number=loaded.data_start + 1,
         )
         if validate:
@@ -117,8 +125,15 @@ class UserDocument:
 
     def problems(self) -> list[Problem]:
         return [
-            Problem(row, col, self.headers[col], self.columns[col][row], self.excel_row(row),
-                    issue.message, issue.fix)
+            Problem(
+                row,
+                col,
+                self.headers[col],
+                self.columns[col][row],
+                self.excel_row(row),
+                issue.message,
+                issue.fix,
+            )
             for row, col, issue in self.validator.all_issues()
         ]
 
@@ -172,3 +187,27 @@ class UserDocument:
             self._changed_rows[row] = count
         else:
             self._changed_rows.pop(row, None)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a file's cells are made.
+
+    Opening a file creates millions of objects and no reference cycles, yet the
+    collector would walk every one of them again and again as they are created.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def open_document(
+    path: str | Path, profile: str | None = None, progress: ProgressFn | None = None
+) -> UserDocument:
+    """Read and check a download: the one way the window, the CLI and scripts open files."""
+    with collector_paused():
+        return UserDocument(read_file(path, profile), progress=progress)

@@ -3,6 +3,7 @@
 A profile is a TOML file in resources/profiles/. Adding a platform means adding a
 file there; nothing in the code names a platform.
 """
+
 from __future__ import annotations
 
 import re
@@ -63,7 +64,7 @@ class Profile:
         return None
 
     def match_score(self, headers: Sequence[str]) -> float:
-        """Share of this profile's columns found in ``headers``; 0 unless the signature is all there."""
+        """Share of this profile's columns in ``headers``; 0 unless its signature is all there."""
         if self.generic:
             return 0.0
         present = {normalise_header(h) for h in headers if str(h).strip()}
@@ -73,7 +74,7 @@ class Profile:
         return found / len(self.columns)
 
     def for_headers(self, headers: Sequence[str]) -> Profile:
-        """The generic profile made concrete for one file's headers; other profiles are returned as they are."""
+        """The generic profile made concrete for one file's headers; others stay as they are."""
         if not self.generic:
             return self
         normalised = [normalise_header(h) for h in headers]

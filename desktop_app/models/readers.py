@@ -5,12 +5,13 @@ never turn into 1.23E+17 or 123.0, dates become YYYY-MM-DD and blank stays blank
 Rows above the header (and a profile's guidance rows below it) are kept apart
 and never touched. All checks on a file happen here, before any parser sees it.
 """
+
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import datetime as dt
+import io
 import re
 import threading
 import zipfile
@@ -178,8 +179,9 @@ def _build(
     header_row, profile = find_header(head, forced)
     header = head[header_row]
     first, end = _header_width(header)
-    headers = [h.strip() or f"Column {_column_letter(first + i)}" for i, h in
-               enumerate(header[first:end])]
+    headers = [
+        h.strip() or f"Column {_column_letter(first + i)}" for i, h in enumerate(header[first:end])
+    ]
     profile = profile.for_headers(headers)
     data_start = header_row + 1 + profile.rows_after_header
     body = rows[data_start:]
@@ -199,9 +201,15 @@ def _build(
     distinct = [set(col) for col in columns]
     if convert:
         for index, values in enumerate(distinct):
-            if not set(map(type, values)) <= {str}:
+            types = set(map(type, values))
+            if types <= {str}:
+                continue
+            if bool in types:  # True == 1 == 1.0: convert cell by cell
                 columns[index] = _texts(columns[index])
-                distinct[index] = set(columns[index])
+            else:  # convert each distinct value once (a date column repeats its dates)
+                texts = {v: cell_text(v) for v in values}
+                columns[index] = list(map(texts.__getitem__, columns[index]))
+            distinct[index] = set(columns[index])
     if not columns:
         columns = [[] for _ in range(width)]
     preamble = [list(rows[i]) for i in range(min(data_start, len(rows))) if i != header_row]
@@ -315,14 +323,14 @@ def read_xlsx(path: Path, forced: Profile | None = None) -> LoadedFile:
                 if score > best:
                     chosen, best = name, score
         # The drop-downs are read while calamine parses: both release the GIL.
-        finder = threading.Thread(target=_read_dropdowns, args=(path, chosen, lists),
-                                  daemon=True)
+        finder = threading.Thread(target=_read_dropdowns, args=(path, chosen, lists), daemon=True)
         finder.start()
         sheet = parsed.get(chosen) or workbook.get_sheet_by_name(chosen)
         rows = sheet.to_python(skip_empty_area=False)
         other_sheets = {
             name: (parsed.get(name) or workbook.get_sheet_by_name(name)).to_python()
-            for name in workbook.sheet_names if name != chosen
+            for name in workbook.sheet_names
+            if name != chosen
         }
     except Exception as error:  # calamine raises several kinds for a damaged file
         if "password" in str(error).lower():
@@ -378,9 +386,10 @@ def _add_sheet_lists(loaded: LoadedFile, sheets: dict[str, list[list[Any]]]) -> 
         if not rows:
             continue
         for col, title in enumerate(_texts(rows[0])):
-            index = wanted.get(_list_name(title)) if title.strip() else None
-            if index is None:
+            found = wanted.get(_list_name(title)) if title.strip() else None
+            if found is None:
                 continue
+            index = found
             values = [cell_text(r[col]).strip() for r in rows[1:] if col < len(r)]
             loaded.dropdowns[index] = [v for v in dict.fromkeys(values) if v]
             del wanted[_list_name(title)]
@@ -400,7 +409,7 @@ def decode_text(raw: bytes) -> tuple[str, str, bytes]:
     ):
         if raw.startswith(bom):
             try:
-                return raw[len(bom):].decode(codec), codec, bom
+                return raw[len(bom) :].decode(codec), codec, bom
             except UnicodeDecodeError:
                 break
     sample = raw[:4000]

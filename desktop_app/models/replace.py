@@ -1,4 +1,5 @@
 """Find and replace over the editable columns; the key column is never searched for replacing."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,13 @@ def _pattern(text: str, match_case: bool, whole_cell: bool) -> re.Pattern[str]:
     return re.compile(body, 0 if match_case else re.IGNORECASE)
 
 
-def find_cells(document: UserDocument, text: str, columns: Iterable[int],
-               match_case: bool = False, whole_cell: bool = False) -> list[tuple[int, int]]:
+def find_cells(
+    document: UserDocument,
+    text: str,
+    columns: Iterable[int],
+    match_case: bool = False,
+    whole_cell: bool = False,
+) -> list[tuple[int, int]]:
     """Every (row, col) in ``columns`` whose value contains ``text``, in row order."""
     if not text:
         return []
@@ -29,9 +35,14 @@ def find_cells(document: UserDocument, text: str, columns: Iterable[int],
     return sorted(found)
 
 
-def replacements(document: UserDocument, text: str, replacement: str, columns: Iterable[int],
-                 match_case: bool = False, whole_cell: bool = False
-                 ) -> list[tuple[int, int, str]]:
+def replacements(
+    document: UserDocument,
+    text: str,
+    replacement: str,
+    columns: Iterable[int],
+    match_case: bool = False,
+    whole_cell: bool = False,
+) -> list[tuple[int, int, str]]:
     """The new values Replace all would write; locked columns are left out."""
     editable = [c for c in columns if document.is_editable(c)]
     pattern = _pattern(text, match_case, whole_cell)

@@ -5,6 +5,7 @@ surely fine, and only the rest go through the precise per-cell check that writes
 the message (cached by value, since lists repeat). An edit re-checks one cell and
 the uniqueness groups it leaves or joins, nothing else.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -118,7 +119,12 @@ class ColumnChecker:
     """The per-cell and vectorised checks for one column."""
 
     def __init__(
-        self, header: str, rule: ColumnRule, allowed: Sequence[str], is_key: bool, key_required: bool
+        self,
+        header: str,
+        rule: ColumnRule,
+        allowed: Sequence[str],
+        is_key: bool,
+        key_required: bool,
     ) -> None:
         # Messages name the column as a person would say it: 'Department', not 'Department*'.
         self.header = header.rstrip("* ").strip() or header
@@ -195,8 +201,13 @@ class ColumnChecker:
         if value == "" or (not self.is_key and value.strip() == "" and not _has_invisible(value)):
             if self.required:
                 if self.is_key:
-                    return (Issue(f"{header} is missing: the platform cannot tell which user "
-                                  "this row is.", "required"),)
+                    return (
+                        Issue(
+                            f"{header} is missing: the platform cannot tell which user "
+                            "this row is.",
+                            "required",
+                        ),
+                    )
                 return (Issue(f"{header} is required, but this cell is empty.", "required"),)
             return ()
         if self.is_key:
@@ -212,8 +223,9 @@ class ColumnChecker:
         hidden = [name for char, name in INVISIBLE.items() if char in value]
         if hidden:
             what = hidden[0] if len(hidden) == 1 else "invisible characters"
-            return Issue(f"{self.header} contains an invisible character ({what}).",
-                         "whitespace", fixed)
+            return Issue(
+                f"{self.header} contains an invisible character ({what}).", "whitespace", fixed
+            )
         if value != value.strip():
             where = "start" if value[0].isspace() else "end"
             if value[0].isspace() and value[-1].isspace():
@@ -226,20 +238,27 @@ class ColumnChecker:
     def _check_value(self, value: str) -> Issue | None:
         rule, header = self.rule, self.header
         if rule.max_length and len(value) > rule.max_length:
-            return Issue(f"{header} is {len(value):,} characters long; the platform accepts "
-                         f"at most {rule.max_length:,}.", "length")
+            return Issue(
+                f"{header} is {len(value):,} characters long; the platform accepts "
+                f"at most {rule.max_length:,}.",
+                "length",
+            )
         kind = rule.type
         if kind == "email":
             reason = email_problem(value)
             if reason:
-                return Issue(f"{header} {_quote(value)} is not a valid email address: "
-                             f"{reason}.", "email", _email_fix(value))
+                return Issue(
+                    f"{header} {_quote(value)} is not a valid email address: {reason}.",
+                    "email",
+                    _email_fix(value),
+                )
         elif kind == "email_list":
             for item in _split(value, rule.separator):
                 reason = email_problem(item)
                 if reason:
-                    return Issue(f"{header}: {_quote(item)} is not a valid email address: "
-                                 f"{reason}.", "email")
+                    return Issue(
+                        f"{header}: {_quote(item)} is not a valid email address: {reason}.", "email"
+                    )
         elif kind == "choice" and self.allowed_set:
             if self._norm(value) not in self.allowed_set:
                 return self._not_allowed(value, value)
@@ -249,12 +268,16 @@ class ColumnChecker:
                 if self._norm(item) not in self.allowed_set:
                     return self._not_allowed(item, value)
         elif kind == "flag" and value not in {"x", "X"}:
-            fix = "x" if value.casefold() in FLAG_TRUE else (
-                "" if value.casefold() in FLAG_FALSE else None)
+            fix = (
+                "x"
+                if value.casefold() in FLAG_TRUE
+                else ("" if value.casefold() in FLAG_FALSE else None)
+            )
             return Issue(f"{header} must be 'x' or left blank, not {_quote(value)}.", "flag", fix)
         elif kind == "language" and not _LANGUAGE.fullmatch(value):
-            return Issue(f"{header} {_quote(value)} is not a language code such as 'en' or 'nl'.",
-                         "language")
+            return Issue(
+                f"{header} {_quote(value)} is not a language code such as 'en' or 'nl'.", "language"
+            )
         elif kind == "date":
             return _date_issue(header, value)
         return None
@@ -296,9 +319,14 @@ def _split(value: str, separator: str) -> list[str]:
 
 
 _DOMAIN_TYPOS = {
-    "gmial.com": "gmail.com", "gmal.com": "gmail.com", "gamil.com": "gmail.com",
-    "gmail.con": "gmail.com", "hotmial.com": "hotmail.com", "hotmail.con": "hotmail.com",
-    "outlok.com": "outlook.com", "yaho.com": "yahoo.com",
+    "gmial.com": "gmail.com",
+    "gmal.com": "gmail.com",
+    "gamil.com": "gmail.com",
+    "gmail.con": "gmail.com",
+    "hotmial.com": "hotmail.com",
+    "hotmail.con": "hotmail.com",
+    "outlok.com": "outlook.com",
+    "yaho.com": "yahoo.com",
 }
 
 
@@ -340,7 +368,9 @@ class UniqueIndex:
         self.single: dict[str, int] = dict(zip(keys, range(len(keys)), strict=False))
         self.groups: dict[str, list[int]] = {}
         if len(self.single) < len(keys):  # some key occurs twice
-            repeated = {k for k, n in Counter(keys).items() if n > 1 and k}
+            counts = Counter(keys)
+            repeated = set(compress(counts.keys(), map((1).__lt__, counts.values())))
+            repeated.discard("")
             for row in compress(range(len(keys)), map(repeated.__contains__, keys)):
                 self.groups.setdefault(keys[row], []).append(row)
             for key in repeated:
@@ -354,7 +384,7 @@ class UniqueIndex:
         return [] if row is None else [row]
 
     def move(self, row: int, old: str, new: str) -> set[int]:
-        """Row ``row`` changes from ``old`` to ``new``; returns the rows whose duplicates changed."""
+        """Row ``row`` goes from ``old`` to ``new``; returns the rows whose duplicates changed."""
         touched = {row}
         if old in self.groups:
             group = self.groups[old]
@@ -402,9 +432,7 @@ class Validator:
             rule = profile.rule_for(header) or ColumnRule(header=header)
             allowed = list(rule.allowed) or lists.get(index, [])
             is_key = key is not None and rule.header == key
-            self.checkers.append(
-                ColumnChecker(header, rule, allowed, is_key, profile.key_required)
-            )
+            self.checkers.append(ColumnChecker(header, rule, allowed, is_key, profile.key_required))
         self.unique: dict[int, UniqueIndex] = {}
         self.problems: dict[int, dict[int, tuple[Issue, ...]]] = {}
 
@@ -431,8 +459,9 @@ class Validator:
 
     # --- checking --------------------------------------------------------------------
 
-    def validate_all(self, progress: ProgressFn | None = None,
-                     distinct: Sequence[set[str]] | None = None) -> None:
+    def validate_all(
+        self, progress: ProgressFn | None = None, distinct: Sequence[set[str]] | None = None
+    ) -> None:
         """Check every cell: each distinct value of a column once, then map back to rows.
 
         ``distinct`` may give each column's distinct values, when the reader has them.
@@ -483,8 +512,10 @@ class Validator:
         where = rows_text(numbers, total=len(group) - 1)
         header = checker.header
         if checker.is_key:
-            message = (f"{header} {_quote(self.columns[col][row])} is also in {where}: "
-                       "each user may appear only once.")
+            message = (
+                f"{header} {_quote(self.columns[col][row])} is also in {where}: "
+                "each user may appear only once."
+            )
         elif checker.rule.type == "email":
             message = f"This email is also used in {where}."
         else:
@@ -511,7 +542,7 @@ class Validator:
                 del self.problems[row]
 
     def revalidate(self, row: int, col: int, old: str) -> set[int]:
-        """Re-check after cell (row, col) changed from ``old``; returns the rows whose problems changed."""
+        """Re-check after a cell changed from ``old``; returns the rows whose problems changed."""
         before_blank = old == "" and all(
             values[row] == "" for c, values in enumerate(self.columns) if c != col
         )

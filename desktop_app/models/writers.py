@@ -5,6 +5,7 @@ rows above the header, other sheets, styles, widths, drop-downs); a CSV keeps it
 encoding, separator, quoting and line endings, and every unedited line byte for
 byte. Every write goes to a temporary file first and replaces the target in one step.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,8 +27,9 @@ def edited_path(original: Path) -> Path:
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
     """Call ``write`` on a temporary file beside ``target``, then move it into place."""
     target = Path(target)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                         dir=target.parent)
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
     os.close(handle)
     temp = Path(temp_name)
     try:
@@ -59,12 +61,17 @@ def save(document: UserDocument, target: str | Path) -> Path:
             (loaded.data_start + row, loaded.first_column + col): document.value(row, col)
             for row, col in document.originals
         }
-        assert loaded.sheet_name is not None
+        sheet = loaded.sheet_name
+        assert sheet is not None
         source = io.BytesIO(loaded.source)
-        atomic_write(target, lambda temp: patch_xlsx(source, temp, loaded.sheet_name, cells))
+        atomic_write(target, lambda temp: patch_xlsx(source, temp, sheet, cells))
     else:
         data = csv_bytes(document)
-        atomic_write(target, lambda temp: temp.write_bytes(data))
+
+        def write(temp: Path) -> None:
+            temp.write_bytes(data)
+
+        atomic_write(target, write)
     return target
 
 
@@ -96,8 +103,14 @@ def csv_bytes(document: UserDocument) -> bytes:
         ) from None
 
 
-def _record(document: UserDocument, row: int, delimiter: str, quote_all: bool,
-            record: list[str], ending: str) -> str:
+def _record(
+    document: UserDocument,
+    row: int,
+    delimiter: str,
+    quote_all: bool,
+    record: list[str],
+    ending: str,
+) -> str:
     """One row written anew; cells outside the header's columns are kept as they were."""
     loaded = document.loaded
     first = loaded.first_column
@@ -106,11 +119,17 @@ def _record(document: UserDocument, row: int, delimiter: str, quote_all: bool,
     for col in range(document.column_count):
         record[first + col] = document.value(row, col)
     buffer = io.StringIO()
-    quoting = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
-    csv.writer(buffer, delimiter=delimiter, quoting=quoting, lineterminator=ending).writerow(record)
+    if quote_all:
+        writer = csv.writer(
+            buffer, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator=ending
+        )
+    else:
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator=ending)
+    writer.writerow(record)
     return buffer.getvalue()
 
 
 def _codec_name(codec: str) -> str:
     return {"cp1252": "Windows-1252", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}.get(
-        codec, codec.upper())
+        codec, codec.upper()
+    )

@@ -3,6 +3,7 @@
 They find a worksheet's XML part and read the drop-down lists (list data validations) of a
 sheet, without loading whole worksheets into memory as a DOM: sheets can be tens of MB.
 """
+
 from __future__ import annotations
 
 import datetime as dt

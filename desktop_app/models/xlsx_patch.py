@@ -4,6 +4,7 @@ Every other zip member, and every other byte of the worksheet XML, is copied unc
 styles, column widths, drop-downs, other sheets and parts this app does not understand all
 survive a save exactly as the platform or Excel wrote them.
 """
+
 from __future__ import annotations
 
 import copy
@@ -96,8 +97,14 @@ def patch_xlsx(
             except OSError as exc:
                 raise _cannot_save(dst, exc) from exc
         _move_into_place(temporary, dst)  # only once src is closed: Windows refuses otherwise
-    except (zipfile.BadZipFile, ET.ParseError, zlib.error, EOFError, NotImplementedError,
-            _Malformed) as exc:
+    except (
+        zipfile.BadZipFile,
+        ET.ParseError,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        _Malformed,
+    ) as exc:
         raise FileProblem(
             f"{_label(source)} is not a valid Excel workbook (.xlsx), so the changes could not "
             "be saved."
@@ -117,9 +124,7 @@ def _open_package(source: Path | BinaryIO) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(source)
     except OSError as exc:
-        raise FileProblem(
-            f"{_label(source)} could not be opened ({exc.strerror or exc})."
-        ) from exc
+        raise FileProblem(f"{_label(source)} could not be opened ({exc.strerror or exc}).") from exc
 
 
 def _cannot_save(dst: Path, exc: OSError) -> FileProblem:
@@ -206,9 +211,16 @@ def _drop_calc_chain(zin: zipfile.ZipFile, replaced: dict[str, bytes], removed: 
 def _without_element(xml: bytes, name: str, attribute: str, value: str) -> bytes:
     """The XML with the element <name attribute="value" .../> cut out, all else untouched."""
     pattern = (
-        rb"<(?:[\w.-]+:)?" + name.encode() + rb"\b[^>]*?\s" + attribute.encode()
-        + rb"""\s*=\s*["']""" + re.escape(value.encode()) + rb"""["'][^>]*?"""
-        + rb"(?:/>|>\s*</(?:[\w.-]+:)?" + name.encode() + rb"\s*>)"
+        rb"<(?:[\w.-]+:)?"
+        + name.encode()
+        + rb"\b[^>]*?\s"
+        + attribute.encode()
+        + rb"""\s*=\s*["']"""
+        + re.escape(value.encode())
+        + rb"""["'][^>]*?"""
+        + rb"(?:/>|>\s*</(?:[\w.-]+:)?"
+        + name.encode()
+        + rb"\s*>)"
     )
     return re.sub(pattern, b"", xml, count=1, flags=re.IGNORECASE)
 
@@ -337,8 +349,16 @@ class _ZipWriter:
         comment = info.comment
         self._central.append(
             _CENTRAL.pack(
-                b"PK\x01\x02", info.create_version, info.create_system, *common,
-                len(name), 0, len(comment), 0, info.internal_attr, info.external_attr,
+                b"PK\x01\x02",
+                info.create_version,
+                info.create_system,
+                *common,
+                len(name),
+                0,
+                len(comment),
+                0,
+                info.internal_attr,
+                info.external_attr,
                 self._offset,
             )
             + name
@@ -481,16 +501,30 @@ class _SheetPatcher:
         self.formula_opener = b"<" + prefix + b"f"
         self.empty_cell = b"<" + prefix + b'c r="%s"%s/>'
         self.text_cell = (
-            b"<" + prefix + b'c r="%s"%s t="inlineStr"><' + prefix + b"is><" + prefix
-            + b't xml:space="preserve">%s</' + prefix + b"t></" + prefix + b"is></"
-            + prefix + b"c>"
+            b"<"
+            + prefix
+            + b'c r="%s"%s t="inlineStr"><'
+            + prefix
+            + b"is><"
+            + prefix
+            + b't xml:space="preserve">%s</'
+            + prefix
+            + b"t></"
+            + prefix
+            + b"is></"
+            + prefix
+            + b"c>"
         )
         self.row_closer = b"</" + prefix + b"row>"
         name = re.escape(prefix) + b"c"
         # groups: r's column letters when r comes first, all attributes, content
         self.cell_re = re.compile(
-            b"<" + name + rb"""(?=[\s/>])((?:\s+r\s*=\s*["']([A-Za-z]{1,3})\d*["'])?[^>]*?)"""
-            + rb"(?:/>|>(.*?)</" + name + rb"\s*>)",
+            b"<"
+            + name
+            + rb"""(?=[\s/>])((?:\s+r\s*=\s*["']([A-Za-z]{1,3})\d*["'])?[^>]*?)"""
+            + rb"(?:/>|>(.*?)</"
+            + name
+            + rb"\s*>)",
             re.DOTALL,
         )
 

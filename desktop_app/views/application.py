@@ -1,4 +1,5 @@
 """Starting the window: application identity, logging, and the file named on the command line."""
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,9 @@ def run_gui(args: list[str]) -> int:
     """Open the window, and the file if one was named; returns the exit code."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="user-editor",
-                                     description="Open a user download and fix it.")
+    parser = argparse.ArgumentParser(
+        prog="user-editor", description="Open a user download and fix it."
+    )
     parser.add_argument("file", nargs="?", help="the downloaded .xlsx or .csv file to open")
     parser.add_argument("--profile", help="the platform profile to use instead of detecting it")
     options, qt_args = parser.parse_known_args(args)

@@ -1,4 +1,5 @@
 """Find & Replace: finds in every column, replaces only where editing is allowed."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -77,8 +78,13 @@ class FindReplaceDialog(QDialog):
 
     def find_next(self) -> None:
         if not self._found:
-            self._found = find_cells(self.model.document, self.find_edit.text(), self._columns(),
-                                     self.match_case.isChecked(), self.whole_cell.isChecked())
+            self._found = find_cells(
+                self.model.document,
+                self.find_edit.text(),
+                self._columns(),
+                self.match_case.isChecked(),
+                self.whole_cell.isChecked(),
+            )
             self._position = -1
         if not self._found:
             self.message.setText(f"'{self.find_edit.text()}' was not found.")
@@ -95,16 +101,25 @@ class FindReplaceDialog(QDialog):
             return
         doc = self.model.document
         columns = self._columns()
-        changes = replacements(doc, text, self.replace_edit.text(), columns,
-                               self.match_case.isChecked(), self.whole_cell.isChecked())
+        changes = replacements(
+            doc,
+            text,
+            self.replace_edit.text(),
+            columns,
+            self.match_case.isChecked(),
+            self.whole_cell.isChecked(),
+        )
         locked = [c for c in columns if not doc.is_editable(c)]
-        skipped = len(find_cells(doc, text, locked, self.match_case.isChecked(),
-                                 self.whole_cell.isChecked()))
+        skipped = len(
+            find_cells(doc, text, locked, self.match_case.isChecked(), self.whole_cell.isChecked())
+        )
         self.model.set_cells(changes, "Replace")
         self._forget()
         message = f"Replaced {len(changes):,} {'cell' if len(changes) == 1 else 'cells'}."
         if skipped:
             header = doc.headers[locked[0]]
-            message += (f" {skipped:,} in the locked {header} column "
-                        f"{'was' if skipped == 1 else 'were'} left as they are.")
+            message += (
+                f" {skipped:,} in the locked {header} column "
+                f"{'was' if skipped == 1 else 'were'} left as they are."
+            )
         self.message.setText(message)

@@ -1,4 +1,5 @@
 """Icons from the bundled resources, loaded once."""
+
 from __future__ import annotations
 
 from functools import cache

@@ -1,10 +1,18 @@
 """The main window: open a download, see and fix its problems, save a copy."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -14,8 +22,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QStackedWidget,
     QSizePolicy,
+    QStackedWidget,
     QToolBar,
     QWidget,
 )
@@ -29,7 +37,7 @@ from desktop_app.views.icons import icon
 from desktop_app.views.problems_panel import ProblemsPanel
 from desktop_app.views.table_model import RowFilterProxy, UserTableModel
 from desktop_app.views.user_table import UserTableView
-from desktop_app.views.workers import Worker, open_document, start
+from desktop_app.views.workers import Worker, open_with_progress, start
 
 OPEN_FILTER = "User downloads (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)"
 
@@ -76,9 +84,13 @@ class MainWindow(QMainWindow):
         self.problems_dock = QDockWidget("Problems", self)
         self.problems_dock.setObjectName("problemsDock")
         self.problems_dock.setWidget(self.problems)
-        self.problems_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
-                                       | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.problems_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+        self.resizeDocks([self.problems_dock], [170], Qt.Orientation.Vertical)
+        self.problems_dock.hide()  # shown with the first file: empty, it only puzzles
 
         self._problems_timer = QTimer(self)
         self._problems_timer.setSingleShot(True)
@@ -96,8 +108,13 @@ class MainWindow(QMainWindow):
 
     # --- building ------------------------------------------------------------------------
 
-    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
-                tip: str = "") -> QAction:
+    def _action(
+        self,
+        text: str,
+        slot: object,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -109,10 +126,12 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         keys = QKeySequence.StandardKey
-        self.open_action = self._action("&Open…", self.choose_file, keys.Open,
-                                        "Open a user download (.xlsx or .csv)")
-        self.save_action = self._action("&Save", self.save, keys.Save,
-                                        "Save a copy next to the download, with your fixes")
+        self.open_action = self._action(
+            "&Open…", self.choose_file, keys.Open, "Open a user download (.xlsx or .csv)"
+        )
+        self.save_action = self._action(
+            "&Save", self.save, keys.Save, "Save a copy next to the download, with your fixes"
+        )
         self.save_as_action = self._action("Save &As…", self.save_as, keys.SaveAs)
         quit_action = self._action("&Quit", self.close, keys.Quit)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
@@ -126,14 +145,18 @@ class MainWindow(QMainWindow):
         self.paste_action.setShortcut(QKeySequence(keys.Paste))
         self.paste_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.clear_action = self._action("Clear Cells", self.table.clear_selection)
-        self.find_action = self._action("&Find and Replace…", self.show_find_replace,
-                                        keys.Replace if not QKeySequence(keys.Replace).isEmpty()
-                                        else "Ctrl+H")
+        self.find_action = self._action(
+            "&Find and Replace…",
+            self.show_find_replace,
+            keys.Replace if not QKeySequence(keys.Replace).isEmpty() else "Ctrl+H",
+        )
         self.search_action = self._action("Search", self._focus_search, keys.Find)
-        self.next_problem_action = self._action("Next Problem", lambda: self.step_problem(1),
-                                                "F8", "Go to the next cell with a problem")
+        self.next_problem_action = self._action(
+            "Next Problem", lambda: self.step_problem(1), "F8", "Go to the next cell with a problem"
+        )
         self.previous_problem_action = self._action(
-            "Previous Problem", lambda: self.step_problem(-1), "Shift+F8")
+            "Previous Problem", lambda: self.step_problem(-1), "Shift+F8"
+        )
 
         file_menu = self.menuBar().addMenu("&File")
         for action in (self.open_action, self.save_action, self.save_as_action):
@@ -163,8 +186,27 @@ class MainWindow(QMainWindow):
         for action in (self.open_action, self.save_action):
             toolbar.addAction(action)
         toolbar.addSeparator()
-        toolbar.addAction(self.undo_action)
-        toolbar.addAction(self.redo_action)
+        # The toolbar keeps short names; the menu says what will be undone.
+        for verb, action, signal, text_signal in (
+            (
+                "Undo",
+                self.undo_action,
+                self.undo_stack.canUndoChanged,
+                self.undo_stack.undoTextChanged,
+            ),
+            (
+                "Redo",
+                self.redo_action,
+                self.undo_stack.canRedoChanged,
+                self.undo_stack.redoTextChanged,
+            ),
+        ):
+            button = QAction(verb, self)
+            button.setEnabled(False)
+            button.triggered.connect(action.trigger)
+            signal.connect(button.setEnabled)
+            text_signal.connect(lambda text, b=button, v=verb: b.setToolTip(f"{v} {text}"))
+            toolbar.addAction(button)
         toolbar.addSeparator()
         toolbar.addAction(self.next_problem_action)
         toolbar.addSeparator()
@@ -206,10 +248,12 @@ class MainWindow(QMainWindow):
     def choose_file(self) -> None:
         if not self._may_discard():
             return
-        start_dir = str(self.document.loaded.path.parent) if self.document else \
-            str(QSettings().value("lastFolder", str(Path.home())))
-        name, _ = QFileDialog.getOpenFileName(self, "Open a user download", start_dir,
-                                              OPEN_FILTER)
+        start_dir = (
+            str(self.document.loaded.path.parent)
+            if self.document
+            else str(QSettings().value("lastFolder", str(Path.home())))
+        )
+        name, _ = QFileDialog.getOpenFileName(self, "Open a user download", start_dir, OPEN_FILTER)
         if name:
             self.open_file(name)
 
@@ -219,7 +263,7 @@ class MainWindow(QMainWindow):
             return
         path = Path(path)
         self._set_busy(f"Opening {path.name}…")
-        worker = Worker(lambda report: open_document(str(path), profile, report))
+        worker = Worker(lambda report: open_with_progress(str(path), profile, report))
         worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_loaded)
         worker.failed.connect(self._on_load_failed)
@@ -254,7 +298,9 @@ class MainWindow(QMainWindow):
         self.filter_box.setCurrentIndex(RowFilterProxy.ALL)
         self.search_box.clear()
         self.table.set_table(self.proxy, self.model)
-        self.stack.setCurrentWidget(self.table)
+        if self.stack.currentWidget() is not self.table:
+            self.stack.setCurrentWidget(self.table)
+            self.problems_dock.show()
         if self._find_dialog is not None:
             self._find_dialog.close()
             self._find_dialog = None
@@ -263,8 +309,9 @@ class MainWindow(QMainWindow):
         self._content_changed()
         self._update_title()
         if document.row_count:
-            first = self.proxy.index(0, self.table.horizontalHeader().logicalIndex(1)
-                                     if document.column_count > 1 else 0)
+            first = self.proxy.index(
+                0, self.table.horizontalHeader().logicalIndex(1) if document.column_count > 1 else 0
+            )
             self.table.setCurrentIndex(first)
         self.table.setFocus()
 
@@ -276,8 +323,10 @@ class MainWindow(QMainWindow):
             self.counts_label.setText("")
             return
         problems = doc.validator.rows_with_issues
-        text = (f"{plural(doc.row_count, 'user')} · "
-                f"{plural(problems, 'row')} with problems · {doc.changed_rows:,} changed")
+        text = (
+            f"{plural(doc.row_count, 'user')} · "
+            f"{plural(problems, 'row')} with problems · {doc.changed_rows:,} changed"
+        )
         self.counts_label.setText(text)
         self._problems_timer.start()
 
@@ -290,10 +339,17 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document is not None and not self.undo_stack.isClean())
 
     def _set_open(self, is_open: bool) -> None:
-        for action in (self.save_action, self.save_as_action, self.find_action,
-                       self.search_action, self.next_problem_action,
-                       self.previous_problem_action, self.copy_action, self.paste_action,
-                       self.clear_action):
+        for action in (
+            self.save_action,
+            self.save_as_action,
+            self.find_action,
+            self.search_action,
+            self.next_problem_action,
+            self.previous_problem_action,
+            self.copy_action,
+            self.paste_action,
+            self.clear_action,
+        ):
             action.setEnabled(is_open)
         self.filter_box.setEnabled(is_open)
         self.search_box.setEnabled(is_open)
@@ -382,7 +438,10 @@ class MainWindow(QMainWindow):
         suggested = self.save_target or edited_path(source)
         suffix = source.suffix.lower()
         name, _ = QFileDialog.getSaveFileName(
-            self, "Save a copy", str(suggested), f"Same as the download (*{suffix})",
+            self,
+            "Save a copy",
+            str(suggested),
+            f"Same as the download (*{suffix})",
             options=QFileDialog.Option.DontConfirmOverwrite,
         )
         if not name:
@@ -391,7 +450,8 @@ class MainWindow(QMainWindow):
         if target.suffix.lower() != suffix:
             target = target.with_name(target.name + suffix)
         if target.exists() and not messages.confirm(
-            self, "Replace the file?",
+            self,
+            "Replace the file?",
             f"'{target.name}' already exists. Replace it with your edited users?",
             "Replace",
         ):
@@ -402,7 +462,8 @@ class MainWindow(QMainWindow):
         doc = self.document
         assert doc is not None
         if target.resolve() == doc.loaded.path.resolve() and not messages.confirm(
-            self, "Replace the download?",
+            self,
+            "Replace the download?",
             f"This replaces '{target.name}', the file you downloaded from "
             f"{doc.profile.platform}. Keep a copy instead unless you are sure.",
             "Replace the download",

@@ -2,14 +2,16 @@
 
 Tests patch these functions instead of clicking real modal dialogs.
 """
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
 def show_problem(parent: QWidget | None, title: str, sentence: str) -> None:
-    box = QMessageBox(QMessageBox.Icon.Warning, title, sentence, QMessageBox.StandardButton.Ok,
-                      parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title, sentence, QMessageBox.StandardButton.Ok, parent
+    )
     box.exec()
 
 
@@ -23,9 +25,11 @@ def confirm(parent: QWidget | None, title: str, sentence: str, yes_text: str) ->
 
 def ask_save(parent: QWidget | None, name: str) -> QMessageBox.StandardButton:
     box = QMessageBox(
-        QMessageBox.Icon.Question, "Save your changes?",
+        QMessageBox.Icon.Question,
+        "Save your changes?",
         f"You have changes in '{name}' that are not saved yet.",
-        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
         | QMessageBox.StandardButton.Cancel,
         parent,
     )

@@ -1,9 +1,17 @@
 """The Problems panel: every issue in the file, one line each; a click goes to the cell."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import QLabel, QListView, QVBoxLayout, QWidget
 
 from desktop_app.models.document import Problem, UserDocument
@@ -30,9 +38,12 @@ class ProblemsModel(QAbstractListModel):
             return None
         problem = self.problems[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"Row {problem.excel_row:,} · {problem.header}: {problem.message}"
+            return f"Row {problem.excel_row:,}:  {problem.message}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return problem.message
+            tip = f"Row {problem.excel_row:,}, column {problem.header}: {problem.message}"
+            if problem.fix is not None:
+                tip += f"\nRight-click the cell to use '{problem.fix}'."
+            return tip
         if role == Qt.ItemDataRole.DecorationRole:
             return icon("warning")
         return None
@@ -51,6 +62,7 @@ class ProblemsPanel(QWidget):
         self.list = QListView()
         self.list.setModel(self.model)
         self.list.setUniformItemSizes(True)
+        self.list.setIconSize(QSize(16, 16))
         self.list.setAccessibleName("Problems")
         self.list.setWordWrap(False)
         self.list.activated.connect(self._chosen)

@@ -1,4 +1,5 @@
 """The Qt face of a UserDocument: colours, icons and tooltips are looked up, never computed here."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -44,7 +45,8 @@ def describe(document: UserDocument, edits: Sequence[CellEdit], verb: str = "Edi
     """The undo menu's words for a change: 'Edit Email in row 5' or 'Paste 12 cells'."""
     if len(edits) == 1:
         edit = edits[0]
-        return f"{verb} {document.headers[edit.col]} in row {document.excel_row(edit.row)}"
+        label = document.validator.checkers[edit.col].header
+        return f"{verb} {label} in row {document.excel_row(edit.row)}"
     return f"{verb} {len(edits):,} cells"
 
 
@@ -121,14 +123,16 @@ class UserTableModel(QAbstractTableModel):
         lines = [issue.message for issue in doc.cell_issues(row, col)]
         original = doc.original(row, col)
         if original is not None:
-            lines.append(f"Changed here. It was: {original!r}" if original else
-                         "Changed here. It was empty.")
+            lines.append(
+                f"Changed here. It was: {original!r}" if original else "Changed here. It was empty."
+            )
         if col == doc.key_column:
             lines.append(f"{doc.headers[col]} is locked: the platform finds each user by it.")
         return "\n".join(lines)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         doc = self.document
         if orientation == Qt.Orientation.Vertical:
             if role == Qt.ItemDataRole.DisplayRole:
@@ -142,8 +146,10 @@ class UserTableModel(QAbstractTableModel):
             return self._lock
         if role == Qt.ItemDataRole.ToolTipRole:
             if section == doc.key_column:
-                return (f"{doc.headers[section]} is locked: the platform finds each user by it, "
-                        "so changing it would break the upload.")
+                return (
+                    f"{doc.headers[section]} is locked: the platform finds each user by it, "
+                    "so changing it would break the upload."
+                )
             rule = doc.profile.rule_for(doc.headers[section])
             return "Required" if rule is not None and rule.required else None
         return None

@@ -1,4 +1,5 @@
 """The users table: key column frozen at the left, drop-downs for listed values, paste."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import (
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHeaderView,
+    QMenu,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -42,15 +44,16 @@ class ChoiceDelegate(QStyledItemDelegate):
             return checker.allowed
         return []
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
-                     index: Index) -> QWidget:
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         choices = self._choices(index)
         if not choices:
             return super().createEditor(parent, option, index)
         combo = QComboBox(parent)
         combo.setEditable(True)
         combo.addItems(choices)
-        combo.setAccessibleName(f"Choose {index.model().headerData(index.column(), Qt.Orientation.Horizontal)}")
+        combo.setAccessibleName(
+            f"Choose {index.model().headerData(index.column(), Qt.Orientation.Horizontal)}"
+        )
         return combo
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
@@ -68,9 +71,8 @@ class ChoiceDelegate(QStyledItemDelegate):
 
 def _source(index: Index) -> QModelIndex:
     model = index.model()
-    if isinstance(model, QSortFilterProxyModel):
-        return model.mapToSource(QModelIndex(index))
-    return QModelIndex(index)
+    plain = model.index(index.row(), index.column())
+    return model.mapToSource(plain) if isinstance(model, QSortFilterProxyModel) else plain
 
 
 class UserTableView(QTableView):
@@ -91,8 +93,9 @@ class UserTableView(QTableView):
         self.frozen.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.frozen.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.frozen.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.frozen.setStyleSheet("QTableView#frozenKeyColumn { border: none; "
-                                  "border-right: 2px solid #a0aec0; }")
+        self.frozen.setStyleSheet(
+            "QTableView#frozenKeyColumn { border: none; border-right: 2px solid #a0aec0; }"
+        )
         self.frozen.setAccessibleName("Locked key column")
         self.viewport().stackUnder(self.frozen)
         self.frozen.hide()
@@ -173,22 +176,27 @@ class UserTableView(QTableView):
         super().updateGeometries()
         self._update_frozen_geometry()
 
-    def moveCursor(self, action: QAbstractItemView.CursorAction,
-                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+    def moveCursor(
+        self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
         current = super().moveCursor(action, modifiers)
         if self.key_column is None or not current.isValid():
             return current
         frozen_width = self.columnWidth(self.key_column)
-        if (action == QAbstractItemView.CursorAction.MoveLeft
-                and current.column() != self.key_column
-                and self.visualRect(current).topLeft().x() < frozen_width):
+        if (
+            action == QAbstractItemView.CursorAction.MoveLeft
+            and current.column() != self.key_column
+            and self.visualRect(current).topLeft().x() < frozen_width
+        ):
             bar = self.horizontalScrollBar()
             bar.setValue(bar.value() + self.visualRect(current).topLeft().x() - frozen_width)
         return current
 
-    def scrollTo(self, index: Index,
-                 hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible
-                 ) -> None:
+    def scrollTo(
+        self,
+        index: Index,
+        hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible,
+    ) -> None:
         if index.column() != self.key_column:
             super().scrollTo(index, hint)
         else:
@@ -197,6 +205,34 @@ class UserTableView(QTableView):
             super().scrollTo(index, hint)
             self.horizontalScrollBar().setValue(column)
 
+    # --- context menu: clipboard and one-click fixes ----------------------------------------
+
+    def contextMenuEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        model = self.delegate.model
+        proxy = self.model()
+        if model is None or not isinstance(proxy, QSortFilterProxyModel):
+            return
+        menu = QMenu(self)
+        index = self.indexAt(event.pos())
+        if index.isValid():
+            source = proxy.mapToSource(index)
+            row, col = source.row(), source.column()
+            for issue in model.document.cell_issues(row, col):
+                if issue.fix is not None:
+                    shown = issue.fix if issue.fix else "(empty)"
+                    action = menu.addAction(f"Use '{shown}'")
+                    action.triggered.connect(
+                        lambda _=False, r=row, c=col, v=issue.fix: model.set_cells(
+                            [(r, c, v)], "Fix"
+                        )
+                    )
+            if not menu.isEmpty():
+                menu.addSeparator()
+        menu.addAction("Copy", self.copy_selection)
+        menu.addAction("Paste", self.paste)
+        menu.addAction("Clear", self.clear_selection)
+        menu.exec(event.globalPos())
+
     # --- clipboard ---------------------------------------------------------------------
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -204,8 +240,10 @@ class UserTableView(QTableView):
             self.copy_selection()
         elif event.matches(QKeySequence.StandardKey.Paste):
             self.paste()
-        elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not self.state() == \
-                QAbstractItemView.State.EditingState:
+        elif (
+            event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+            and self.state() != QAbstractItemView.State.EditingState
+        ):
             self.clear_selection()
         else:
             super().keyPressEvent(event)
@@ -221,8 +259,10 @@ class UserTableView(QTableView):
 
     def copy_selection(self) -> None:
         """Copy the selected cells as tab-separated lines, as Excel does."""
-        indexes = sorted(self.selectionModel().selectedIndexes(),
-                         key=lambda i: (i.row(), self.horizontalHeader().visualIndex(i.column())))
+        indexes = sorted(
+            self.selectionModel().selectedIndexes(),
+            key=lambda i: (i.row(), self.horizontalHeader().visualIndex(i.column())),
+        )
         if not indexes:
             return
         rows: dict[int, list[str]] = {}
@@ -245,7 +285,9 @@ class UserTableView(QTableView):
         header = self.horizontalHeader()
         if len(block) == 1 and len(block[0]) == 1 and len(selected) > 1:
             # One value into a selection fills the selection, as in Excel.
-            targets = [(proxy.mapToSource(i).row(), proxy.mapToSource(i).column()) for i in selected]
+            targets = [
+                (proxy.mapToSource(i).row(), proxy.mapToSource(i).column()) for i in selected
+            ]
             changes = [(r, c, block[0][0]) for r, c in targets]
         else:
             changes = []

@@ -1,4 +1,5 @@
 """Long work off the GUI thread: a plain function run by a QObject moved to a QThread."""
+
 from __future__ import annotations
 
 import logging
@@ -7,22 +8,19 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop_app.models.document import UserDocument
+from desktop_app.models.document import UserDocument, open_document
 from desktop_app.models.errors import UserFacingError
-from desktop_app.models.readers import read_file
 
 log = logging.getLogger(__name__)
 
 Report = Callable[[str, int, int], None]
 
 
-def open_document(path: str, profile: str | None, report: Report) -> UserDocument:
+def open_with_progress(path: str, profile: str | None, report: Report) -> UserDocument:
     """Read and validate a download, telling ``report`` how far it got."""
     report("Reading the file…", 0, 0)
-    loaded = read_file(path, profile)
-    report("Checking every row…", 0, len(loaded.headers))
-    return UserDocument(
-        loaded, progress=lambda done, total: report("Checking every row…", done, total)
+    return open_document(
+        path, profile, progress=lambda done, total: report("Checking every row…", done, total)
     )
 
 

@@ -1,4 +1,5 @@
 """Builders for test downloads, written for real with openpyxl or as raw bytes."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,8 +19,14 @@ def write_xlsx(path: Path, rows: Sequence[Sequence[Any]], sheet: str = "Users") 
     return path
 
 
-def write_csv(path: Path, rows: Sequence[Sequence[str]], delimiter: str = ",",
-              encoding: str = "utf-8", newline: str = "\r\n", bom: bool = False) -> Path:
+def write_csv(
+    path: Path,
+    rows: Sequence[Sequence[str]],
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    newline: str = "\r\n",
+    bom: bool = False,
+) -> Path:
     text = newline.join(delimiter.join(row) for row in rows) + newline
     data = text.encode(encoding)
     if bom:

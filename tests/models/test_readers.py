@@ -1,4 +1,5 @@
 """Reading downloads: values as Excel shows them, encodings, layouts, and refusals."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,14 +19,17 @@ HEADER = ["User ID", "Username", "First name", "Last name", "Email"]
 
 
 def test_xlsx_values_are_the_text_excel_shows(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "values.xlsx", [
-        HEADER + ["Hire date", "Score", "Active"],
-        ["Guidance", "", "", "", "", "", "", ""],
-        ["000123", "a", "Ann", "Ay", "a@example.com", dt.datetime(2021, 3, 4), 1.5, True],
-        [123456789012345, "b", "Bo", "Be", "b@example.com", dt.date(1999, 12, 31), 7, False],
-        [42, "c", "Cy", "", "c@example.com", dt.datetime(2020, 1, 2, 8, 30), 0.1 + 0.2, None],
-        [123456789012345678, "d", "Di", "Do", "d@example.com", "", "", ""],
-    ])
+    path = write_xlsx(
+        tmp_path / "values.xlsx",
+        [
+            HEADER + ["Hire date", "Score", "Active"],
+            ["Guidance", "", "", "", "", "", "", ""],
+            ["000123", "a", "Ann", "Ay", "a@example.com", dt.datetime(2021, 3, 4), 1.5, True],
+            [123456789012345, "b", "Bo", "Be", "b@example.com", dt.date(1999, 12, 31), 7, False],
+            [42, "c", "Cy", "", "c@example.com", dt.datetime(2020, 1, 2, 8, 30), 0.1 + 0.2, None],
+            [123456789012345678, "d", "Di", "Do", "d@example.com", "", "", ""],
+        ],
+    )
     loaded = read_file(path)
     rows = list(zip(*loaded.columns, strict=True))
     assert rows[0] == ("000123", "a", "Ann", "Ay", "a@example.com", "2021-03-04", "1.5", "TRUE")
@@ -49,12 +53,15 @@ def test_atlas_rows_above_the_users_are_kept_apart(sample) -> None:  # type: ign
 
 
 def test_header_below_title_rows_is_found(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / "titled.xlsx", [
-        ["Export of all users"],
-        [],
-        ["Email", "Name", "Surname", "Role", "Status"],
-        ["a@example.com", "Ann", "Ay", "Learner", "Active"],
-    ])
+    path = write_xlsx(
+        tmp_path / "titled.xlsx",
+        [
+            ["Export of all users"],
+            [],
+            ["Email", "Name", "Surname", "Role", "Status"],
+            ["a@example.com", "Ann", "Ay", "Learner", "Active"],
+        ],
+    )
     loaded = read_file(path)
     assert loaded.profile.name == "udemy_business"
     assert loaded.header_row == 2
@@ -64,15 +71,27 @@ def test_header_below_title_rows_is_found(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("encoding", "bom", "delimiter"),
-    [("utf-8", False, ","), ("utf-8", True, ";"), ("utf-16-le", True, "\t"), ("cp1252", False, ";")],
+    [
+        ("utf-8", False, ","),
+        ("utf-8", True, ";"),
+        ("utf-16-le", True, "\t"),
+        ("cp1252", False, ";"),
+    ],
 )
-def test_csv_encodings_and_delimiters(tmp_path: Path, encoding: str, bom: bool,
-                                      delimiter: str) -> None:
-    path = write_csv(tmp_path / "users.csv", [
-        ["Email", "Name", "Surname", "Role", "External ID"],
-        ["zoe@example.com", "Zoë", "Müller", "Learner", "000123"],
-        ["jan@example.com", "Jan", "de Vries", "Admin", "0042"],
-    ], delimiter=delimiter, encoding=encoding, bom=bom)
+def test_csv_encodings_and_delimiters(
+    tmp_path: Path, encoding: str, bom: bool, delimiter: str
+) -> None:
+    path = write_csv(
+        tmp_path / "users.csv",
+        [
+            ["Email", "Name", "Surname", "Role", "External ID"],
+            ["zoe@example.com", "Zoë", "Müller", "Learner", "000123"],
+            ["jan@example.com", "Jan", "de Vries", "Admin", "0042"],
+        ],
+        delimiter=delimiter,
+        encoding=encoding,
+        bom=bom,
+    )
     loaded = read_file(path)
     assert loaded.csv_format is not None
     assert loaded.csv_format.delimiter == delimiter
@@ -89,10 +108,23 @@ def test_semicolon_windows_sample(sample) -> None:  # type: ignore[no-untyped-de
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"),
-                                 max_size=12), min_size=3, max_size=3), min_size=1, max_size=8))
-def test_csv_any_text_reads_back_exactly(tmp_path_factory: pytest.TempPathFactory,
-                                         rows: list[list[str]]) -> None:
+@given(
+    st.lists(
+        st.lists(
+            st.text(
+                st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"),
+                max_size=12,
+            ),
+            min_size=3,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_csv_any_text_reads_back_exactly(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]]
+) -> None:
     import csv
 
     path = tmp_path_factory.mktemp("prop") / "users.csv"
@@ -107,7 +139,8 @@ def test_csv_any_text_reads_back_exactly(tmp_path_factory: pytest.TempPathFactor
     while expected and not any(expected[-1]):
         expected.pop()
     assert [list(r) for r in zip(*loaded.columns, strict=True)] == expected or (
-        not expected and loaded.row_count == 0)
+        not expected and loaded.row_count == 0
+    )
 
 
 def test_cell_text_of_numbers() -> None:
@@ -121,10 +154,17 @@ def test_cell_text_of_numbers() -> None:
 
 
 def _unchanged(path: Path):  # type: ignore[no-untyped-def]
-    before = (path.read_bytes() if path.exists() else None, path.stat().st_mtime_ns
-              if path.exists() else None)
-    return lambda: (path.read_bytes() if path.exists() else None,
-                    path.stat().st_mtime_ns if path.exists() else None) == before
+    before = (
+        path.read_bytes() if path.exists() else None,
+        path.stat().st_mtime_ns if path.exists() else None,
+    )
+    return lambda: (
+        (
+            path.read_bytes() if path.exists() else None,
+            path.stat().st_mtime_ns if path.exists() else None,
+        )
+        == before
+    )
 
 
 def _assert_refused(path: Path, fragment: str) -> None:
@@ -186,10 +226,13 @@ def test_blank_lines_only(tmp_path: Path) -> None:
 
 
 def test_headerless_file(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "users.csv", [
-        ["000123", "jan@example.com", "Jan"],
-        ["000124", "piet@example.com", "Piet"],
-    ])
+    path = write_csv(
+        tmp_path / "users.csv",
+        [
+            ["000123", "jan@example.com", "Jan"],
+            ["000124", "piet@example.com", "Piet"],
+        ],
+    )
     _assert_refused(path, "No header row was found")
 
 

@@ -1,4 +1,5 @@
 """Validation: the messages an admin reads, and edits that re-check only what they affect."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,9 +24,11 @@ def test_atlas_sample_problems(sample) -> None:  # type: ignore[no-untyped-def]
     doc = UserDocument(read_file(sample("atlas-users.xlsx")))
     found = messages(doc)
     assert found[(4, "Email")] == (
-        "Email 'jan.devries.example.com' is not a valid email address: it is missing the @.")
+        "Email 'jan.devries.example.com' is not a valid email address: it is missing the @."
+    )
     assert found[(5, "First name")] == (
-        "First name contains an invisible character (non-breaking space).")
+        "First name contains an invisible character (non-breaking space)."
+    )
     assert found[(17, "Status")] == "Status 'Actve' is not allowed here: did you mean 'Active'?"
     assert found[(25, "Last name")] == "Last name is required, but this cell is empty."
     assert found[(28, "Email")] == "This email is also used in row 29."
@@ -38,9 +41,12 @@ def test_rakoo_lists_come_from_the_templates_dropdowns(sample) -> None:  # type:
     doc = UserDocument(read_file(sample("rakoo-template.xlsx")))
     found = messages(doc)
     assert found[(6, "Department*")] == (
-        "Department 'Salez' is not in your organisation: did you mean 'Sales'?")
-    assert "'Team Nort' is not in your organisation: did you mean 'Team North'?" in \
-        found[(10, "Teams")]
+        "Department 'Salez' is not in your organisation: did you mean 'Sales'?"
+    )
+    assert (
+        "'Team Nort' is not in your organisation: did you mean 'Team North'?"
+        in found[(10, "Teams")]
+    )
     assert found[(14, "Employee number*")].startswith("Employee number is missing")
     assert "not a valid email address: it contains a space" in found[(19, "Email address*")]
     assert found[(25, "Active")] == "Active must be 'x' or left blank, not 'yes'."
@@ -67,24 +73,29 @@ def test_duplicate_messages_name_other_rows() -> None:
     assert rows_text([5, 9, 12, 40, 41]) == "rows 5, 9, 12 and 2 more"
 
 
-@pytest.mark.parametrize(("value", "reason"), [
-    ("jan.example.com", "it is missing the @"),
-    ("jan@@example.com", "it has more than one @"),
-    ("jan de@example.com", "it contains a space"),
-    ("jan@example", "the part after the @ has no dot, as in name@company.com"),
-    ("jan..de@example.com", "it has two dots in a row"),
-    ("@example.com", "there is nothing before the @"),
-])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("jan.example.com", "it is missing the @"),
+        ("jan@@example.com", "it has more than one @"),
+        ("jan de@example.com", "it contains a space"),
+        ("jan@example", "the part after the @ has no dot, as in name@company.com"),
+        ("jan..de@example.com", "it has two dots in a row"),
+        ("@example.com", "there is nothing before the @"),
+    ],
+)
 def test_email_reasons(value: str, reason: str) -> None:
     assert email_problem(value) == reason
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(
-    st.emails(),
-    st.text(alphabet="abc.@-_+xn1 ", max_size=20),
-    st.from_regex(r"[a-z.]{1,8}@[a-z0-9-]{1,8}\.(com|test|local|nl|x1)", fullmatch=True),
-))
+@given(
+    st.one_of(
+        st.emails(),
+        st.text(alphabet="abc.@-_+xn1 ", max_size=20),
+        st.from_regex(r"[a-z.]{1,8}@[a-z0-9-]{1,8}\.(com|test|local|nl|x1)", fullmatch=True),
+    )
+)
 def test_fast_email_check_agrees_with_email_validator(value: str) -> None:
     try:
         validate_email(value, check_deliverability=False)
@@ -100,11 +111,14 @@ def _doc(tmp_path: Path, rows: list[list[str]]) -> UserDocument:
 
 
 def test_edit_fixes_a_duplicate_on_both_rows(tmp_path: Path) -> None:
-    doc = _doc(tmp_path, [
-        ["a@example.com", "A", "A", "Learner", "1"],
-        ["b@example.com", "B", "B", "Learner", "2"],
-        ["A@example.com", "C", "C", "Learner", "3"],
-    ])
+    doc = _doc(
+        tmp_path,
+        [
+            ["a@example.com", "A", "A", "Learner", "1"],
+            ["b@example.com", "B", "B", "Learner", "2"],
+            ["A@example.com", "C", "C", "Learner", "3"],
+        ],
+    )
     assert doc.row_has_issues(0) and doc.row_has_issues(2)
     touched = doc.apply(doc.edits_for([(2, 0, "c@example.com")]))
     assert touched == {0, 2}
@@ -112,38 +126,63 @@ def test_edit_fixes_a_duplicate_on_both_rows(tmp_path: Path) -> None:
 
 
 def test_blank_rows_are_not_users(tmp_path: Path) -> None:
-    doc = _doc(tmp_path, [
-        ["a@example.com", "A", "A", "Learner", "1"],
-        ["", "", "", "", ""],
-        ["b@example.com", "B", "B", "Learner", "2"],
-    ])
+    doc = _doc(
+        tmp_path,
+        [
+            ["a@example.com", "A", "A", "Learner", "1"],
+            ["", "", "", "", ""],
+            ["b@example.com", "B", "B", "Learner", "2"],
+        ],
+    )
     assert doc.problems() == []
     doc.apply(doc.edits_for([(1, 1, "Typed")]))
     assert {p.header for p in doc.problems()} == {"Email", "Surname"}
 
 
-VALUES = ["a@example.com", "b@example.com", "A@example.com ", "bad", "", "Learner", "Admin",
-          "Lerner", "1", "2", "x\u00a0", "2024-02-30"]
+VALUES = [
+    "a@example.com",
+    "b@example.com",
+    "A@example.com ",
+    "bad",
+    "",
+    "Learner",
+    "Admin",
+    "Lerner",
+    "1",
+    "2",
+    "x\u00a0",
+    "2024-02-30",
+]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4), st.sampled_from(VALUES)),
-                min_size=1, max_size=30))
-def test_incremental_checks_equal_a_full_check(tmp_path_factory: pytest.TempPathFactory,
-                                               edits: list[tuple[int, int, str]]) -> None:
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 4), st.sampled_from(VALUES)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_incremental_checks_equal_a_full_check(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[int, int, str]]
+) -> None:
     """After any edits, the problems kept up to date edit by edit are those of a fresh check."""
-    doc = _doc(tmp_path_factory.mktemp("inc"), [
-        ["a@example.com", "A", "A", "Learner", "1"],
-        ["b@example.com", "B", "B", "Admin", "2"],
-        ["a@example.com", "", "C", "Lerner", "2"],
-        ["", "", "", "", ""],
-        ["d@example", "D", "D", "Learner", "4"],
-        ["e@example.com", "E", "E", "Learner", ""],
-    ])
+    doc = _doc(
+        tmp_path_factory.mktemp("inc"),
+        [
+            ["a@example.com", "A", "A", "Learner", "1"],
+            ["b@example.com", "B", "B", "Admin", "2"],
+            ["a@example.com", "", "C", "Lerner", "2"],
+            ["", "", "", "", ""],
+            ["d@example", "D", "D", "Learner", "4"],
+            ["e@example.com", "E", "E", "Learner", ""],
+        ],
+    )
     for row, col, value in edits:
         doc.apply(doc.edits_for([(row, col, value)]))
-    fresh = Validator(doc.profile, doc.headers, doc.columns,
-                      first_row_number=doc.loaded.data_start + 1)
+    fresh = Validator(
+        doc.profile, doc.headers, doc.columns, first_row_number=doc.loaded.data_start + 1
+    )
     fresh.validate_all()
     assert doc.validator.problems == fresh.problems
 
@@ -173,12 +212,15 @@ def test_key_column_is_never_edited(sample) -> None:  # type: ignore[no-untyped-
 
 
 def test_generic_profile_finds_key_and_email_columns(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "other.csv", [
-        ["User ID", "Full name", "E-mail"],
-        ["1", "Ann", "ann@example.com"],
-        ["2", "Bob", "not-an-email"],
-        ["2", "Cy", "ann@example.com"],
-    ])
+    path = write_csv(
+        tmp_path / "other.csv",
+        [
+            ["User ID", "Full name", "E-mail"],
+            ["1", "Ann", "ann@example.com"],
+            ["2", "Bob", "not-an-email"],
+            ["2", "Cy", "ann@example.com"],
+        ],
+    )
     doc = UserDocument(read_file(path))
     assert doc.profile.generic and doc.key_column == 0
     found = messages(doc)

@@ -1,4 +1,5 @@
 """xlsx_parts: finding worksheet parts and reading a sheet's drop-down lists."""
+
 from __future__ import annotations
 
 import zipfile
@@ -222,9 +223,7 @@ def test_any_namespace_prefix_and_both_forms_together(tmp_path: Path) -> None:
     tail = classic + x14_validations(("Lists!$A:$A", "B2"), x14="p", xm="q").replace(
         "extLst>", "main:extLst>"
     ).replace("<ext ", "<main:ext ").replace("</ext>", "</main:ext>")
-    sheet = (
-        f'<main:worksheet xmlns:main="{MAIN_NS}"><main:sheetData/>{tail}</main:worksheet>'
-    )
+    sheet = f'<main:worksheet xmlns:main="{MAIN_NS}"><main:sheetData/>{tail}</main:worksheet>'
     path = write_package(
         tmp_path / "p.xlsx",
         {

@@ -1,4 +1,5 @@
 """patch_xlsx: edited cells change, every other byte of the package stays as it was."""
+
 from __future__ import annotations
 
 import io
@@ -156,8 +157,10 @@ def grid(path: Path, sheet: str = "Users") -> dict[tuple[int, int], Any]:
 
 
 def calamine_grid(path: Path, sheet: str = "Users") -> dict[tuple[int, int], Any]:
-    rows = python_calamine.load_workbook(path).get_sheet_by_name(sheet).to_python(
-        skip_empty_area=False
+    rows = (
+        python_calamine.load_workbook(path)
+        .get_sheet_by_name(sheet)
+        .to_python(skip_empty_area=False)
     )
     return {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v != ""}
 
@@ -447,7 +450,7 @@ def test_prefixed_namespace(tmp_path: Path) -> None:
 
 def test_rows_and_cells_without_r(tmp_path: Path) -> None:
     rows = (
-        "<row><c t=\"inlineStr\"><is><t>a1</t></is></c><c><v>2</v></c></row>"
+        '<row><c t="inlineStr"><is><t>a1</t></is></c><c><v>2</v></c></row>'
         "<row/>"
         '<row><c><v>1</v></c><c r="D3"><v>4</v></c><c><v>5</v></c></row>'
         '<row r="6"><c><v>6</v></c></row>'
@@ -456,7 +459,13 @@ def test_rows_and_cells_without_r(tmp_path: Path) -> None:
     src = write_package(tmp_path / "in.xlsx", {"Users": sheet_xml(rows)})
     before = grid(src)
     assert before == {
-        (0, 0): "a1", (0, 1): 2, (2, 0): 1, (2, 3): 4, (2, 4): 5, (5, 0): 6, (6, 0): 7
+        (0, 0): "a1",
+        (0, 1): 2,
+        (2, 0): 1,
+        (2, 3): 4,
+        (2, 4): 5,
+        (5, 0): 6,
+        (6, 0): 7,
     }
     edits = {(0, 1): "B1", (1, 1): "B2", (2, 4): "E3", (2, 2): "C3", (3, 0): "A4", (6, 1): "B7"}
     out = patched(src, edits)

@@ -1,4 +1,5 @@
 """The real window, driven offscreen as an admin would use it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,11 +22,11 @@ BG = Qt.ItemDataRole.BackgroundRole
 def said(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Dialogs the window showed, instead of real modal boxes."""
     shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(messages, "show_problem",
-                        lambda _parent, title, sentence: shown.append((title, sentence)))
+    monkeypatch.setattr(
+        messages, "show_problem", lambda _parent, title, sentence: shown.append((title, sentence))
+    )
     monkeypatch.setattr(messages, "confirm", lambda *_args: True)
-    monkeypatch.setattr(messages, "ask_save",
-                        lambda *_args: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(messages, "ask_save", lambda *_args: QMessageBox.StandardButton.Discard)
     return shown
 
 
@@ -70,8 +71,9 @@ def test_open_shows_invalid_rows_in_red(window: MainWindow, qtbot: Any, sample: 
     assert window.windowTitle().startswith("atlas-users.xlsx")
 
 
-def test_key_column_cannot_be_changed_by_any_path(window: MainWindow, qtbot: Any,
-                                                  sample: Any) -> None:
+def test_key_column_cannot_be_changed_by_any_path(
+    window: MainWindow, qtbot: Any, sample: Any
+) -> None:
     open_in(window, qtbot, sample("atlas-users.xlsx"))
     model, doc = window.model, window.document
     assert model is not None and doc is not None
@@ -181,15 +183,19 @@ def test_next_problem_walks_the_problems(window: MainWindow, qtbot: Any, sample:
     assert (second.row(), second.column()) == (2, 2)
 
 
-def test_bad_file_gets_one_sentence(window: MainWindow, qtbot: Any,
-                                    said: list[tuple[str, str]], tmp_path: Path) -> None:
+def test_bad_file_gets_one_sentence(
+    window: MainWindow, qtbot: Any, said: list[tuple[str, str]], tmp_path: Path
+) -> None:
     path = tmp_path / "users.xlsx"
     path.write_bytes(b"PK\x03\x04 broken")
     with qtbot.waitSignal(window.loadFailed, timeout=20000):
         window.open_file(path)
-    assert said == [("The file could not be opened",
-                     "'users.xlsx' is damaged and cannot be opened. Download it from the "
-                     "platform again.")]
+    assert said == [
+        (
+            "The file could not be opened",
+            "'users.xlsx' is damaged and cannot be opened. Download it from the platform again.",
+        )
+    ]
     assert path.read_bytes() == b"PK\x03\x04 broken"
     assert window.document is None
 
@@ -198,8 +204,13 @@ def test_drop_a_file_onto_the_window(window: MainWindow, qtbot: Any, sample: Any
     path = sample("udemy-users.csv")
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data,
-                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     with qtbot.waitSignal(window.documentLoaded, timeout=30000):
         window.dropEvent(event)
     assert window.document is not None and window.document.profile.name == "udemy_business"
@@ -209,8 +220,9 @@ def test_drop_a_file_onto_the_window(window: MainWindow, qtbot: Any, sample: Any
     assert window.table.horizontalHeader().visualIndex(key) == 0
 
 
-def test_closing_with_unsaved_changes_asks(window: MainWindow, qtbot: Any, sample: Any,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_closing_with_unsaved_changes_asks(
+    window: MainWindow, qtbot: Any, sample: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     open_in(window, qtbot, sample("atlas-users.xlsx"))
     window.model.setData(window.model.index(0, 1), "changed")  # type: ignore[union-attr]
     asked: list[str] = []
@@ -224,15 +236,18 @@ def test_closing_with_unsaved_changes_asks(window: MainWindow, qtbot: Any, sampl
     assert asked == ["atlas-users.xlsx"] and window.isVisible()
 
 
-def test_screenshot_shows_red_rows(window: MainWindow, qtbot: Any, sample: Any,
-                                   tmp_path: Path) -> None:
+def test_screenshot_shows_red_rows(
+    window: MainWindow, qtbot: Any, sample: Any, tmp_path: Path
+) -> None:
     open_in(window, qtbot, sample("atlas-users.xlsx"))
     qtbot.wait(50)
     path = tmp_path / "main-window.png"
     assert window.grab().save(str(path))
     image = window.grab().toImage()
     reds = sum(
-        1 for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)
+        1
+        for x in range(0, image.width(), 4)
+        for y in range(0, image.height(), 4)
         if image.pixelColor(x, y) in (CELL_PROBLEM, ROW_PROBLEM)
     )
     assert path.stat().st_size > 10_000 and reds > 50
