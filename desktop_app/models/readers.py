@@ -17,7 +17,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +73,8 @@ class LoadedFile:
     dropdowns: dict[int, list[str]] = field(default_factory=dict)
     # The file's bytes as read, so saving patches what was opened even if the file moves.
     source: bytes = b""
-    # Each column's distinct values as read, for the first validation only.
-    distinct: list[set[str]] | None = None
+    # Each column's distinct values as read (None: too many), for the first validation.
+    distinct: list[set[str] | None] | None = None
 
     @property
     def row_count(self) -> int:
@@ -191,25 +191,29 @@ def _build(
         last -= 1
     body = body[:last]
     width = end - first
-    if all(map(end.__le__, map(len, body))):
-        # Columns are cut out in C; only those holding numbers or dates need converting.
-        columns = [list(map(itemgetter(c), body)) for c in range(first, end)]
+    widths = set(map(len, body))
+    if len(widths) == 1 and widths.pop() >= end:
+        # Rows from calamine are all as wide: one flat list, then every column is a
+        # strided slice. Both run in C over memory in order, ten times faster than
+        # picking the same cell out of each row.
+        step = len(body[0])
+        flat = list(chain.from_iterable(body))
+        columns = [flat[c::step] for c in range(first, end)]
+        del flat
     else:
         columns = [[r[c] if c < len(r) else "" for r in body] for c in range(first, end)]
-    # Each column's distinct values: the type check runs over them, not every cell, and
-    # the first full validation reuses them (the strings are hashed once).
-    distinct = [set(col) for col in columns]
+    distinct = [_distinct(col) for col in columns]
     if convert:
         for index, values in enumerate(distinct):
-            types = set(map(type, values))
+            types = set(map(type, columns[index] if values is None else values))
             if types <= {str}:
                 continue
             if bool in types:  # True == 1 == 1.0: convert cell by cell
                 columns[index] = _texts(columns[index])
             else:  # convert each distinct value once (a date column repeats its dates)
-                texts = {v: cell_text(v) for v in values}
+                texts = {v: cell_text(v) for v in (values or set(columns[index]))}
                 columns[index] = list(map(texts.__getitem__, columns[index]))
-            distinct[index] = set(columns[index])
+            distinct[index] = _distinct(columns[index])
     if not columns:
         columns = [[] for _ in range(width)]
     preamble = [list(rows[i]) for i in range(min(data_start, len(rows))) if i != header_row]
@@ -225,6 +229,18 @@ def _build(
         preamble=[_texts(r) for r in preamble] if convert else preamble,
         distinct=distinct,
     )
+
+
+def _distinct(values: list[Any]) -> set[Any] | None:
+    """A column's distinct values, where they are few enough to be worth a set.
+
+    The type check and the first validation then run once per distinct value (a
+    Department column has ten); a column of IDs or emails is checked cell by cell.
+    """
+    sample = values[:2000]
+    if len(set(sample)) > len(sample) // 2:
+        return None
+    return set(values)
 
 
 def _column_letter(index: int) -> str:

@@ -146,7 +146,7 @@ class ColumnChecker:
 
     # --- whole column ---------------------------------------------------------------------
 
-    def suspects(self, distinct: set[str]) -> Iterable[str]:
+    def suspects(self, values: list[str], distinct: set[str] | None) -> Iterable[str]:
         """Of a column's distinct values, those ``check`` must look at; the rest are surely fine.
 
         Set differences and compiled patterns run in C, so a 100,000-row column costs
@@ -154,14 +154,16 @@ class ColumnChecker:
         """
         kind = self.rule.type
         if self.is_key:
-            return distinct & {""}
-        if kind in {"choice", "multi"} and self.allowed_set:
+            return [""] if "" in (values if distinct is None else distinct) else []
+        listed = kind in {"choice", "multi"} and bool(self.allowed_set)
+        if listed or kind == "flag":
+            options = set(values) if distinct is None else distinct
+            if kind == "flag":
+                return options - {"x", "X"}
             if self._fold:
-                return [v for v in distinct if v.casefold() not in self.allowed_set]
-            return distinct - self.allowed_set
-        if kind == "flag":
-            return distinct - {"x", "X"}
-        return filterfalse(self._sure.fullmatch, distinct)
+                return [v for v in options if v.casefold() not in self.allowed_set]
+            return options - self.allowed_set
+        return filterfalse(self._sure.fullmatch, values if distinct is None else distinct)
 
     @cached_property
     def _sure(self) -> re.Pattern[str]:
@@ -178,10 +180,14 @@ class ColumnChecker:
             return re.compile(rf"(?s:(?=.{{1,{self.rule.max_length}}}\Z)){_TIDY.pattern}")
         return _TIDY
 
-    def bad_values(self, distinct: set[str]) -> dict[str, tuple[Issue, ...]]:
-        """Of the distinct values of a column, those with problems (blank included)."""
+    def bad_values(
+        self, values: list[str], distinct: set[str] | None = None
+    ) -> dict[str, tuple[Issue, ...]]:
+        """The values of a column that have problems (blank included), each once."""
         found = {}
-        for value in self.suspects(distinct):
+        for value in self.suspects(values, distinct):
+            if value in found:
+                continue
             issues = self.check(value)
             if issues:
                 found[value] = issues
@@ -460,7 +466,9 @@ class Validator:
     # --- checking --------------------------------------------------------------------
 
     def validate_all(
-        self, progress: ProgressFn | None = None, distinct: Sequence[set[str]] | None = None
+        self,
+        progress: ProgressFn | None = None,
+        distinct: Sequence[set[str] | None] | None = None,
     ) -> None:
         """Check every cell: each distinct value of a column once, then map back to rows.
 
@@ -470,7 +478,7 @@ class Validator:
         blank_rows = self._blank_rows()
         for col, checker in enumerate(self.checkers):
             values = self.columns[col]
-            bad = checker.bad_values(distinct[col] if distinct else set(values))
+            bad = checker.bad_values(values, distinct[col] if distinct else None)
             if bad:
                 for row in compress(range(len(values)), map(bad.__contains__, values)):
                     if row not in blank_rows:

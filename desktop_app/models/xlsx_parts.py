@@ -129,7 +129,7 @@ def dropdown_lists(path: Path, sheet_name: str) -> dict[int, list[str]]:
     """
     with zipfile.ZipFile(path) as zf:
         part = sheet_part(zf, sheet_name)
-        validations = list(_list_validations(zf.read(part)))
+        validations = list(_list_validations(_after_sheet_data(zf, part)))
         if not validations:
             return {}
         names = _defined_names(ET.fromstring(zf.read(workbook_part(zf))), sheet_name)
@@ -145,6 +145,25 @@ def dropdown_lists(path: Path, sheet_name: str) -> dict[int, list[str]]:
         return result
     finally:
         reader.close()
+
+
+_SHEET_DATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>|<(?:[\w.-]+:)?sheetData\s*/>")
+
+
+def _after_sheet_data(zf: zipfile.ZipFile, part: str) -> bytes:
+    """The worksheet XML from the end of its cells on, where drop-downs are declared.
+
+    The sheet is inflated a megabyte at a time and only the tail is kept, so a sheet of
+    a million rows never sits in memory whole.
+    """
+    tail = b""
+    with zf.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            tail += chunk
+            ends = list(_SHEET_DATA_END.finditer(tail))
+            # Without an end yet, 64 bytes are enough to hold a closing tag cut in two.
+            tail = tail[ends[-1].start() :] if ends else tail[-64:]
+    return tail
 
 
 def _list_validations(sheet_xml: bytes) -> Iterator[tuple[str, str]]:

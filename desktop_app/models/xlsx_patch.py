@@ -16,8 +16,9 @@ import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,6 +39,7 @@ MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 
 Edits = dict[int, dict[int, str]]  # 1-based row -> 1-based column -> text
+Pieces = list[bytes | memoryview]  # a member's new content, in order, never joined whole
 
 _SLASH = ord("/")
 _AFTER_NAME = frozenset(b" \t\r\n/>")
@@ -157,7 +159,7 @@ def _edits_by_row(cells: Mapping[tuple[int, int], str]) -> Edits:
 
 def _patched_parts(
     zin: zipfile.ZipFile, sheet_name: str, edits: Edits
-) -> tuple[dict[str, bytes], set[str]]:
+) -> tuple[dict[str, Pieces], set[str]]:
     """New contents of the members that change, and the members to leave out."""
     part = _find_sheet(zin, sheet_name)
     patcher = _SheetPatcher(zin.read(part), edits)
@@ -193,7 +195,7 @@ def _has_member(zin: zipfile.ZipFile, name: str) -> bool:
     return True
 
 
-def _drop_calc_chain(zin: zipfile.ZipFile, replaced: dict[str, bytes], removed: set[str]) -> None:
+def _drop_calc_chain(zin: zipfile.ZipFile, replaced: dict[str, Pieces], removed: set[str]) -> None:
     """Leave out the calculation chain, which Excel rebuilds, so it never names a lost formula."""
     book = workbook_part(zin)
     for rel in relationships(zin, book):
@@ -202,10 +204,11 @@ def _drop_calc_chain(zin: zipfile.ZipFile, replaced: dict[str, bytes], removed: 
         part = resolve_target(book, rel["Target"])
         removed.add(part)
         book_rels = rels_part(book)
-        replaced[book_rels] = _without_element(zin.read(book_rels), "Relationship", "Id", rel["Id"])
+        rels = _without_element(zin.read(book_rels), "Relationship", "Id", rel["Id"])
+        replaced[book_rels] = [rels]
         if _has_member(zin, _CONTENT_TYPES):
             types = zin.read(_CONTENT_TYPES)
-            replaced[_CONTENT_TYPES] = _without_element(types, "Override", "PartName", "/" + part)
+            replaced[_CONTENT_TYPES] = [_without_element(types, "Override", "PartName", "/" + part)]
 
 
 def _without_element(xml: bytes, name: str, attribute: str, value: str) -> bytes:
@@ -229,7 +232,7 @@ def _write_package(
     zin: zipfile.ZipFile,
     source: Path | BinaryIO,
     dst: Path,
-    replaced: dict[str, bytes],
+    replaced: dict[str, Pieces],
     removed: set[str],
 ) -> None:
     """Write every member of zin, in order, to the new file dst.
@@ -242,14 +245,16 @@ def _write_package(
         for info in zin.infolist():
             if info.filename in removed:
                 continue
-            data = replaced.get(info.filename)
-            if data is None:
+            pieces = replaced.get(info.filename)
+            if pieces is None:
                 writer.add(info, info.CRC, info.file_size, [_raw_member(raw, info)])
-            elif info.compress_type == zipfile.ZIP_STORED:
-                writer.add(info, zlib.crc32(data), len(data), [data])
+                continue
+            size = sum(len(piece) for piece in pieces)
+            if info.compress_type == zipfile.ZIP_STORED:
+                writer.add(info, _crc(pieces), size, [bytes(p) for p in pieces])
             else:
-                crc, payload = _compress(data, _level(info))
-                writer.add(_deflated(info), crc, len(data), payload)
+                crc, payload = _compress(pieces, _level(info))
+                writer.add(_deflated(info), crc, size, payload)
         writer.finish(zin.comment)
 
 
@@ -293,33 +298,66 @@ def _deflated(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return fresh
 
 
-def _compress(data: bytes, level: int) -> tuple[int, list[bytes]]:
-    """CRC-32 and raw deflate stream of data, big data compressed in parallel chunks.
+def _crc(pieces: Pieces) -> int:
+    crc = 0
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+    return crc
+
+
+def _chunks(pieces: Pieces) -> Iterator[bytes]:
+    """The pieces regrouped into chunks of about _CHUNK bytes, one chunk in memory at a time."""
+    buffer: list[bytes | memoryview] = []
+    size = 0
+    for piece in pieces:
+        view = memoryview(piece)
+        while len(view):
+            take = min(len(view), _CHUNK - size)
+            buffer.append(view[:take])
+            size += take
+            view = view[take:]
+            if size == _CHUNK:
+                yield b"".join(buffer)
+                buffer, size = [], 0
+    if buffer or not size:
+        yield b"".join(buffer)
+
+
+def _compress(pieces: Pieces, level: int) -> tuple[int, list[bytes]]:
+    """CRC-32 and raw deflate stream of the pieces, deflated in parallel chunks.
 
     Each chunk but the last ends with a sync flush (byte aligned, not final) and is primed
     with the 32 KiB before it, so the chunks concatenate into one ordinary deflate stream.
+    Only a few chunks are held at once, never a joined copy of the whole sheet.
     """
-    view = memoryview(data)
-    starts = range(0, len(data), _CHUNK)
-    workers = min(os.cpu_count() or 1, len(starts), _MAX_WORKERS)
-    if workers <= 1:
-        return zlib.crc32(data), [_deflate_chunk(view, 0, len(data), level)]
+    workers = min(os.cpu_count() or 1, _MAX_WORKERS)
+    crc, payload = 0, []
+    pending: deque[Future[bytes]] = deque()
+    primer = b""
+    chunks = _chunks(pieces)
+    chunk = next(chunks)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        crc = pool.submit(zlib.crc32, view)
-        chunks = pool.map(lambda start: _deflate_chunk(view, start, _CHUNK, level), starts)
-        return crc.result(), list(chunks)
+        while True:
+            following = next(chunks, None)
+            crc = zlib.crc32(chunk, crc)
+            pending.append(pool.submit(_deflate_chunk, chunk, primer, following is None, level))
+            if len(pending) > 2 * workers:
+                payload.append(pending.popleft().result())
+            if following is None:
+                break
+            primer = chunk[-_DEFLATE_WINDOW:]
+            chunk = following
+        payload.extend(future.result() for future in pending)
+    return crc, payload
 
 
-def _deflate_chunk(view: memoryview, start: int, length: int, level: int) -> bytes:
-    """Raw deflate of view[start:start+length]; final only if it reaches the end."""
-    end = min(start + length, len(view))
-    if start:
-        primer = view[max(0, start - _DEFLATE_WINDOW) : start]
+def _deflate_chunk(chunk: bytes, primer: bytes, last: bool, level: int) -> bytes:
+    """Raw deflate of one chunk, primed with the bytes before it; final only if last."""
+    if primer:
         deflater = zlib.compressobj(level, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, primer)
     else:
         deflater = zlib.compressobj(level, zlib.DEFLATED, -15)
-    flush = zlib.Z_FINISH if end == len(view) else zlib.Z_SYNC_FLUSH
-    return deflater.compress(view[start:end]) + deflater.flush(flush)
+    return deflater.compress(chunk) + deflater.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
 class _ZipWriter:
@@ -528,8 +566,8 @@ class _SheetPatcher:
             re.DOTALL,
         )
 
-    def run(self) -> bytes:
-        """The patched worksheet XML."""
+    def run(self) -> list[bytes | memoryview]:
+        """The patched worksheet XML, as pieces (mostly views of the original) in order."""
         sheet_data = _SHEET_DATA_RE.search(self.xml)
         if sheet_data is None:
             raise _Malformed("no <sheetData>")
@@ -546,7 +584,7 @@ class _SheetPatcher:
                 raise _Malformed("unclosed <sheetData>")
             self._scan(sheet_data.end(), close)
         self.out.append(self.view[self.copied :])
-        return b"".join(self.out)
+        return self.out
 
     def _fill_empty(self, sheet_data: re.Match[bytes]) -> None:
         """Replace a self-closing <sheetData/> by one holding the new rows."""

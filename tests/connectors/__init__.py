@@ -1,0 +1,1 @@
+"""Tests of the SCIM connector and the token store, against a real scim2-server."""
