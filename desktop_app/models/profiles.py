@@ -36,6 +36,8 @@ class ColumnRule:
     separator: str = ","
     # The allowed values are the organisation's lists (the template's drop-downs).
     org_list: bool = False
+    # The SCIM attribute path the column uploads to ("emails" means the primary email).
+    scim: str | None = None
 
     @property
     def is_list(self) -> bool:
@@ -55,6 +57,11 @@ class Profile:
     generic: bool = False
     key_names: tuple[str, ...] = ()
     column_patterns: tuple[tuple[str, ColumnRule], ...] = field(default=())
+    # The SCIM attribute the key column holds: "id", or an attribute to search users by.
+    scim_key: str | None = None
+    # How the table writes SCIM's active = true / false (e.g. "Active"/"Inactive", "x"/"").
+    scim_true: str = "true"
+    scim_false: str = "false"
 
     def rule_for(self, header: str) -> ColumnRule | None:
         wanted = normalise_header(header)
@@ -122,6 +129,9 @@ def parse_profile(text: str, where: str = "profile") -> Profile:
         generic=bool(data.get("generic", False)),
         key_names=tuple(normalise_header(n) for n in data.get("key_names", ())),
         column_patterns=patterns,
+        scim_key=data.get("scim_key"),
+        scim_true=str(data.get("scim_true", "true")),
+        scim_false=str(data.get("scim_false", "false")),
     )
     if profile.key and not profile.rule_for(profile.key):
         raise ValueError(f"{where}: the key column {profile.key!r} is not among its columns")

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import compress, filterfalse
+from itertools import compress, filterfalse, repeat
 
 import pandas as pd
 from email_validator import EmailNotValidError, validate_email
@@ -163,7 +163,10 @@ class ColumnChecker:
             if self._fold:
                 return [v for v in options if v.casefold() not in self.allowed_set]
             return options - self.allowed_set
-        return filterfalse(self._sure.fullmatch, values if distinct is None else distinct)
+        pool = values if distinct is None else distinct
+        if kind in {"email", "language", "date"}:
+            return filterfalse(self._sure.fullmatch, pool)
+        return _untidy_or_long(pool, self.rule.max_length)
 
     @cached_property
     def _sure(self) -> re.Pattern[str]:
@@ -314,6 +317,23 @@ class ColumnChecker:
                 return candidate
         found = difflib.get_close_matches(value, self.allowed, n=1, cutoff=0.75)
         return found[0] if found else None
+
+
+def _untidy_or_long(values: Iterable[str], limit: int | None) -> Iterable[str]:
+    """Values that are blank, too long, padded with spaces or hold a character that is not
+    printable (line breaks, tabs, non-breaking and zero-width spaces); in C, not per value.
+
+    A value this lets through is one ``check`` accepts for a text column.
+    """
+    values = values if isinstance(values, list) else list(values)
+    ok = map(
+        operator.and_,
+        map(operator.and_, map(str.isprintable, values), map(bool, values)),
+        map(operator.eq, map(str.strip, values), values),
+    )
+    if limit:
+        ok = map(operator.and_, ok, map(operator.ge, repeat(limit), map(len, values)))
+    return compress(values, map(operator.not_, ok))
 
 
 def _has_invisible(value: str) -> bool:

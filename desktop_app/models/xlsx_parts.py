@@ -160,6 +160,9 @@ def _after_sheet_data(zf: zipfile.ZipFile, part: str) -> bytes:
     with zf.open(part) as stream:
         while chunk := stream.read(1 << 20):
             tail += chunk
+            if b"sheetData" not in tail:  # most chunks: a fast scan, no pattern
+                tail = tail[-64:]
+                continue
             ends = list(_SHEET_DATA_END.finditer(tail))
             # Without an end yet, 64 bytes are enough to hold a closing tag cut in two.
             tail = tail[ends[-1].start() :] if ends else tail[-64:]

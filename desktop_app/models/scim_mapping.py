@@ -1,0 +1,131 @@
+"""Between table text and SCIM attributes, as each profile's columns declare them.
+
+A column's ``scim`` path names a User attribute: ``userName``, ``name.givenName``,
+``title``, ``active``, ``preferredLanguage``, ``externalId``, an Enterprise User
+attribute by its full URN path, or ``emails`` for the primary email address.
+Values go both ways as the table writes them, so comparing the table with the
+server is comparing text.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from desktop_app.models.profiles import Profile
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+TRUE_WORDS = {"true", "yes", "y", "1", "x", "active", "ja", "actief"}
+
+
+def _split(path: str) -> tuple[str | None, list[str]]:
+    """(extension URN or None, attribute names) of a path."""
+    if path.startswith(ENTERPRISE + ":"):
+        return ENTERPRISE, path[len(ENTERPRISE) + 1 :].split(".")
+    return None, path.split(".")
+
+
+def primary_email(resource: Mapping[str, Any]) -> str | None:
+    emails = resource.get("emails") or []
+    chosen = next((e for e in emails if e.get("primary")), emails[0] if emails else None)
+    return None if chosen is None else chosen.get("value")
+
+
+def read_value(resource: Mapping[str, Any], path: str) -> Any:
+    """The attribute's value in a resource, or None."""
+    if path == "emails":
+        return primary_email(resource)
+    urn, names = _split(path)
+    node: Any = resource.get(urn, {}) if urn else resource
+    for name in names:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(name)
+    if isinstance(node, Mapping) and "value" in node:  # e.g. the enterprise manager
+        return node["value"]
+    return node
+
+
+def as_text(value: Any, path: str, profile: Profile) -> str:
+    """A SCIM value written as the table writes it."""
+    if value is None:
+        return ""
+    if path == "active" or isinstance(value, bool):
+        return profile.scim_true if value else profile.scim_false
+    return str(value)
+
+
+def to_value(text: str, path: str, profile: Profile) -> Any:
+    """Table text as the SCIM value to send."""
+    if path == "active":
+        folded = text.strip().casefold()
+        return folded == profile.scim_true.casefold() or folded in TRUE_WORDS
+    return text
+
+
+def server_text(resource: Mapping[str, Any], path: str, profile: Profile) -> str:
+    return as_text(read_value(resource, path), path, profile)
+
+
+def _email_list(resource: Mapping[str, Any], address: str) -> list[dict[str, Any]]:
+    """The user's emails with the primary one changed; the others are kept as they were."""
+    emails = [dict(e) for e in resource.get("emails") or []]
+    primary = next((e for e in emails if e.get("primary")), emails[0] if emails else None)
+    if not address:
+        return [e for e in emails if e is not primary]
+    if primary is None:
+        return [{"value": address, "type": "work", "primary": True}, *emails]
+    primary["value"] = address
+    primary["primary"] = True
+    return emails
+
+
+def patch_operations(
+    resource: Mapping[str, Any], changes: Mapping[str, str], profile: Profile
+) -> list[dict[str, Any]]:
+    """PATCH operations that set each path to its new table text; blank text removes it."""
+    operations: list[dict[str, Any]] = []
+    for path, text in changes.items():
+        if path == "emails":
+            operations.append(
+                {"op": "replace", "path": "emails", "value": _email_list(resource, text)}
+            )
+        elif text == "" and path != "active":
+            operations.append({"op": "remove", "path": path})
+        else:
+            operations.append({"op": "replace", "path": path, "value": to_value(text, path, profile)})
+    return operations
+
+
+def apply_changes(
+    resource: Mapping[str, Any], changes: Mapping[str, str], profile: Profile
+) -> dict[str, Any]:
+    """A copy of ``resource`` with the changes made, as the server should hold it after."""
+    result = copy.deepcopy(dict(resource))
+    for path, text in changes.items():
+        if path == "emails":
+            result["emails"] = _email_list(result, text)
+            continue
+        urn, names = _split(path)
+        node = result.setdefault(urn, {}) if urn else result
+        for name in names[:-1]:
+            node = node.setdefault(name, {})
+        if text == "" and path != "active":
+            node.pop(names[-1], None)
+        else:
+            node[names[-1]] = to_value(text, path, profile)
+    if ENTERPRISE in result and result[ENTERPRISE]:
+        schemas = result.setdefault("schemas", [USER_SCHEMA])
+        if ENTERPRISE not in schemas:
+            schemas.append(ENTERPRISE)
+    return result
+
+
+def new_resource(values: Mapping[str, str], profile: Profile) -> dict[str, Any]:
+    """The resource that creates a user from a row's mapped values."""
+    resource = apply_changes({"schemas": [USER_SCHEMA]}, values, profile)
+    if not resource.get("userName"):
+        resource["userName"] = values.get("emails") or values.get("externalId") or ""
+    return resource

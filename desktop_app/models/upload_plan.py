@@ -1,0 +1,218 @@
+"""The final check before an upload: what will change on the server, user by user.
+
+The plan compares every row with the user's current record on the server, so only
+attributes whose value differs are sent, and users with no difference are not sent
+at all. A difference in a cell edited here is the admin's change; one in a cell not
+edited here means the server changed since the download (or the file was edited
+elsewhere): those are listed apart, and go only if the admin says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app.models.document import UserDocument
+from desktop_app.models.scim_mapping import (
+    new_resource,
+    patch_operations,
+    primary_email,
+    read_value,
+    server_text,
+)
+
+Versioned = tuple[dict[str, Any], str | None]
+
+UPDATE, CREATE, UNCHANGED, INVALID, MISSING, AMBIGUOUS = (
+    "update",
+    "create",
+    "unchanged",
+    "invalid",
+    "missing",
+    "ambiguous",
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One attribute of one user going from the server's value to the table's."""
+
+    column: int
+    header: str
+    path: str
+    before: str
+    after: str
+    edited_here: bool
+
+    def describe(self) -> str:
+        before = f"'{self.before}'" if self.before else "(empty)"
+        after = f"'{self.after}'" if self.after else "(empty)"
+        return f"{self.header}: {before} → {after}"
+
+
+@dataclass
+class UserUpdate:
+    """What the upload will do for one row."""
+
+    row: int
+    excel_row: int
+    key: str
+    label: str
+    action: str
+    user_id: str | None = None
+    etag: str | None = None
+    changes: list[Change] = field(default_factory=list)
+    snapshot: dict[str, Any] | None = None
+    message: str | None = None
+
+    def chosen(self, include_external: bool) -> list[Change]:
+        return [c for c in self.changes if c.edited_here or include_external]
+
+
+@dataclass
+class UploadPlan:
+    document: UserDocument
+    users: list[UserUpdate]
+    # Send differences in cells not edited here too (the admin's one click for all).
+    include_external: bool = False
+
+    def _with(self, action: str) -> list[UserUpdate]:
+        return [u for u in self.users if u.action == action]
+
+    def to_update(self) -> list[UserUpdate]:
+        return [u for u in self._with(UPDATE) if u.chosen(self.include_external)]
+
+    def to_create(self) -> list[UserUpdate]:
+        return self._with(CREATE)
+
+    def external_changes(self) -> list[tuple[UserUpdate, Change]]:
+        return [(u, c) for u in self._with(UPDATE) for c in u.changes if not c.edited_here]
+
+    def not_sendable(self) -> list[UserUpdate]:
+        return [u for u in self.users if u.action in (MISSING, AMBIGUOUS)]
+
+    def summary(self) -> str:
+        """'17 users will be updated · 2 will be added · 5 rows have problems…'."""
+        updated, added = len(self.to_update()), len(self.to_create())
+        invalid = len(self._with(INVALID))
+        parts = [f"{updated:,} {'user' if updated == 1 else 'users'} will be updated"]
+        parts.append(f"{added:,} will be added")
+        if invalid:
+            parts.append(
+                f"{invalid:,} {'row has' if invalid == 1 else 'rows have'} problems and "
+                "will not be uploaded"
+            )
+        missing = len(self.not_sendable())
+        if missing:
+            parts.append(f"{missing:,} cannot be matched to a user on the server")
+        return " · ".join(parts)
+
+    def warnings(self) -> list[str]:
+        """The destructive parts of the upload, in words."""
+        found: list[str] = []
+        for user in self.to_update():
+            for change in user.chosen(self.include_external):
+                if change.path == "emails" and change.before and change.after:
+                    found.append(
+                        f"Row {user.excel_row}: the email changes from {change.before} to "
+                        f"{change.after}. The platform keeps the same account, because users "
+                        "are matched on their ID, not their email."
+                    )
+                elif change.path == "active" and change.after != change.before and \
+                        change.after == self.document.profile.scim_false:
+                    found.append(f"Row {user.excel_row}: {user.label} will be deactivated.")
+                elif change.before and not change.after:
+                    found.append(
+                        f"Row {user.excel_row}: the blank {change.header} cell will clear "
+                        f"'{change.before}' on the server."
+                    )
+        return found
+
+
+def index_by(users: Iterable[Versioned], path: str) -> dict[str, list[Versioned]]:
+    """The directory's users by the text of the attribute the key column holds."""
+    index: dict[str, list[Versioned]] = {}
+    for resource, etag in users:
+        value = resource.get("id") if path == "id" else read_value(resource, path)
+        if value not in (None, ""):
+            index.setdefault(str(value), []).append((resource, etag))
+    return index
+
+
+def mapped_columns(document: UserDocument) -> list[tuple[int, str]]:
+    """(column, SCIM path) of every column that uploads, the key column left out."""
+    columns = []
+    for col, header in enumerate(document.headers):
+        rule = document.profile.rule_for(header)
+        if rule is not None and rule.scim and col != document.key_column:
+            columns.append((col, rule.scim))
+    return columns
+
+
+def _label(values: Mapping[str, str], key: str) -> str:
+    return values.get("userName") or values.get("emails") or key or "this user"
+
+
+def build_plan(
+    document: UserDocument,
+    directory: Mapping[str, list[Versioned]],
+    rows: Iterable[int] | None = None,
+) -> UploadPlan:
+    """Compare the table (or some rows of it) with the directory indexed by ``index_by``."""
+    profile = document.profile
+    columns = mapped_columns(document)
+    key_col = document.key_column
+    users: list[UserUpdate] = []
+    for row in range(document.row_count) if rows is None else rows:
+        values = {path: document.value(row, col) for col, path in columns}
+        key = document.value(row, key_col) if key_col is not None else ""
+        if not key and not any(values.values()):
+            continue  # a blank row is not a user
+        update = UserUpdate(row, document.excel_row(row), key, _label(values, key), INVALID)
+        users.append(update)
+        if document.row_has_issues(row):
+            update.message = "This row has problems; fix them to upload it."
+            continue
+        matches = directory.get(key, []) if key else []
+        if len(matches) > 1:
+            update.action = AMBIGUOUS
+            update.message = f"{len(matches)} users on the server have the key '{key}'."
+            continue
+        if not matches:
+            if profile.scim_key == "id" and key:
+                update.action = MISSING
+                update.message = "This user no longer exists on the server."
+                continue
+            update.action = CREATE
+            if key and profile.scim_key:
+                values[profile.scim_key] = key
+            update.snapshot = new_resource(values, profile)
+            continue
+        resource, etag = matches[0]
+        update.user_id, update.etag, update.snapshot = resource.get("id"), etag, resource
+        update.label = resource.get("userName") or primary_email(resource) or update.label
+        for col, path in columns:
+            before = server_text(resource, path, profile)
+            after = document.value(row, col)
+            if before != after:
+                header = document.validator.checkers[col].header
+                update.changes.append(
+                    Change(col, header, path, before, after, document.is_changed(row, col))
+                )
+        update.action = UPDATE if update.changes else UNCHANGED
+    return UploadPlan(document, users)
+
+
+def operations_for(plan: UploadPlan, user: UserUpdate) -> list[dict[str, Any]]:
+    """The PATCH operations that make the server's record match the chosen changes."""
+    assert user.snapshot is not None
+    changes = {c.path: c.after for c in user.chosen(plan.include_external)}
+    return patch_operations(user.snapshot, changes, plan.document.profile)
+
+
+def undo_operations(plan: UploadPlan, user: UserUpdate) -> list[dict[str, Any]]:
+    """The PATCH operations that put back what the server held before the upload."""
+    assert user.snapshot is not None
+    changes = {c.path: c.before for c in user.chosen(plan.include_external)}
+    return patch_operations(user.snapshot, changes, plan.document.profile)
