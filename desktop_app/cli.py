@@ -9,7 +9,7 @@ import sys
 from desktop_app.models.document import open_document
 from desktop_app.models.errors import UserFacingError
 
-COMMANDS = {"check"}
+COMMANDS = {"check", "upload"}
 
 EXIT_VALID, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -33,6 +33,31 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="the downloaded .xlsx or .csv file")
     check.add_argument("--profile", help="the platform profile to use instead of detecting it")
     check.add_argument("--json", action="store_true", help="print the problems as JSON")
+    upload = commands.add_parser(
+        "upload",
+        help="Send the edited users to the platform over SCIM 2.0.",
+        description="Every value in the file that differs from the server is sent; --dry-run "
+        "lists them first. Exit 0 when every row went through, 1 when some failed, "
+        "2 when nothing could be done. The token comes from the system keyring (saved by "
+        "the app's Connect dialog), or from the environment variable named by --token-env.",
+    )
+    upload.add_argument("file", help="the edited .xlsx or .csv file")
+    upload.add_argument("--server", required=True, help="the SCIM base URL, e.g. https://…/scim/v2")
+    upload.add_argument(
+        "--token-env", metavar="VAR", help="read the token from this environment variable instead"
+    )
+    upload.add_argument("--profile", help="the platform profile to use instead of detecting it")
+    upload.add_argument(
+        "--dry-run", action="store_true", help="print what would change and send nothing"
+    )
+    upload.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    upload.add_argument(
+        "--mode",
+        choices=("auto", "serial", "parallel", "bulk"),
+        default="auto",
+        help="how to send: /Bulk when the server offers it (auto), or user by "
+        "user, one at a time or several at once",
+    )
     return parser
 
 
@@ -66,8 +91,76 @@ def check(path: str, profile: str | None, as_json: bool) -> int:
     return EXIT_PROBLEMS if problems else EXIT_VALID
 
 
+class _Quiet:
+    """Progress for scripts: nothing on screen, never cancelled."""
+
+    def progress(self, done: int, total: int) -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        return False
+
+    def record(self, outcome: object) -> None:
+        pass
+
+
+def _token(server: str, env: str | None) -> str:
+    import os
+
+    from desktop_app.connectors.credentials import load_token
+
+    if env:
+        token = os.environ.get(env, "")
+        if not token:
+            raise UserFacingError(f"The environment variable {env} is empty or not set.")
+        return token
+    saved = load_token(server)
+    if not saved:
+        raise UserFacingError(
+            f"No token is saved for {server}. Connect once from the app, or pass --token-env."
+        )
+    return saved
+
+
+def upload(args: argparse.Namespace) -> int:
+    from desktop_app.connectors.scim import ScimClient
+    from desktop_app.services.upload import prepare, write_results_file
+    from desktop_app.services.upload import upload as send
+
+    try:
+        document = open_document(args.file, args.profile)
+        with ScimClient(args.server, _token(args.server, args.token_env)) as client:
+            plan = prepare(document, client)
+            # From the command line the file itself is the admin's intent: every value
+            # that differs from the server is sent (the review lists each first).
+            plan.include_external = True
+            if args.dry_run:
+                print(plan.summary())
+                for line in plan.warnings():
+                    print(f"  ! {line}")
+                for user in plan.to_update():
+                    print(f"Row {user.excel_row} ({user.label}):")
+                    for change in user.chosen(plan.include_external):
+                        print(f"    {change.describe()}")
+                return EXIT_VALID
+            result = send(plan, client, _Quiet(), mode=args.mode)
+            results = write_results_file(result)
+    except (UserFacingError, KeyError) as error:
+        print(error.args[0] if isinstance(error, KeyError) else str(error), file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.json:
+        json.dump(result.report(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(result.sentence() + ".")
+        for user, message in result.failed:
+            print(f"Row {user.excel_row}: {message}")
+        print(f"Results: {results}")
+    return EXIT_PROBLEMS if result.failed or result.report()["skipped_invalid"] else EXIT_VALID
+
+
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return check(args.file, args.profile, args.json)
-    return EXIT_UNREADABLE
+    return upload(args)

@@ -95,7 +95,9 @@ def patch_operations(
         elif text == "" and path != "active":
             operations.append({"op": "remove", "path": path})
         else:
-            operations.append({"op": "replace", "path": path, "value": to_value(text, path, profile)})
+            operations.append(
+                {"op": "replace", "path": path, "value": to_value(text, path, profile)}
+            )
     return operations
 
 

@@ -1,0 +1,508 @@
+"""Send many user writes to a SCIM server: one by one, in parallel, or in /Bulk batches.
+
+The caller (an upload, an undo, the command line) turns table rows into
+:class:`Write` objects; :func:`send_all` sends them and reports one
+:class:`Outcome` per write, through ``state.record`` as soon as it is known (so a
+journal can put it on disk before the next one) and in the returned list.
+
+The promises, whatever the mode:
+
+* **Exactly one outcome per write, and no write sent twice by this module.**
+  Retries belong to :class:`~desktop_app.connectors.scim.ScimClient`, which only
+  replays a request when that is safe. A /Bulk request that failed as a whole,
+  perhaps after the server applied it, is never sent again: its writes are
+  reported failed with the client's sentence ("not known whether the change was
+  saved; check on the server").
+* **A stop is clean.** Cancelling stops *starting* requests; requests already
+  under way finish and are recorded; writes never started get no outcome.
+* **A dead end stops the run.** When a request never reached the server (refused
+  connection, unknown host, certificate, connect timeout, after the client's own
+  retries) or the server refused the token (401), every other write would end
+  the same way, so none is started any more: each write not yet sent gets a
+  failed outcome with that sentence and ``sent=False`` (safe to send again), instead
+  of thousands of requests each retried and refused.
+* **The state is called from one thread**, the one running :func:`send_all`, even
+  in parallel mode, so ``record`` and ``progress`` need no locking.
+
+Failures are the client's sentences: single requests raise them, and the status
+of each failed /Bulk operation goes through the same
+:func:`~desktop_app.connectors.scim.error_for_status`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from desktop_app.connectors.scim import (
+    BULK_REQUEST_SCHEMA,
+    ConflictError,
+    ConnectionProblem,
+    ScimClient,
+    ScimError,
+    ServerCapabilities,
+    create_operation,
+    encode_json,
+    error_for_status,
+    patch_operation,
+    plan_bulk_batches,
+)
+
+logger = logging.getLogger(__name__)
+
+#: The modes :func:`send_all` accepts.
+MODES = ("auto", "serial", "parallel", "bulk")
+#: Shortest pause between two progress calls (at most ~50 a second), except the last.
+PROGRESS_INTERVAL = 0.02
+#: Most writes in one /Bulk request, even when the server allows more: progress then
+#: moves, cancel answers within one request, and a lost answer leaves fewer writes in doubt.
+BULK_BATCH_OPERATIONS = 1000
+
+
+@dataclass(frozen=True)
+class Write:
+    """One change to send: an update (PATCH) of an existing user, or a new user (POST).
+
+    ``ref`` is the caller's reference (a table row) and comes back in the Outcome.
+    An update has ``user_id`` and ``operations`` (and ``etag`` for ``If-Match``); a
+    create has ``user_id=None`` and the full ``resource``. ``label`` (the userName)
+    names the user in sentences.
+    """
+
+    ref: int
+    user_id: str | None
+    operations: tuple[dict[str, Any], ...]
+    resource: dict[str, Any] | None
+    etag: str | None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one write.
+
+    ``resource`` is the server's copy after the write when the server sent it (a
+    /Bulk answer usually carries only the location and version, so it is None
+    there); ``etag`` the user's new version; ``user_id`` the user's id (the new id
+    of a created user). When not ``ok``, ``message`` is one sentence for the admin,
+    ``status`` the HTTP status when the server answered, and ``conflict`` says the
+    user changed on the server meanwhile (412) and was not overwritten. ``sent`` is
+    False only when the write certainly never reached the server: safe to send again.
+    """
+
+    ref: int
+    ok: bool
+    resource: dict[str, Any] | None
+    etag: str | None
+    message: str | None
+    conflict: bool = False
+    status: int | None = None
+    user_id: str | None = None
+    sent: bool = True
+
+
+class SendState(Protocol):
+    """How :func:`send_all` reports to its caller and learns that it should stop."""
+
+    def progress(self, done: int, total: int) -> None:
+        """``done`` of ``total`` writes have an outcome (throttled, ~50 calls a second at most)."""
+
+    def cancelled(self) -> bool:
+        """True once the admin asked to stop; asked before each request starts."""
+
+    def record(self, outcome: Outcome) -> None:
+        """Called once per write, as soon as its outcome is known (a journal writes it to disk)."""
+
+
+# -- Sentences and failures --------------------------------------------------------------
+
+
+def _name(write: Write) -> str:
+    """Name the user of a write for a sentence, as the client does: ``the user “ada”``."""
+    name = write.label
+    if not name and write.resource is not None:
+        user_name = write.resource.get("userName")
+        name = user_name if isinstance(user_name, str) else ""
+    name = name or write.user_id or ""
+    return f"the user “{name}”" if name else "the user"
+
+
+def _action(write: Write) -> str:
+    """What a failure sentence could not do: ``update the user “ada”``."""
+    return f"{'create' if write.user_id is None else 'update'} {_name(write)}"
+
+
+def never_reached_server(error: BaseException) -> bool:
+    """Whether a failed request certainly never reached the server.
+
+    True for the client's connection problems that happen before a byte of the
+    request leaves this computer: unknown host, refused connection, connect
+    timeout, TLS handshake (certificate) failure. A cut connection or a read
+    timeout may come after the server applied the request, so they are False,
+    as is every failure the server answered.
+    """
+    if not isinstance(error, ConnectionProblem):
+        return False
+    cause = error.__cause__
+    if isinstance(cause, requests.exceptions.SSLError | requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(cause, requests.exceptions.ConnectionError):
+        return False
+    inner = cause.args[0] if cause.args else None
+    return isinstance(inner, NewConnectionError) or isinstance(
+        getattr(inner, "reason", None), NewConnectionError
+    )
+
+
+def _stops_the_run(error: ScimError) -> bool:
+    """Whether every other write would fail the same way: token refused, server unreachable."""
+    return error.status == 401 or never_reached_server(error)
+
+
+def _failed(write: Write, error: ScimError) -> Outcome:
+    """The outcome of a write the client reported as failed."""
+    return Outcome(
+        ref=write.ref,
+        ok=False,
+        resource=None,
+        etag=None,
+        message=str(error),
+        conflict=isinstance(error, ConflictError),
+        status=error.status,
+        user_id=write.user_id,
+        sent=not never_reached_server(error),
+    )
+
+
+def _unexpected(write: Write) -> Outcome:
+    """The outcome of a write that met a bug: logged, and reported without stopping the others."""
+    logger.exception("sending write %s failed unexpectedly", write.ref)
+    return Outcome(
+        ref=write.ref,
+        ok=False,
+        resource=None,
+        etag=None,
+        message=f"Could not {_action(write)}: an unexpected problem occurred; "
+        "the details are in the log.",
+        user_id=write.user_id,
+    )
+
+
+# -- Bookkeeping -------------------------------------------------------------------------
+
+
+class _Progress:
+    """Calls ``state.progress`` when the count changed and PROGRESS_INTERVAL has passed."""
+
+    def __init__(self, state: SendState, total: int, clock: Callable[[], float]) -> None:
+        self._state = state
+        self._total = total
+        self._clock = clock
+        self._reported = -1
+        self._last = float("-inf")
+
+    def update(self, done: int, *, force: bool = False) -> None:
+        if done == self._reported:
+            return
+        now = self._clock()
+        if force or done == self._total or now - self._last >= PROGRESS_INTERVAL:
+            self._state.progress(done, self._total)
+            self._reported, self._last = done, now
+
+
+class _Run:
+    """One :func:`send_all`: the outcomes by position, and why it stopped, if it did."""
+
+    def __init__(self, writes: Sequence[Write], state: SendState) -> None:
+        self.writes = writes
+        self.state = state
+        self.outcomes: dict[int, Outcome] = {}
+        self.fatal: ScimError | None = None
+        self.cancelled = False
+        self._progress = _Progress(state, len(writes), time.monotonic)
+        self._progress.update(0, force=True)
+
+    def may_start(self) -> bool:
+        """Asked before each request: False once cancelled or after a dead end (latched)."""
+        if self.fatal is None and not self.cancelled and self.state.cancelled():
+            self.cancelled = True
+        return self.fatal is None and not self.cancelled
+
+    def finish(self, index: int, outcome: Outcome, error: ScimError | None = None) -> None:
+        """Record the outcome of ``writes[index]``; a dead-end error stops the run."""
+        if index in self.outcomes:  # pragma: no cover - would be a bug in this module
+            raise RuntimeError(f"write {index} already has an outcome")
+        self.outcomes[index] = outcome
+        self.state.record(outcome)
+        self._progress.update(len(self.outcomes))
+        if error is not None and self.fatal is None and _stops_the_run(error):
+            logger.warning("SCIM send stopped: %s", error)
+            self.fatal = error
+
+    def close(self) -> list[Outcome]:
+        """After a dead end, report the writes never sent; return the outcomes in write order."""
+        if self.fatal is not None and not self.cancelled:
+            for index, write in enumerate(self.writes):
+                if index not in self.outcomes:
+                    self.finish(index, Outcome(
+                        ref=write.ref, ok=False, resource=None, etag=None,
+                        message=str(self.fatal), status=None, user_id=write.user_id, sent=False,
+                    ))
+        self._progress.update(len(self.outcomes), force=True)
+        return [self.outcomes[index] for index in sorted(self.outcomes)]
+
+
+# -- One request per write -----------------------------------------------------------------
+
+
+def _send_one(client: ScimClient, write: Write) -> tuple[Outcome, ScimError | None]:
+    """PATCH or POST one write; returns its outcome, and the client's error when it failed."""
+    try:
+        if write.user_id is None:
+            assert write.resource is not None
+            resource, etag = client.create_user(write.resource)
+        else:
+            resource, etag = client.patch_user(
+                write.user_id, [dict(op) for op in write.operations], write.etag,
+                user_name=write.label or None,
+            )
+    except ScimError as error:
+        return _failed(write, error), error
+    except Exception:  # a bug must not lose this write's outcome, nor stop the others
+        return _unexpected(write), None
+    user_id = resource.get("id")
+    return Outcome(
+        ref=write.ref, ok=True, resource=resource, etag=etag, message=None,
+        user_id=str(user_id) if user_id is not None else write.user_id,
+    ), None
+
+
+def _send_serial(client: ScimClient, run: _Run) -> None:
+    """One request at a time, in order."""
+    for index, write in enumerate(run.writes):
+        if not run.may_start():
+            return
+        outcome, error = _send_one(client, write)
+        run.finish(index, outcome, error)
+
+
+def _send_parallel(client: ScimClient, run: _Run, workers: int) -> None:
+    """Up to ``workers`` requests at a time; a new one starts only when one has finished.
+
+    Outcomes are recorded by this thread, as the requests complete.
+    """
+    pending: dict[Future[tuple[Outcome, ScimError | None]], int] = {}
+    next_index = 0
+    total = len(run.writes)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scim-send") as pool:
+        while True:
+            while len(pending) < workers and next_index < total and run.may_start():
+                future = pool.submit(_send_one, client, run.writes[next_index])
+                pending[future] = next_index
+                next_index += 1
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=pending.__getitem__):
+                index = pending.pop(future)
+                outcome, error = future.result()
+                run.finish(index, outcome, error)
+
+
+# -- /Bulk -------------------------------------------------------------------------------
+
+
+def _bulk_operation(index: int, write: Write) -> dict[str, Any]:
+    """The /Bulk operation of a write; a PATCH carries the ETag as ``version`` (If-Match)."""
+    if write.user_id is None:
+        assert write.resource is not None
+        return create_operation(write.resource, f"w{index}")
+    return patch_operation(write.user_id, [dict(op) for op in write.operations], write.etag)
+
+
+def _match_results(
+    batch: Sequence[tuple[int, Mapping[str, Any]]], results: Sequence[Mapping[str, Any]]
+) -> dict[int, Mapping[str, Any]]:
+    """Pair each /Bulk result with the write it is about.
+
+    A POST is found by its bulkId; another operation by its location (the first
+    unanswered one for that user), else by order among the unanswered ones.
+    """
+    by_bulk_id = {op["bulkId"]: index for index, op in batch if op.get("method") == "POST"}
+    others = [(index, str(op.get("path") or "")) for index, op in batch
+              if op.get("method") != "POST"]
+    matched: dict[int, Mapping[str, Any]] = {}
+    for result in results:
+        if str(result.get("method") or "").upper() == "POST":
+            index = by_bulk_id.get(result.get("bulkId"))
+            if index is not None and index not in matched:
+                matched[index] = result
+            continue
+        location = str(result.get("location") or "")
+        open_ = [(index, path) for index, path in others if index not in matched]
+        found = next((index for index, path in open_ if path and location.endswith(path)),
+                     open_[0][0] if open_ else None)
+        if found is not None:
+            matched[found] = result
+    return matched
+
+
+def _bulk_outcome(write: Write, result: Mapping[str, Any] | None) -> Outcome:
+    """The outcome of one write from its /Bulk result (None: the server did not report it)."""
+    if result is None:
+        return Outcome(
+            ref=write.ref, ok=False, resource=None, etag=None,
+            message=f"Could not {_action(write)}: the server did not report whether it was "
+            "saved; check on the server before trying again.",
+            user_id=write.user_id,
+        )
+    status = int(result.get("status") or 0)
+    if not 200 <= status < 300:
+        error = error_for_status(status, result.get("response"), action=_action(write),
+                                 write=True)
+        return _failed(write, error)
+    response = result.get("response")
+    resource = dict(response) if isinstance(response, Mapping) and response.get("id") else None
+    user_id = write.user_id
+    location = result.get("location")
+    if user_id is None and isinstance(location, str) and location.rstrip("/"):
+        user_id = unquote(location.rstrip("/").rsplit("/", 1)[-1])
+    if user_id is None and resource is not None:
+        user_id = str(resource["id"])
+    version = result.get("version")
+    if not version and resource is not None:
+        meta = resource.get("meta")
+        version = meta.get("version") if isinstance(meta, Mapping) else None
+    return Outcome(
+        ref=write.ref, ok=True, resource=resource,
+        etag=str(version) if version else None, message=None, status=status, user_id=user_id,
+    )
+
+
+def _send_bulk(client: ScimClient, run: _Run, capabilities: ServerCapabilities) -> None:
+    """Batches within maxOperations and maxPayloadSize, one request at a time.
+
+    Cancel is asked between batches. A write whose operation alone exceeds
+    maxPayloadSize is sent by itself to /Users after the batches.
+    """
+    max_payload = capabilities.bulk_max_payload or None
+    max_operations = min(capabilities.bulk_max_operations or BULK_BATCH_OPERATIONS,
+                         BULK_BATCH_OPERATIONS)
+    envelope = len(encode_json({"schemas": [BULK_REQUEST_SCHEMA], "Operations": []}))
+    operations: list[tuple[int, dict[str, Any]]] = []
+    alone: list[int] = []
+    for index, write in enumerate(run.writes):
+        operation = _bulk_operation(index, write)
+        if max_payload is not None and envelope + len(encode_json(operation)) > max_payload:
+            alone.append(index)
+        else:
+            operations.append((index, operation))
+    position = {id(operation): index for index, operation in operations}
+    batches = plan_bulk_batches([operation for _, operation in operations],
+                                max_operations=max_operations, max_payload_size=max_payload)
+    for batch in batches:
+        if not run.may_start():
+            return
+        indexed = [(position[id(operation)], operation) for operation in batch]
+        try:
+            results = client.bulk(batch)
+        except ScimError as error:
+            # Failed as a whole, perhaps after the server applied it: never sent again.
+            for index, _ in indexed:
+                run.finish(index, _failed(run.writes[index], error), error)
+            continue
+        except Exception:  # a bug must not lose these writes' outcomes
+            for index, _ in indexed:
+                run.finish(index, _unexpected(run.writes[index]))
+            continue
+        matched = _match_results(indexed, results)
+        for index, _ in indexed:
+            run.finish(index, _bulk_outcome(run.writes[index], matched.get(index)))
+    for index in alone:
+        if not run.may_start():
+            return
+        outcome, problem = _send_one(client, run.writes[index])
+        run.finish(index, outcome, problem)
+
+
+# -- Entry point ---------------------------------------------------------------------------
+
+
+def _check(writes: Sequence[Write], mode: str, workers: int) -> None:
+    """Refuse arguments that are a programming error, before anything is sent."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    for write in writes:
+        if write.user_id is None and write.resource is None:
+            raise ValueError(f"write {write.ref} has neither a user id nor a resource to create")
+        if write.user_id is not None and not write.operations:
+            raise ValueError(f"write {write.ref} updates user {write.user_id} but changes nothing")
+
+
+def _bulk_capabilities(client: ScimClient) -> ServerCapabilities | None:
+    """The server's capabilities when it accepts /Bulk, else None (also when unreadable)."""
+    try:
+        capabilities = client.capabilities()
+    except ScimError as error:
+        logger.info("SCIM capabilities unreadable (%s); sending user by user", error)
+        return None
+    return capabilities if capabilities.bulk_supported else None
+
+
+def send_all(
+    client: ScimClient,
+    writes: Sequence[Write],
+    state: SendState,
+    *,
+    mode: str = "auto",
+    workers: int = 8,
+) -> list[Outcome]:
+    """Send every write and return their outcomes, in the order of ``writes``.
+
+    ``mode``: ``serial`` (one request per write, in order), ``parallel`` (up to
+    ``workers`` requests at a time; give the client a ``pool_size`` of at least
+    ``workers``), ``bulk`` (/Bulk requests within the server's maxOperations and
+    maxPayloadSize; user by user in parallel when the server does not announce
+    bulk support) or ``auto`` (bulk when announced, else parallel).
+
+    Each write gets exactly one outcome, passed to ``state.record`` as soon as it
+    is known, except writes not started before a cancel. Exceptions raised by
+    ``state`` itself propagate (after requests under way have finished).
+
+    :raises ValueError: for an unknown mode, ``workers < 1``, or a write that is
+        neither a create nor an update with operations (nothing is sent then).
+    """
+    _check(writes, mode, workers)
+    run = _Run(writes, state)
+    started = time.monotonic()
+    chosen = mode
+    if writes:
+        capabilities = _bulk_capabilities(client) if mode in ("auto", "bulk") else None
+        if mode in ("auto", "bulk"):
+            chosen = "bulk" if capabilities is not None else "parallel"
+            if mode == "bulk" and capabilities is None:
+                logger.warning("%s does not accept /Bulk; sending user by user", client.host)
+        if chosen == "bulk" and capabilities is not None:
+            _send_bulk(client, run, capabilities)
+        elif chosen == "serial":
+            _send_serial(client, run)
+        else:
+            _send_parallel(client, run, workers)
+    outcomes = run.close()
+    logger.info(
+        "SCIM send (%s) of %d writes: %d outcomes, %d ok, %d failed (%d conflicts)%s in %.1f s",
+        chosen, len(writes), len(outcomes), sum(o.ok for o in outcomes),
+        sum(not o.ok for o in outcomes), sum(o.conflict for o in outcomes),
+        ", cancelled" if run.cancelled else "", time.monotonic() - started,
+    )
+    return outcomes

@@ -1,0 +1,199 @@
+"""The whole upload against a real scim2-server seeded like the demo: plan, send, read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app.connectors.scim import ScimClient
+from desktop_app.models.document import UserDocument, open_document
+from desktop_app.models.scim_mapping import server_text
+from desktop_app.models.upload_plan import mapped_columns
+from desktop_app.services.demo import Demo, start_demo
+from desktop_app.services.journal import Journal
+from desktop_app.services.sending import Outcome
+from desktop_app.services.upload import (
+    prepare,
+    results_path,
+    undo,
+    upload,
+    write_results_file,
+)
+
+
+class State:
+    def __init__(self) -> None:
+        self.recorded: list[Outcome] = []
+
+    def progress(self, done: int, total: int) -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        return False
+
+    def record(self, outcome: Outcome) -> None:
+        self.recorded.append(outcome)
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "data"))
+    running = start_demo(tmp_path / "work")
+    yield running
+    running.stop()
+
+
+def server_users(client: ScimClient) -> dict[str, dict[str, Any]]:
+    return {r["externalId"]: r for r, _ in client.iter_users()}
+
+
+def fix_the_sample(doc: UserDocument) -> None:
+    """What an admin does to the Atlas sample: fix every red row, and a few real edits."""
+    col = doc.headers.index
+    doc.apply(
+        doc.edits_for(
+            [
+                (1, col("Email"), "jan.devries@atlas-demo.com"),
+                (2, col("First name"), "Sophie"),
+                (14, col("Status"), "Active"),
+                (22, col("Last name"), "Sharma"),
+                (26, col("Email"), "m.dejong2@atlas-demo.com"),
+                (0, col("Department"), "Sales"),  # a real change
+                (3, col("Job title"), ""),  # a blank that clears
+                (4, col("Status"), "Inactive"),  # a deactivation
+                (5, col("Email"), "emma.smit@example.com"),  # an email change
+            ]
+        )
+    )
+    assert doc.problems() == []
+
+
+def test_upload_edits_then_read_back_every_attribute(demo: Demo) -> None:
+    doc = open_document(demo.download)
+    fix_the_sample(doc)
+    with ScimClient(demo.url, demo.token) as client:
+        before = server_users(client)
+        plan = prepare(doc, client)
+        assert plan.summary() == "7 users will be updated · 0 will be added"
+        warnings = " ".join(plan.warnings())
+        assert (
+            "the email changes from emma.smit@atlas-demo.com to emma.smit@example.com" in warnings
+            and "keeps the same account" in warnings
+        )
+        assert "will be deactivated" in warnings
+        assert "the blank Job title cell will clear 'Financial Controller'" in warnings
+        result = upload(plan, client, State())
+        assert result.sentence() == "7 users were successfully edited"
+        assert result.failed == []
+        after = server_users(client)
+    for row in range(doc.row_count):
+        key = doc.value(row, 0)
+        for col, path in mapped_columns(doc):
+            assert server_text(after[key], path, doc.profile) == doc.value(row, col), (row, path)
+    changed = {u.key for u in plan.to_update()}
+    for key, resource in after.items():
+        if key not in changed:
+            assert resource["meta"]["version"] == before[key]["meta"]["version"], key
+    # The results file lists every row sent, and the values from before.
+    path = write_results_file(result)
+    assert path == results_path(demo.download) and path.exists()
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    statuses = [r[-2] for r in book["Results"].iter_rows(min_row=2, values_only=True)]
+    assert statuses.count("Edited") == 7
+    assert book["Before upload"].max_row == 8
+
+
+def test_a_user_changed_on_the_server_meanwhile_is_not_overwritten(demo: Demo) -> None:
+    doc = open_document(demo.download)
+    fix_the_sample(doc)
+    with ScimClient(demo.url, demo.token) as client:
+        plan = prepare(doc, client)
+        target = next(u for u in plan.to_update() if u.key == "000101")
+        # Someone else renames the department after our check and before the upload.
+        client.patch_user(
+            target.user_id,
+            [
+                {
+                    "op": "replace",
+                    "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                    "value": "Legal",
+                }
+            ],
+            None,
+        )
+        result = upload(plan, client, State())
+        assert result.updated == 6
+        failed = dict((u.key, m) for u, m in result.failed)
+        assert "changed this user on the server" in failed["000101"]
+        assert result.outcomes[target.row].conflict
+        dept = server_users(client)["000101"][
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+        ]["department"]
+        assert dept == "Legal"
+
+
+def test_undo_puts_back_the_values_from_before(demo: Demo) -> None:
+    doc = open_document(demo.download)
+    fix_the_sample(doc)
+    with ScimClient(demo.url, demo.token) as client:
+        before = server_users(client)
+        plan = prepare(doc, client)
+        result = upload(plan, client, State())
+        undone = undo(result, client, State())
+        assert undone.failed == [] and len(undone.outcomes) == 7
+        after = server_users(client)
+    for key, resource in before.items():
+        for _col, path in mapped_columns(doc):
+            assert server_text(after[key], path, doc.profile) == server_text(
+                resource, path, doc.profile
+            ), (key, path)
+
+
+def test_unchanged_file_sends_nothing(demo: Demo) -> None:
+    doc = open_document(demo.download)
+    with ScimClient(demo.url, demo.token) as client:
+        plan = prepare(doc, client)
+        assert plan.to_update() == [] and plan.to_create() == []
+        assert "6 rows have problems and will not be uploaded" in plan.summary()
+        counted = client.request_count
+        result = upload(plan, client, State())
+        assert client.request_count == counted
+        assert result.sentence() == "0 users were successfully edited"
+
+
+def test_a_new_row_is_added(demo: Demo, tmp_path: Path) -> None:
+    doc = open_document(demo.download)
+    fix_the_sample(doc)
+    with ScimClient(demo.url, demo.token) as client:
+        client_users = server_users(client)
+        # A user the server does not know: the key is an external id, so it is added.
+        key = doc.value(7, 0)
+        user_id = client_users[key]["id"]
+        client.replace_user(
+            user_id,
+            {
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "someone.else",
+                "externalId": "gone",
+            },
+            None,
+        )
+        plan = prepare(doc, client)
+        assert len(plan.to_create()) == 1
+        result = upload(plan, client, State())
+        assert result.added == 1
+        assert "1 user was added" in result.sentence()
+
+
+def test_journal_records_each_outcome_and_is_finished(demo: Demo, tmp_path: Path) -> None:
+    doc = open_document(demo.download)
+    fix_the_sample(doc)
+    with ScimClient(demo.url, demo.token) as client:
+        upload(prepare(doc, client), client, State(), journal_folder=tmp_path)
+    (journal,) = [Journal(p) for p in tmp_path.glob("*.jsonl")]
+    assert journal.finished and len(journal.outcomes()) == 7 and journal.pending() == []
+    assert demo.token not in journal.path.read_text()
