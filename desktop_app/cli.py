@@ -91,19 +91,6 @@ def check(path: str, profile: str | None, as_json: bool) -> int:
     return EXIT_PROBLEMS if problems else EXIT_VALID
 
 
-class _Quiet:
-    """Progress for scripts: nothing on screen, never cancelled."""
-
-    def progress(self, done: int, total: int) -> None:
-        pass
-
-    def cancelled(self) -> bool:
-        return False
-
-    def record(self, outcome: object) -> None:
-        pass
-
-
 def _token(server: str, env: str | None) -> str:
     import os
 
@@ -124,7 +111,7 @@ def _token(server: str, env: str | None) -> str:
 
 def upload(args: argparse.Namespace) -> int:
     from desktop_app.connectors.scim import ScimClient
-    from desktop_app.services.upload import prepare, write_results_file
+    from desktop_app.services.upload import Unattended, prepare, write_results_file
     from desktop_app.services.upload import upload as send
 
     try:
@@ -143,7 +130,7 @@ def upload(args: argparse.Namespace) -> int:
                     for change in user.chosen(plan.include_external):
                         print(f"    {change.describe()}")
                 return EXIT_VALID
-            result = send(plan, client, _Quiet(), mode=args.mode)
+            result = send(plan, client, Unattended(), mode=args.mode)
             results = write_results_file(result)
     except (UserFacingError, KeyError) as error:
         print(error.args[0] if isinstance(error, KeyError) else str(error), file=sys.stderr)

@@ -34,6 +34,62 @@ def open_and_wait(window: MainWindow, path: Path) -> None:
     wait(300)
 
 
+def upload_screens(window: MainWindow, work: Path, folder: Path) -> list[Path]:
+    """The Connect dialog, the review and the result of an upload to the demo server."""
+    from desktop_app.services.demo import start_demo
+    from desktop_app.views.connect_dialog import ConnectDialog
+
+    os.environ["USER_EDITOR_DATA"] = str(work / "data")
+    demo = start_demo(work / "demo")
+    saved = []
+    try:
+        connect = ConnectDialog(window, demo.url, demo.token)
+        connect.show()
+        connect.test()
+        for _ in range(50):
+            wait(100)
+            if connect.status.text().startswith("Connected"):
+                break
+        saved.append(folder / "connect.png")
+        connect.grab().save(str(saved[-1]))
+        connect.close()
+
+        window.server = (demo.url, demo.token)
+        open_and_wait(window, demo.download)
+        doc, model = window.document, window.model
+        assert doc is not None and model is not None
+        col = doc.headers.index
+        model.set_cells([
+            (1, col("Email"), "jan.devries@atlas-demo.com"),
+            (2, col("First name"), "Sophie"),
+            (14, col("Status"), "Active"),
+            (22, col("Last name"), "Sharma"),
+            (26, col("Email"), "m.dejong2@atlas-demo.com"),
+            (0, col("Department"), "Sales"),
+            (4, col("Status"), "Inactive"),
+        ], "Fix")
+        window.start_upload()
+        dialog = window.upload_dialog
+        assert dialog is not None
+        for _ in range(100):
+            wait(100)
+            if dialog.stack.currentIndex() == 1:
+                break
+        saved.append(folder / "upload-review.png")
+        dialog.grab().save(str(saved[-1]))
+        dialog.send()
+        for _ in range(100):
+            wait(100)
+            if dialog.stack.currentIndex() == 2:
+                break
+        saved.append(folder / "upload-done.png")
+        dialog.grab().save(str(saved[-1]))
+        dialog.close()
+    finally:
+        demo.stop()
+    return saved
+
+
 def take(folder: Path) -> list[Path]:
     """Screenshots of the empty window, an Atlas download, and a Rakoo template being fixed."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -76,6 +132,9 @@ def take(folder: Path) -> list[Path]:
         saved.append(folder / "find-and-replace.png")
         dialog.grab().save(str(saved[-1]))
         dialog.close()
+        window.undo_stack.setClean()
+
+        saved += upload_screens(window, work, folder)
         window.undo_stack.setClean()
         window.close()
     finally:

@@ -837,10 +837,12 @@ class ScimClient:
             error = error_for_status(status, body, action=action, write=write)
             # The path only at INFO: queries and details can hold personal data.
             path = urlsplit(response.url).path
-            logger.info("SCIM %s %s -> %d %s", response.request.method, path, status,
-                        error.scim_type or "")
-            logger.debug("SCIM %s %s server detail: %s", response.request.method, path,
-                         error.detail)
+            logger.info(
+                "SCIM %s %s -> %d %s", response.request.method, path, status, error.scim_type or ""
+            )
+            logger.debug(
+                "SCIM %s %s server detail: %s", response.request.method, path, error.detail
+            )
             raise error
         return self._json(reply)
 

@@ -69,6 +69,8 @@ class UserDocument:
         # (row, col) -> value as loaded, for every cell that differs from the file.
         self.originals: dict[tuple[int, int], str] = {}
         self._changed_rows: dict[int, int] = {}
+        # row -> why the server refused it in the last upload (cleared when the row is edited)
+        self.server_messages: dict[int, str] = {}
         self.validator = Validator(
             self.profile,
             self.headers,
@@ -123,8 +125,20 @@ class UserDocument:
     def row_has_issues(self, row: int) -> bool:
         return self.validator.row_has_issues(row)
 
+    @property
+    def red_rows(self) -> int:
+        """How many rows need the admin (problems in cells, or refused by the server)."""
+        if not self.server_messages:
+            return self.validator.rows_with_issues
+        return len(set(self.validator.problems) | set(self.server_messages))
+
+    def row_is_red(self, row: int) -> bool:
+        """The row needs the admin: a problem in a cell, or the server refused it."""
+        return self.validator.row_has_issues(row) or row in self.server_messages
+
     def problems(self) -> list[Problem]:
-        return [
+        """Every problem in row order; the server's refusals sit on the key column."""
+        found = [
             Problem(
                 row,
                 col,
@@ -136,6 +150,20 @@ class UserDocument:
             )
             for row, col, issue in self.validator.all_issues()
         ]
+        key = self.key_column or 0
+        found += [
+            Problem(
+                row,
+                key,
+                self.headers[key],
+                self.columns[key][row],
+                self.excel_row(row),
+                f"The server refused this user: {message}",
+                None,
+            )
+            for row, message in self.server_messages.items()
+        ]
+        return sorted(found, key=lambda p: (p.row, p.col))
 
     # --- the one edit path -------------------------------------------------------------
 
@@ -165,6 +193,7 @@ class UserDocument:
                 raise ValueError(f"Cell {edit.row},{edit.col} no longer holds {edit.old!r}.")
             column[edit.row] = edit.new
             self._track(edit)
+            self.server_messages.pop(edit.row, None)
             touched |= self.validator.revalidate(edit.row, edit.col, edit.old)
         return touched
 

@@ -10,7 +10,7 @@ elsewhere): those are listed apart, and go only if the admin says so.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from desktop_app.models.document import UserDocument
@@ -44,6 +44,10 @@ class Change:
     before: str
     after: str
     edited_here: bool
+
+    def reversed(self) -> Change:
+        """The change that undoes this one."""
+        return replace(self, before=self.after, after=self.before)
 
     def describe(self) -> str:
         before = f"'{self.before}'" if self.before else "(empty)"
@@ -119,8 +123,11 @@ class UploadPlan:
                         f"{change.after}. The platform keeps the same account, because users "
                         "are matched on their ID, not their email."
                     )
-                elif change.path == "active" and change.after != change.before and \
-                        change.after == self.document.profile.scim_false:
+                elif (
+                    change.path == "active"
+                    and change.after != change.before
+                    and change.after == self.document.profile.scim_false
+                ):
                     found.append(f"Row {user.excel_row}: {user.label} will be deactivated.")
                 elif change.before and not change.after:
                     found.append(

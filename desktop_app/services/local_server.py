@@ -79,10 +79,15 @@ class RunningServer:
 @contextmanager
 def serving(app: WSGIApplication) -> Iterator[RunningServer]:
     """Serve any WSGI app on 127.0.0.1 at a free port, in a background thread."""
-    server = make_server("127.0.0.1", 0, app, server_class=_ThreadingServer,
-                         handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="local-scim-server", daemon=True)
+    server = make_server(
+        "127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="local-scim-server",
+        daemon=True,
+    )
     thread.start()
     running = RunningServer(f"http://127.0.0.1:{server.server_port}", app, server, thread)
     try:
@@ -126,8 +131,9 @@ def running_scim_server(
     config.etag.supported = etag
     config.authentication_schemes = [*(config.authentication_schemes or []), BEARER_TOKEN_SCHEME]
     storage = InMemoryStorage()
-    scim_app = BearerTokenApplication(storage, provider, ScimService(provider),
-                                      bearer_tokens=[token])
+    scim_app = BearerTokenApplication(
+        storage, provider, ScimService(provider), bearer_tokens=[token]
+    )
     app: WSGIApplication = middleware(scim_app) if middleware else scim_app
     with serving(app) as running:
         yield ScimServer(f"{running.root_url}/v2", token, storage, scim_app, app, running)
@@ -136,6 +142,7 @@ def running_scim_server(
 def html_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
     """A web site that is not a SCIM server: every path answers 200 with a page."""
     body = b"<!doctype html><html><body><h1>Welcome</h1></body></html>"
-    start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
-                              ("Content-Length", str(len(body)))])
+    start_response(
+        "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
     return [body]

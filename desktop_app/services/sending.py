@@ -252,10 +252,19 @@ class _Run:
         if self.fatal is not None and not self.cancelled:
             for index, write in enumerate(self.writes):
                 if index not in self.outcomes:
-                    self.finish(index, Outcome(
-                        ref=write.ref, ok=False, resource=None, etag=None,
-                        message=str(self.fatal), status=None, user_id=write.user_id, sent=False,
-                    ))
+                    self.finish(
+                        index,
+                        Outcome(
+                            ref=write.ref,
+                            ok=False,
+                            resource=None,
+                            etag=None,
+                            message=str(self.fatal),
+                            status=None,
+                            user_id=write.user_id,
+                            sent=False,
+                        ),
+                    )
         self._progress.update(len(self.outcomes), force=True)
         return [self.outcomes[index] for index in sorted(self.outcomes)]
 
@@ -271,7 +280,9 @@ def _send_one(client: ScimClient, write: Write) -> tuple[Outcome, ScimError | No
             resource, etag = client.create_user(write.resource)
         else:
             resource, etag = client.patch_user(
-                write.user_id, [dict(op) for op in write.operations], write.etag,
+                write.user_id,
+                [dict(op) for op in write.operations],
+                write.etag,
                 user_name=write.label or None,
             )
     except ScimError as error:
@@ -280,7 +291,11 @@ def _send_one(client: ScimClient, write: Write) -> tuple[Outcome, ScimError | No
         return _unexpected(write), None
     user_id = resource.get("id")
     return Outcome(
-        ref=write.ref, ok=True, resource=resource, etag=etag, message=None,
+        ref=write.ref,
+        ok=True,
+        resource=resource,
+        etag=etag,
+        message=None,
         user_id=str(user_id) if user_id is not None else write.user_id,
     ), None
 
@@ -337,8 +352,9 @@ def _match_results(
     unanswered one for that user), else by order among the unanswered ones.
     """
     by_bulk_id = {op["bulkId"]: index for index, op in batch if op.get("method") == "POST"}
-    others = [(index, str(op.get("path") or "")) for index, op in batch
-              if op.get("method") != "POST"]
+    others = [
+        (index, str(op.get("path") or "")) for index, op in batch if op.get("method") != "POST"
+    ]
     matched: dict[int, Mapping[str, Any]] = {}
     for result in results:
         if str(result.get("method") or "").upper() == "POST":
@@ -348,8 +364,10 @@ def _match_results(
             continue
         location = str(result.get("location") or "")
         open_ = [(index, path) for index, path in others if index not in matched]
-        found = next((index for index, path in open_ if path and location.endswith(path)),
-                     open_[0][0] if open_ else None)
+        found = next(
+            (index for index, path in open_ if path and location.endswith(path)),
+            open_[0][0] if open_ else None,
+        )
         if found is not None:
             matched[found] = result
     return matched
@@ -359,15 +377,17 @@ def _bulk_outcome(write: Write, result: Mapping[str, Any] | None) -> Outcome:
     """The outcome of one write from its /Bulk result (None: the server did not report it)."""
     if result is None:
         return Outcome(
-            ref=write.ref, ok=False, resource=None, etag=None,
+            ref=write.ref,
+            ok=False,
+            resource=None,
+            etag=None,
             message=f"Could not {_action(write)}: the server did not report whether it was "
             "saved; check on the server before trying again.",
             user_id=write.user_id,
         )
     status = int(result.get("status") or 0)
     if not 200 <= status < 300:
-        error = error_for_status(status, result.get("response"), action=_action(write),
-                                 write=True)
+        error = error_for_status(status, result.get("response"), action=_action(write), write=True)
         return _failed(write, error)
     response = result.get("response")
     resource = dict(response) if isinstance(response, Mapping) and response.get("id") else None
@@ -382,8 +402,13 @@ def _bulk_outcome(write: Write, result: Mapping[str, Any] | None) -> Outcome:
         meta = resource.get("meta")
         version = meta.get("version") if isinstance(meta, Mapping) else None
     return Outcome(
-        ref=write.ref, ok=True, resource=resource,
-        etag=str(version) if version else None, message=None, status=status, user_id=user_id,
+        ref=write.ref,
+        ok=True,
+        resource=resource,
+        etag=str(version) if version else None,
+        message=None,
+        status=status,
+        user_id=user_id,
     )
 
 
@@ -394,8 +419,9 @@ def _send_bulk(client: ScimClient, run: _Run, capabilities: ServerCapabilities) 
     maxPayloadSize is sent by itself to /Users after the batches.
     """
     max_payload = capabilities.bulk_max_payload or None
-    max_operations = min(capabilities.bulk_max_operations or BULK_BATCH_OPERATIONS,
-                         BULK_BATCH_OPERATIONS)
+    max_operations = min(
+        capabilities.bulk_max_operations or BULK_BATCH_OPERATIONS, BULK_BATCH_OPERATIONS
+    )
     envelope = len(encode_json({"schemas": [BULK_REQUEST_SCHEMA], "Operations": []}))
     operations: list[tuple[int, dict[str, Any]]] = []
     alone: list[int] = []
@@ -406,8 +432,11 @@ def _send_bulk(client: ScimClient, run: _Run, capabilities: ServerCapabilities) 
         else:
             operations.append((index, operation))
     position = {id(operation): index for index, operation in operations}
-    batches = plan_bulk_batches([operation for _, operation in operations],
-                                max_operations=max_operations, max_payload_size=max_payload)
+    batches = plan_bulk_batches(
+        [operation for _, operation in operations],
+        max_operations=max_operations,
+        max_payload_size=max_payload,
+    )
     for batch in batches:
         if not run.may_start():
             return
@@ -501,8 +530,13 @@ def send_all(
     outcomes = run.close()
     logger.info(
         "SCIM send (%s) of %d writes: %d outcomes, %d ok, %d failed (%d conflicts)%s in %.1f s",
-        chosen, len(writes), len(outcomes), sum(o.ok for o in outcomes),
-        sum(not o.ok for o in outcomes), sum(o.conflict for o in outcomes),
-        ", cancelled" if run.cancelled else "", time.monotonic() - started,
+        chosen,
+        len(writes),
+        len(outcomes),
+        sum(o.ok for o in outcomes),
+        sum(not o.ok for o in outcomes),
+        sum(o.conflict for o in outcomes),
+        ", cancelled" if run.cancelled else "",
+        time.monotonic() - started,
     )
     return outcomes

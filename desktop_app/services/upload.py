@@ -125,6 +125,19 @@ class UploadResult:
         }
 
 
+class Unattended:
+    """Progress for scripts and background resumes: nothing shown, never cancelled."""
+
+    def progress(self, done: int, total: int) -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        return False
+
+    def record(self, outcome: Outcome) -> None:
+        pass
+
+
 class _Recorder:
     """Passes progress and cancel through, and writes each outcome to the journal first."""
 

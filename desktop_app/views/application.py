@@ -42,6 +42,12 @@ def run_gui(args: list[str]) -> int:
     )
     parser.add_argument("file", nargs="?", help="the downloaded .xlsx or .csv file to open")
     parser.add_argument("--profile", help="the platform profile to use instead of detecting it")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start a SCIM server on this computer with a sample organisation, "
+        "and open a sample download to fix and upload",
+    )
     options, qt_args = parser.parse_known_args(args)
     _setup_logging()
     app = create_application(qt_args)
@@ -49,6 +55,26 @@ def run_gui(args: list[str]) -> int:
 
     window = MainWindow()
     window.show()
-    if options.file:
+    demo = None
+    if options.demo:
+        import tempfile
+        from pathlib import Path
+
+        from desktop_app.services.demo import start_demo
+
+        demo = start_demo(Path(tempfile.mkdtemp(prefix="user-editor-demo-")))
+        window.server = (demo.url, demo.token)
+        window.open_file(demo.download)
+        window.statusBar().showMessage(
+            f"Demo: a SCIM server runs at {demo.url} with a sample organisation. Fix the red "
+            "rows, then Upload.",
+            15000,
+        )
+    elif options.file:
         window.open_file(options.file, options.profile)
-    return app.exec()
+    window.offer_resume()
+    try:
+        return app.exec()
+    finally:
+        if demo is not None:
+            demo.stop()

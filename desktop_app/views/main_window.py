@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -32,10 +33,12 @@ from desktop_app.models.document import UserDocument
 from desktop_app.models.errors import UserFacingError
 from desktop_app.models.writers import edited_path, save
 from desktop_app.views import messages
+from desktop_app.views.connect_dialog import ConnectDialog
 from desktop_app.views.find_replace import FindReplaceDialog
 from desktop_app.views.icons import icon
 from desktop_app.views.problems_panel import ProblemsPanel
 from desktop_app.views.table_model import RowFilterProxy, UserTableModel
+from desktop_app.views.upload_dialog import UploadDialog
 from desktop_app.views.user_table import UserTableView
 from desktop_app.views.workers import Worker, open_with_progress, start
 
@@ -63,6 +66,9 @@ class MainWindow(QMainWindow):
         self.proxy = RowFilterProxy()
         self._worker: Worker | None = None
         self._find_dialog: FindReplaceDialog | None = None
+        # The server in use this session; the token stays in memory and the keyring only.
+        self.server: tuple[str, str] | None = None
+        self.upload_dialog: UploadDialog | None = None
 
         self.table = UserTableView()
         self.placeholder = QLabel(
@@ -134,6 +140,18 @@ class MainWindow(QMainWindow):
         )
         self.save_as_action = self._action("Save &As…", self.save_as, keys.SaveAs)
         quit_action = self._action("&Quit", self.close, keys.Quit)
+        self.connect_action = self._action(
+            "&Connect to Server…",
+            self.choose_server,
+            None,
+            "Enter your platform's SCIM address and token",
+        )
+        self.upload_action = self._action(
+            "&Upload to Server…",
+            self.start_upload,
+            "Ctrl+U",
+            "Review your changes and send them to your platform",
+        )
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence(keys.Undo))
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
@@ -162,6 +180,9 @@ class MainWindow(QMainWindow):
         for action in (self.open_action, self.save_action, self.save_as_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(self.connect_action)
+        file_menu.addAction(self.upload_action)
+        file_menu.addSeparator()
         file_menu.addAction(quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
         for action in (self.undo_action, self.redo_action):
@@ -183,7 +204,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(toolbar)
-        for action in (self.open_action, self.save_action):
+        for action in (self.open_action, self.save_action, self.upload_action):
             toolbar.addAction(action)
         toolbar.addSeparator()
         # The toolbar keeps short names; the menu says what will be undone.
@@ -322,7 +343,7 @@ class MainWindow(QMainWindow):
         if doc is None:
             self.counts_label.setText("")
             return
-        problems = doc.validator.rows_with_issues
+        problems = doc.red_rows
         text = (
             f"{plural(doc.row_count, 'user')} · "
             f"{plural(problems, 'row')} with problems · {doc.changed_rows:,} changed"
@@ -478,6 +499,82 @@ class MainWindow(QMainWindow):
         self.undo_stack.setClean()
         self.statusBar().showMessage(f"Saved {target.name} in {target.parent}", 8000)
         return True
+
+    # --- uploading -----------------------------------------------------------------------------
+
+    def choose_server(self) -> bool:
+        url, token = self.server or ("", "")
+        dialog = ConnectDialog(self, url, token)
+        if dialog.exec() != ConnectDialog.DialogCode.Accepted:
+            return False
+        self.server = (dialog.url, dialog.token)
+        self.statusBar().showMessage(f"Connected to {dialog.url}", 6000)
+        return True
+
+    def start_upload(self) -> None:
+        if self.model is None:
+            return
+        if self.server is None and not self.choose_server():
+            return
+        assert self.server is not None
+        dialog = UploadDialog(self.model, *self.server, parent=self)
+        self.upload_dialog = dialog
+        dialog.show()
+        dialog.check()
+
+    def offer_resume(self) -> None:
+        """After a crash mid-upload, offer to send the rows the server never confirmed."""
+        from desktop_app.services.journal import Journal
+
+        for journal in Journal.unfinished():
+            try:
+                header = journal.header
+                pending = journal.pending()
+            except (OSError, KeyError, IndexError, ValueError):
+                continue
+            if not pending:
+                journal.finish()
+                continue
+            question = (
+                f"An upload of {Path(header['file']).name} to {header['server']} was "
+                f"interrupted on {header['started']}. {len(pending):,} "
+                f"{'user was' if len(pending) == 1 else 'users were'} not confirmed. "
+                "Send them now?"
+            )
+            if messages.confirm(self, "Finish the interrupted upload?", question, "Send Them"):
+                self._resume(journal, header["server"])
+            else:
+                journal.finish()
+
+    def _resume(self, journal: Any, url: str) -> None:
+        from desktop_app.connectors.credentials import load_token
+        from desktop_app.connectors.scim import ScimClient
+        from desktop_app.services.upload import Unattended, resume
+
+        token = (self.server[1] if self.server and self.server[0] == url else None) or load_token(
+            url
+        )
+        if not token:
+            messages.show_problem(
+                self,
+                "The upload was not finished",
+                f"No token is saved for {url}. Connect to it first.",
+            )
+            return
+
+        def job(_report: Any) -> str:
+            with ScimClient(url, token) as client:
+                outcomes = resume(journal, client, Unattended())
+            done = sum(o.ok for o in outcomes)
+            return f"{done:,} {'user was' if done == 1 else 'users were'} successfully edited."
+
+        worker = Worker(job)
+        worker.finished.connect(lambda sentence: self.statusBar().showMessage(sentence, 10000))
+        worker.failed.connect(
+            lambda s: messages.show_problem(self, "The upload was not finished", s)
+        )
+        self._resume_worker = worker
+        start(worker, self)
 
     # --- closing and dropping -------------------------------------------------------------------
 

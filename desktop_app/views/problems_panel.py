@@ -80,7 +80,7 @@ class ProblemsPanel(QWidget):
         elif not problems:
             self.summary.setText("No problems: the platform should accept every row.")
         else:
-            rows = document.validator.rows_with_issues
+            rows = document.red_rows
             self.summary.setText(
                 f"{len(problems):,} {'problem' if len(problems) == 1 else 'problems'} in "
                 f"{rows:,} {'row' if rows == 1 else 'rows'}. Click one to go to its cell."

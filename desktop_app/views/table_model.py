@@ -91,24 +91,25 @@ class UserTableModel(QAbstractTableModel):
         doc = self.document
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return doc.value(row, col)
+        refused = col == doc.key_column and row in doc.server_messages
         if role == Qt.ItemDataRole.BackgroundRole:
-            if doc.cell_issues(row, col):
+            if doc.cell_issues(row, col) or refused:
                 return QBrush(CELL_PROBLEM)
             if doc.is_changed(row, col):
                 return QBrush(CELL_CHANGED)
-            if doc.row_has_issues(row):
+            if doc.row_is_red(row):
                 return QBrush(ROW_PROBLEM)
             if col == doc.key_column:
                 return QBrush(KEY_COLUMN)
             return None
         if role == Qt.ItemDataRole.DecorationRole:
-            if doc.cell_issues(row, col):
+            if doc.cell_issues(row, col) or refused:
                 return self._warning
             if doc.is_changed(row, col):
                 return self._edited
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
-            if doc.cell_issues(row, col) or doc.row_has_issues(row):
+            if doc.row_is_red(row):
                 return QBrush(QColor("#1a202c"))
             return None
         if role == Qt.ItemDataRole.FontRole:
@@ -121,6 +122,8 @@ class UserTableModel(QAbstractTableModel):
         """Everything a person should know about a cell, in sentences."""
         doc = self.document
         lines = [issue.message for issue in doc.cell_issues(row, col)]
+        if col == doc.key_column and row in doc.server_messages:
+            lines.append(f"The server refused this user: {doc.server_messages[row]}")
         original = doc.original(row, col)
         if original is not None:
             lines.append(
@@ -170,6 +173,17 @@ class UserTableModel(QAbstractTableModel):
         self.undo_stack.push(EditCommand(self, edits, describe(self.document, edits, verb)))
         return True
 
+    def show_server_messages(self, messages: dict[int, str]) -> None:
+        """Mark the rows the server refused, with its reason, until they are edited."""
+        doc = self.document
+        touched = set(doc.server_messages) | set(messages)
+        doc.server_messages = dict(messages)
+        if touched:
+            self.dataChanged.emit(
+                self.index(min(touched), 0), self.index(max(touched), self.columnCount() - 1)
+            )
+        self.contentChanged.emit()
+
     def apply_edits(self, edits: Sequence[CellEdit]) -> None:
         """Carry out edits (from the undo stack) and repaint what they touched, once."""
         touched = self.document.apply(edits)
@@ -218,7 +232,7 @@ class RowFilterProxy(QSortFilterProxyModel):
         if not isinstance(model, UserTableModel):
             return True
         doc = model.document
-        if self._mode == self.PROBLEMS and not doc.row_has_issues(source_row):
+        if self._mode == self.PROBLEMS and not doc.row_is_red(source_row):
             return False
         if self._mode == self.CHANGED and not doc.row_is_changed(source_row):
             return False

@@ -14,33 +14,9 @@ from desktop_app.models.readers import read_file
 from desktop_app.views import messages
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.table_model import CELL_PROBLEM, ROW_PROBLEM, RowFilterProxy
+from tests.helpers.gui import open_in
 
 BG = Qt.ItemDataRole.BackgroundRole
-
-
-@pytest.fixture
-def said(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """Dialogs the window showed, instead of real modal boxes."""
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        messages, "show_problem", lambda _parent, title, sentence: shown.append((title, sentence))
-    )
-    monkeypatch.setattr(messages, "confirm", lambda *_args: True)
-    monkeypatch.setattr(messages, "ask_save", lambda *_args: QMessageBox.StandardButton.Discard)
-    return shown
-
-
-@pytest.fixture
-def window(qtbot: Any, said: list[tuple[str, str]]) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    return win
-
-
-def open_in(window: MainWindow, qtbot: Any, path: Path) -> None:
-    with qtbot.waitSignal(window.documentLoaded, timeout=30000):
-        window.open_file(path)
 
 
 def colour(window: MainWindow, excel_row: int, header: str) -> QColor | None:

@@ -1,0 +1,97 @@
+"""The whole upload in the real window: open, fix, Upload, review, progress, the sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop_app.connectors.scim import ScimClient
+from desktop_app.services.demo import start_demo
+from desktop_app.services.upload import results_path
+from desktop_app.views.main_window import MainWindow
+from desktop_app.views.table_model import CELL_PROBLEM
+from tests.helpers.gui import open_in
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "data"))
+    running = start_demo(tmp_path / "work")
+    yield running
+    running.stop()
+
+
+def test_fix_upload_review_and_see_the_sentence(
+    window: MainWindow,
+    qtbot: Any,
+    demo: Any,
+) -> None:
+    with ScimClient(demo.url, demo.token) as client:
+        # Someone outside the file already has the username 'ghost'.
+        client.create_user(
+            {
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "ghost",
+                "externalId": "999999",
+            }
+        )
+    window.server = (demo.url, demo.token)
+    open_in(window, qtbot, demo.download)
+    doc, model = window.document, window.model
+    assert doc is not None and model is not None
+    col = doc.headers.index
+    model.set_cells(
+        [
+            (1, col("Email"), "jan.devries@atlas-demo.com"),
+            (2, col("First name"), "Sophie"),
+            (14, col("Status"), "Active"),
+            (22, col("Last name"), "Sharma"),
+            (26, col("Email"), "m.dejong2@atlas-demo.com"),
+            (0, col("Department"), "Sales"),
+            (9, col("Username"), "ghost"),
+        ],
+        "Fix",
+    )
+    assert window.counts_label.text() == "40 users · 0 rows with problems · 7 changed"
+
+    window.start_upload()
+    dialog = window.upload_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 1, timeout=20000)
+    assert dialog.summary.text() == "5 users will be updated · 0 will be added"
+    assert dialog.tree.topLevelItemCount() == 5
+    assert "Department: 'Management' → 'Sales'" in [
+        dialog.tree.topLevelItem(0).child(i).text(1)
+        for i in range(dialog.tree.topLevelItem(0).childCount())
+    ]
+    qtbot.mouseClick(dialog.upload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 2, timeout=30000)
+    assert dialog.done_label.text() == "4 users were successfully edited."
+    assert "1 row was not uploaded" in dialog.done_details.text()
+    outcomes = [
+        dialog.results_tree.topLevelItem(i).text(1)
+        for i in range(dialog.results_tree.topLevelItemCount())
+    ]
+    assert outcomes.count("Edited") == 4
+    assert [o for o in outcomes if o.startswith("Not uploaded")] == [
+        next(o for o in outcomes if "already in use" in o)
+    ]
+    assert results_path(demo.download).exists()
+    # The refused row is red in the table, with the server's reason on its key cell.
+    key = model.index(9, doc.key_column or 0)
+    assert key.data(Qt.ItemDataRole.BackgroundRole).color() == CELL_PROBLEM
+    assert "already in use" in key.data(Qt.ItemDataRole.ToolTipRole)
+    assert window.counts_label.text().startswith("40 users · 1 row with problems")
+
+    # Fix it in the table and retry only that row.
+    model.set_cells([(9, col("Username"), "nvandijk")], "Fix")
+    qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 1, timeout=20000)
+    assert dialog.summary.text().startswith("1 user will be updated")
+    qtbot.mouseClick(dialog.upload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 2, timeout=30000)
+    assert dialog.done_label.text() == "1 user was successfully edited."
+    dialog.close()
