@@ -72,3 +72,52 @@ def test_unknown_profile_exit_2(sample) -> None:  # type: ignore[no-untyped-def]
     result = run("check", str(sample("scim-users.csv")), "--profile", "moodle")
     assert result.returncode == 2
     assert "There is no profile called 'moodle'" in result.stderr
+
+
+def test_upload_dry_run_then_upload(tmp_path: Path) -> None:
+    import os
+
+    from desktop_app.models.document import open_document
+    from desktop_app.models.writers import save
+    from desktop_app.services.demo import start_demo
+    from tests.services.test_upload import fix_the_sample
+
+    demo = start_demo(tmp_path / "work")
+    try:
+        doc = open_document(demo.download)
+        fix_the_sample(doc)
+        edited = save(doc, tmp_path / "edited.xlsx")
+        env = dict(os.environ, USER_EDITOR_DATA=str(tmp_path / "data"), TOKEN=demo.token)
+        base = [sys.executable, "-m", "desktop_app", "upload", str(edited), "--server", demo.url]
+
+        def upload(*extra: str, token: str = "TOKEN") -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*base, "--token-env", token, *extra],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+
+        dry = upload("--dry-run")
+        assert dry.returncode == 0
+        assert dry.stdout.startswith("7 users will be updated · 0 will be added")
+        assert "Department: 'Management' → 'Sales'" in dry.stdout
+        assert "dvisser will be deactivated" in dry.stdout
+        done = upload("--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == {
+            "updated": 7,
+            "added": 0,
+            "failed": [],
+            "skipped_invalid": 0,
+            "unchanged": 33,
+        }
+        again = upload()
+        assert again.returncode == 0
+        assert again.stdout.startswith("0 users were successfully edited.")
+        missing = upload(token="NOT_SET")
+        assert missing.returncode == 2
+        assert missing.stderr.strip() == "The environment variable NOT_SET is empty or not set."
+    finally:
+        demo.stop()

@@ -79,6 +79,11 @@ class LoadedFile:
     def row_count(self) -> int:
         return len(self.columns[0]) if self.columns else 0
 
+    @property
+    def is_new(self) -> bool:
+        """Made here (downloaded from a server), not read from a file."""
+        return not self.source and self.csv_format is None
+
     def excel_row(self, row: int) -> int:
         """The row number Excel shows for data row ``row``."""
         return self.data_start + row + 1

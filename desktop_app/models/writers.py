@@ -54,7 +54,9 @@ def save(document: UserDocument, target: str | Path) -> Path:
     loaded = document.loaded
     if not target.parent.is_dir():
         raise FileProblem(f"The folder '{target.parent}' does not exist.")
-    if loaded.kind == "xlsx":
+    if loaded.is_new:
+        atomic_write(target, lambda temp: _new_workbook(document, temp))
+    elif loaded.kind == "xlsx":
         from desktop_app.models.xlsx_patch import patch_xlsx
 
         cells = {
@@ -73,6 +75,31 @@ def save(document: UserDocument, target: str | Path) -> Path:
 
         atomic_write(target, write)
     return target
+
+
+def _new_workbook(document: UserDocument, target: Path) -> None:
+    """A table that came from a server, as a plain workbook: one header row, text cells."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(document.loaded.sheet_name or "Users")
+    bold = Font(bold=True)
+    header = []
+    for text in document.headers:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in range(document.row_count):
+        cells = []
+        for col in range(document.column_count):
+            cell = WriteOnlyCell(sheet, value=document.value(row, col))
+            cell.data_type = "s"  # text, never a formula
+            cells.append(cell)
+        sheet.append(cells)
+    book.save(target)
 
 
 def csv_bytes(document: UserDocument) -> bytes:

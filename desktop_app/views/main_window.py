@@ -146,6 +146,12 @@ class MainWindow(QMainWindow):
             None,
             "Enter your platform's SCIM address and token",
         )
+        self.download_action = self._action(
+            "&Download Users from Server…",
+            self.download_from_server,
+            None,
+            "Fill the table with the users on your platform, without a file",
+        )
         self.upload_action = self._action(
             "&Upload to Server…",
             self.start_upload,
@@ -181,6 +187,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.connect_action)
+        file_menu.addAction(self.download_action)
         file_menu.addAction(self.upload_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
@@ -449,14 +456,18 @@ class MainWindow(QMainWindow):
     def save(self) -> bool:
         if self.document is None:
             return False
-        target = self.save_target or edited_path(self.document.loaded.path)
-        return self._save_to(target)
+        loaded = self.document.loaded
+        if loaded.is_new and self.save_target is None:
+            return self.save_as()
+        return self._save_to(self.save_target or edited_path(loaded.path))
 
     def save_as(self) -> bool:
         if self.document is None:
             return False
         source = self.document.loaded.path
-        suggested = self.save_target or edited_path(source)
+        suggested = self.save_target or (
+            source if self.document.loaded.is_new else edited_path(source)
+        )
         suffix = source.suffix.lower()
         name, _ = QFileDialog.getSaveFileName(
             self,
@@ -482,7 +493,8 @@ class MainWindow(QMainWindow):
     def _save_to(self, target: Path) -> bool:
         doc = self.document
         assert doc is not None
-        if target.resolve() == doc.loaded.path.resolve() and not messages.confirm(
+        replaces_download = not doc.loaded.is_new and target.resolve() == doc.loaded.path.resolve()
+        if replaces_download and not messages.confirm(
             self,
             "Replace the download?",
             f"This replaces '{target.name}', the file you downloaded from "
@@ -510,6 +522,33 @@ class MainWindow(QMainWindow):
         self.server = (dialog.url, dialog.token)
         self.statusBar().showMessage(f"Connected to {dialog.url}", 6000)
         return True
+
+    def download_from_server(self) -> None:
+        """Read every user from the connected server into a new table (off the GUI thread)."""
+        if self._worker is not None or not self._may_discard():
+            return
+        if self.server is None and not self.choose_server():
+            return
+        assert self.server is not None
+        url, token = self.server
+        folder = Path(str(QSettings().value("lastFolder", str(Path.home()))))
+
+        def job(report: Any) -> UserDocument:
+            from desktop_app.connectors.scim import ScimClient
+            from desktop_app.services.download import download_document
+
+            with ScimClient(url, token) as client:
+                return download_document(
+                    client, folder, lambda n, _t: report(f"Reading users: {n:,}", 0, 0)
+                )
+
+        self._set_busy("Reading the users on the server…")
+        worker = Worker(job)
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_loaded)
+        worker.failed.connect(self._on_load_failed)
+        self._worker = worker
+        start(worker, self)
 
     def start_upload(self) -> None:
         if self.model is None:

@@ -197,3 +197,32 @@ def test_journal_records_each_outcome_and_is_finished(demo: Demo, tmp_path: Path
     (journal,) = [Journal(p) for p in tmp_path.glob("*.jsonl")]
     assert journal.finished and len(journal.outcomes()) == 7 and journal.pending() == []
     assert demo.token not in journal.path.read_text()
+
+
+def test_download_from_the_server_edit_and_upload(demo: Demo, tmp_path: Path) -> None:
+    from desktop_app.models.writers import save
+    from desktop_app.services.download import download_document
+
+    with ScimClient(demo.url, demo.token) as client:
+        doc = download_document(client, tmp_path)
+        assert doc.row_count == 40 and doc.profile.name == "scim"
+        assert doc.key_column == 0 and not doc.is_editable(0)
+        row = next(r for r in range(doc.row_count) if doc.value(r, 1) == "abakker")
+        doc.apply(doc.edits_for([(row, doc.headers.index("department"), "Sales")]))
+        plan = prepare(doc, client)
+        # The server itself holds one email twice: those two rows wait for a fix.
+        assert plan.summary() == (
+            "1 user will be updated · 0 will be added · 2 rows have "
+            "problems and will not be uploaded"
+        )
+        assert upload(plan, client, State()).updated == 1
+        resource = client.get_user(doc.value(row, 0))[0]
+    assert (
+        resource["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"]
+        == "Sales"
+    )
+    # A downloaded table saves as a plain workbook that opens again as the same table.
+    saved = save(doc, doc.loaded.path)
+    again = open_document(saved)
+    assert again.profile.name == "scim" and again.row_count == 40
+    assert again.value(row, again.headers.index("department")) == "Sales"

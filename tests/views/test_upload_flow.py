@@ -95,3 +95,24 @@ def test_fix_upload_review_and_see_the_sentence(
     qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 2, timeout=30000)
     assert dialog.done_label.text() == "1 user was successfully edited."
     dialog.close()
+
+
+def test_download_users_from_the_server(
+    window: MainWindow, qtbot: Any, demo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    QSettings().setValue("lastFolder", str(tmp_path))
+    window.server = (demo.url, demo.token)
+    with qtbot.waitSignal(window.documentLoaded, timeout=20000):
+        window.download_from_server()
+    doc = window.document
+    assert doc is not None and doc.row_count == 40 and doc.loaded.is_new
+    assert window.table.frozen.isVisible()  # the SCIM id is the locked key
+    target = tmp_path / "users.xlsx"
+    monkeypatch.setattr(
+        "desktop_app.views.main_window.QFileDialog.getSaveFileName",
+        lambda *_args, **_kwargs: (str(target), ""),
+    )
+    assert window.save()
+    assert target.exists()

@@ -1,0 +1,46 @@
+"""Fill the table from the directory itself, so an admin can start without a file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from desktop_app.connectors.scim import ScimClient
+from desktop_app.models.document import UserDocument
+from desktop_app.models.profiles import profile_named
+from desktop_app.models.readers import LoadedFile
+from desktop_app.models.scim_mapping import ENTERPRISE, as_text, read_value
+
+Progress = Callable[[int, int], None]
+
+
+def download_document(
+    client: ScimClient, folder: Path, progress: Progress | None = None
+) -> UserDocument:
+    """Every user on the server (paged GET /Users) as a new, unsaved table."""
+    profile = profile_named("scim")
+    headers = [rule.header for rule in profile.columns]
+    paths = [
+        "id" if rule.header == profile.key else rule.scim or f"{ENTERPRISE}:{rule.header}"
+        for rule in profile.columns
+    ]
+    columns: list[list[str]] = [[] for _ in headers]
+    for count, (resource, _etag) in enumerate(client.iter_users(), start=1):
+        for values, path in zip(columns, paths, strict=True):
+            value = resource.get("id") if path == "id" else read_value(resource, path)
+            values.append(as_text(value, path, profile))
+        if progress and count % 200 == 0:
+            progress(count, 0)
+    host = urlsplit(client.base_url).hostname or "server"
+    loaded = LoadedFile(
+        path=folder / f"users-from-{host}.xlsx",
+        kind="xlsx",
+        profile=profile,
+        headers=headers,
+        columns=columns,
+        header_row=0,
+        data_start=1,
+        sheet_name="Users",
+    )
+    return UserDocument(loaded)
