@@ -1,5 +1,6 @@
 # Two commands on a fresh Linux or macOS machine with Python 3.11+:
-#   make demo   installs into .venv and opens the app on a sample download
+#   make demo   installs into .venv and opens the app on a sample download, with a
+#               local SCIM server to upload to (user-editor --demo)
 #   make test   installs into .venv and runs every test (Qt offscreen)
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +18,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/user-editor resources/samples/atlas-users.xlsx
+	$(BIN)/user-editor --demo
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
