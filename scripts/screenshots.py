@@ -36,7 +36,7 @@ def open_and_wait(window: MainWindow, path: Path) -> None:
 
 def upload_screens(window: MainWindow, work: Path, folder: Path) -> list[Path]:
     """The Connect dialog, the review and the result of an upload to the demo server."""
-    from desktop_app.services.demo import start_demo
+    from desktop_app.services.demo import sample_fixes, start_demo
     from desktop_app.views.connect_dialog import ConnectDialog
 
     os.environ["USER_EDITOR_DATA"] = str(work / "data")
@@ -59,15 +59,10 @@ def upload_screens(window: MainWindow, work: Path, folder: Path) -> list[Path]:
         doc, model = window.document, window.model
         assert doc is not None and model is not None
         col = doc.headers.index
-        model.set_cells([
-            (1, col("Email"), "jan.devries@atlas-demo.com"),
-            (2, col("First name"), "Sophie"),
-            (14, col("Status"), "Active"),
-            (22, col("Last name"), "Sharma"),
-            (26, col("Email"), "m.dejong2@atlas-demo.com"),
-            (0, col("Department"), "Sales"),
-            (4, col("Status"), "Inactive"),
-        ], "Fix")
+        model.set_cells(
+            [*sample_fixes(doc), (0, col("Department"), "Sales"), (4, col("Status"), "Inactive")],
+            "Fix",
+        )
         window.start_upload()
         dialog = window.upload_dialog
         assert dialog is not None

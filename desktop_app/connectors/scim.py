@@ -1009,14 +1009,9 @@ class ScimClient:
             if_match=etag,
             replayable=bool(etag) or idempotent,
         )
-        if reply.response.status_code == 412 and reply.replayed:
-            done = self._already_applied(user_id, lambda user: _patch_changes(operations, user))
-            if done is not None:
-                return done
-        if reply.response.status_code == 204:
-            self._check(reply, action=action, write=True)
-            return self.get_user(user_id)
-        return self._resource(reply, action=action, write=True)
+        return self._after_write(
+            user_id, reply, action, lambda user: _patch_changes(operations, user)
+        )
 
     def replace_user(
         self, user_id: str, resource: Mapping[str, Any], etag: str | None
@@ -1032,8 +1027,20 @@ class ScimClient:
             if_match=etag,
             replayable=True,
         )
+        return self._after_write(
+            user_id, reply, action, lambda user: _replace_changes(payload, user)
+        )
+
+    def _after_write(
+        self,
+        user_id: str,
+        reply: _Reply,
+        action: str,
+        changes: Callable[[dict[str, Any]], bool],
+    ) -> Versioned:
+        """The user after a PATCH or PUT: read back on 204, recognised if a replay hit 412."""
         if reply.response.status_code == 412 and reply.replayed:
-            done = self._already_applied(user_id, lambda user: _replace_changes(payload, user))
+            done = self._already_applied(user_id, changes)
             if done is not None:
                 return done
         if reply.response.status_code == 204:

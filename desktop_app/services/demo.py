@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.models.document import open_document
+from desktop_app.models.document import UserDocument, open_document
 from desktop_app.models.scim_mapping import new_resource
 from desktop_app.models.upload_plan import mapped_columns
 from desktop_app.resource_files import resource
@@ -78,3 +78,15 @@ def start_demo(folder: Path) -> Demo:
         stack.close()
         raise
     return Demo(server, download, stack)
+
+
+def sample_fixes(document: UserDocument) -> list[tuple[int, int, str]]:
+    """The edits that fix every red row of the sample download: what the demo asks."""
+    col = document.headers.index
+    return [
+        (1, col("Email"), "jan.devries@atlas-demo.com"),
+        (2, col("First name"), "Sophie"),
+        (14, col("Status"), "Active"),
+        (22, col("Last name"), "Sharma"),
+        (26, col("Email"), "m.dejong2@atlas-demo.com"),
+    ]

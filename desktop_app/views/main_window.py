@@ -590,9 +590,13 @@ class MainWindow(QMainWindow):
         from desktop_app.connectors.scim import ScimClient
         from desktop_app.services.upload import Unattended, resume
 
-        token = (self.server[1] if self.server and self.server[0] == url else None) or load_token(
-            url
-        )
+        token = self.server[1] if self.server and self.server[0] == url else None
+        if token is None:
+            try:
+                token = load_token(url)
+            except UserFacingError as error:
+                messages.show_problem(self, "The upload was not finished", str(error))
+                return
         if not token:
             messages.show_problem(
                 self,

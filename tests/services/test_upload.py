@@ -11,7 +11,7 @@ from desktop_app.connectors.scim import ScimClient
 from desktop_app.models.document import UserDocument, open_document
 from desktop_app.models.scim_mapping import server_text
 from desktop_app.models.upload_plan import mapped_columns
-from desktop_app.services.demo import Demo, start_demo
+from desktop_app.services.demo import Demo, sample_fixes, start_demo
 from desktop_app.services.journal import Journal
 from desktop_app.services.sending import Outcome
 from desktop_app.services.upload import (
@@ -55,11 +55,7 @@ def fix_the_sample(doc: UserDocument) -> None:
     doc.apply(
         doc.edits_for(
             [
-                (1, col("Email"), "jan.devries@atlas-demo.com"),
-                (2, col("First name"), "Sophie"),
-                (14, col("Status"), "Active"),
-                (22, col("Last name"), "Sharma"),
-                (26, col("Email"), "m.dejong2@atlas-demo.com"),
+                *sample_fixes(doc),
                 (0, col("Department"), "Sales"),  # a real change
                 (3, col("Job title"), ""),  # a blank that clears
                 (4, col("Status"), "Inactive"),  # a deactivation

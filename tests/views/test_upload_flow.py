@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop_app.connectors.scim import ScimClient
-from desktop_app.services.demo import start_demo
+from desktop_app.services.demo import sample_fixes, start_demo
 from desktop_app.services.upload import results_path
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.table_model import CELL_PROBLEM
@@ -44,15 +44,7 @@ def test_fix_upload_review_and_see_the_sentence(
     assert doc is not None and model is not None
     col = doc.headers.index
     model.set_cells(
-        [
-            (1, col("Email"), "jan.devries@atlas-demo.com"),
-            (2, col("First name"), "Sophie"),
-            (14, col("Status"), "Active"),
-            (22, col("Last name"), "Sharma"),
-            (26, col("Email"), "m.dejong2@atlas-demo.com"),
-            (0, col("Department"), "Sales"),
-            (9, col("Username"), "ghost"),
-        ],
+        [*sample_fixes(doc), (0, col("Department"), "Sales"), (9, col("Username"), "ghost")],
         "Fix",
     )
     assert window.counts_label.text() == "40 users · 0 rows with problems · 7 changed"
