@@ -39,8 +39,9 @@ def waits() -> list[float]:
 @pytest.fixture
 def client(scim_server: ScimServer, waits: list[float]) -> Iterator[ScimClient]:
     """A client of ``scim_server`` whose sleeps are recorded in ``waits``."""
-    with ScimClient(scim_server.base_url, scim_server.token, timeout=5.0,
-                    sleep=waits.append) as scim_client:
+    with ScimClient(
+        scim_server.base_url, scim_server.token, timeout=5.0, sleep=waits.append
+    ) as scim_client:
         yield scim_client
 
 

@@ -27,8 +27,11 @@ def test_save_and_load(memory_keyring: MemoryKeyring) -> None:
 
 def test_same_server_written_differently_shares_one_token(memory_keyring: MemoryKeyring) -> None:
     save_token("HTTPS://Scim.Example.COM:443/v2/", "tok")
-    for spelling in ("https://scim.example.com/v2", " https://scim.example.com/v2// ",
-                     "https://user@scim.example.com/v2?x=1#top"):
+    for spelling in (
+        "https://scim.example.com/v2",
+        " https://scim.example.com/v2// ",
+        "https://user@scim.example.com/v2?x=1#top",
+    ):
         assert load_token(spelling) == "tok"
     assert len(memory_keyring.passwords) == 1
 
@@ -79,9 +82,11 @@ def test_empty_token_is_refused(memory_keyring: MemoryKeyring) -> None:
 def test_no_keyring_backend_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keyring.core, "_keyring_backend", keyring.core._keyring_backend)
     keyring.set_keyring(fail.Keyring())
-    for call in (lambda: save_token("https://h.example/v2", "t"),
-                 lambda: load_token("https://h.example/v2"),
-                 lambda: forget_token("https://h.example/v2")):
+    for call in (
+        lambda: save_token("https://h.example/v2", "t"),
+        lambda: load_token("https://h.example/v2"),
+        lambda: forget_token("https://h.example/v2"),
+    ):
         with pytest.raises(CredentialStoreError) as caught:
             call()
         assert isinstance(caught.value, UserFacingError)

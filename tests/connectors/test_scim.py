@@ -64,8 +64,11 @@ def user(name: str, **extra: Any) -> dict[str, Any]:
 
 def server_copy(server: ScimServer, user_id: str) -> dict[str, Any]:
     """Read a user straight from the server, past the client under test."""
-    response = requests.get(f"{server.base_url}/Users/{user_id}",
-                            headers={"Authorization": f"Bearer {server.token}"}, timeout=5)
+    response = requests.get(
+        f"{server.base_url}/Users/{user_id}",
+        headers={"Authorization": f"Bearer {server.token}"},
+        timeout=5,
+    )
     response.raise_for_status()
     result: dict[str, Any] = response.json()
     return result
@@ -120,8 +123,9 @@ def test_nothing_listening_is_a_refused_connection() -> None:
 
 def test_refused_connection_is_retried_by_ordinary_calls() -> None:
     waits: list[float] = []
-    client = ScimClient(f"http://127.0.0.1:{free_port()}/v2", "t", sleep=waits.append,
-                        max_retries=3, backoff=0.5)
+    client = ScimClient(
+        f"http://127.0.0.1:{free_port()}/v2", "t", sleep=waits.append, max_retries=3, backoff=0.5
+    )
     with pytest.raises(ConnectionProblem, match="refused"):
         client.get_user("x")
     assert waits == [0.5, 1.0, 2.0]
@@ -200,8 +204,7 @@ def test_slow_server_times_out_with_the_number_of_seconds(
 # -- Users --------------------------------------------------------------------------
 
 
-def test_create_user_with_enterprise_extension(scim_server: ScimServer,
-                                               client: ScimClient) -> None:
+def test_create_user_with_enterprise_extension(scim_server: ScimServer, client: ScimClient) -> None:
     created, etag = client.create_user(user("ada"))
     assert etag and etag == created["meta"]["version"]
     extension = created[ENTERPRISE]
@@ -261,16 +264,19 @@ def test_filter_expression_refuses_an_attribute_that_is_not_a_path() -> None:
     assert filter_expression("active", True) == "active eq true"
     assert filter_expression("name.givenName", "x") == 'name.givenName eq "x"'
     with pytest.raises(ValueError):
-        filter_expression('userName pr or userName', "x")
+        filter_expression("userName pr or userName", "x")
 
 
-def test_patch_with_current_etag(scim_server: ScimServer, client: ScimClient,
-                                 faults: Faults) -> None:
+def test_patch_with_current_etag(
+    scim_server: ScimServer, client: ScimClient, faults: Faults
+) -> None:
     created, etag = client.create_user(user("ada"))
     patched, new_etag = client.patch_user(
         created["id"],
-        [{"op": "replace", "path": f"{ENTERPRISE}:department", "value": "Operations"},
-         {"op": "replace", "path": "displayName", "value": "Ada L."}],
+        [
+            {"op": "replace", "path": f"{ENTERPRISE}:department", "value": "Operations"},
+            {"op": "replace", "path": "displayName", "value": "Ada L."},
+        ],
         etag,
     )
     assert new_etag and new_etag != etag
@@ -287,8 +293,9 @@ def test_patch_with_stale_etag_is_a_conflict_and_changes_nothing(
     created, stale = client.create_user(user("ada"))
     client.patch_user(created["id"], [{"op": "replace", "path": "title", "value": "Dr"}], stale)
     with pytest.raises(ConflictError) as caught:
-        client.patch_user(created["id"],
-                          [{"op": "replace", "path": "title", "value": "Prof"}], stale)
+        client.patch_user(
+            created["id"], [{"op": "replace", "path": "title", "value": "Prof"}], stale
+        )
     assert str(caught.value) == CONFLICT_SENTENCE
     assert caught.value.status == 412
     assert server_copy(scim_server, created["id"])["title"] == "Dr"
@@ -330,7 +337,8 @@ def test_refused_value_names_the_attribute(client: ScimClient) -> None:
     assert caught.value.status == 400 and caught.value.scim_type == "invalidValue"
     assert caught.value.attribute == "active"
     assert str(caught.value).startswith(
-        "Could not create the user “ada”: the server refused the value of “active”")
+        "Could not create the user “ada”: the server refused the value of “active”"
+    )
     nameless = user("x")
     del nameless["userName"]
     with pytest.raises(ScimError) as caught:
@@ -355,8 +363,16 @@ def test_attribute_in_detail(detail: str | None, attribute: str | None) -> None:
 
 def test_list_groups(client: ScimClient) -> None:
     group_schema = "urn:ietf:params:scim:schemas:core:2.0:Group"
-    client.bulk([{"method": "POST", "path": "/Groups", "bulkId": "g",
-                  "data": {"schemas": [group_schema], "displayName": "Teachers"}}])
+    client.bulk(
+        [
+            {
+                "method": "POST",
+                "path": "/Groups",
+                "bulkId": "g",
+                "data": {"schemas": [group_schema], "displayName": "Teachers"},
+            }
+        ]
+    )
     groups = client.list_groups()
     assert [group["displayName"] for group, _ in groups] == ["Teachers"]
     assert groups[0][1]
@@ -369,8 +385,7 @@ def test_bulk_splits_by_max_operations() -> None:
     with running_scim_server(token="t", middleware=Faults, max_operations=3) as server:
         client = ScimClient(server.base_url, server.token)
         assert client.service_provider_config().bulk_max_operations == 3
-        results = client.bulk_all(
-            [create_operation(user(f"u{i}"), f"b{i}") for i in range(7)])
+        results = client.bulk_all([create_operation(user(f"u{i}"), f"b{i}") for i in range(7)])
         assert isinstance(server.app, Faults)
         assert server.app.count("POST", "/Bulk") == 3
     assert [r["status"] for r in results] == [201] * 7
@@ -385,8 +400,10 @@ def test_bulk_splits_by_max_payload_size() -> None:
     batches = plan_bulk_batches(operations, max_operations=None, max_payload_size=limit)
     assert len(batches) > 1 and [op for b in batches for op in b] == operations
     for batch in batches:
-        envelope = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-                    "Operations": batch}
+        envelope = {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+            "Operations": batch,
+        }
         assert len(encode_json(envelope)) <= limit
     # The real server accepts every batch at that limit (a 413 would raise).
     with running_scim_server(token="t", max_payload_size=limit) as server:
@@ -397,22 +414,27 @@ def test_bulk_splits_by_max_payload_size() -> None:
 
 def test_one_change_larger_than_max_payload_is_a_sentence() -> None:
     with pytest.raises(ScimError, match="larger than the server accepts"):
-        plan_bulk_batches([create_operation(user("big"), "b1")], max_operations=10,
-                          max_payload_size=100)
+        plan_bulk_batches(
+            [create_operation(user("big"), "b1")], max_operations=10, max_payload_size=100
+        )
 
 
 def test_bulk_reports_each_failure_as_a_sentence(client: ScimClient) -> None:
     created, etag = client.create_user(user("ada"))
-    results = client.bulk([
-        create_operation(user("ada"), "dup"),
-        create_operation(user("bob"), "new"),
-        patch_operation(created["id"], [{"op": "replace", "path": "title", "value": "x"}],
-                        'W/"999"'),
-    ])
+    results = client.bulk(
+        [
+            create_operation(user("ada"), "dup"),
+            create_operation(user("bob"), "new"),
+            patch_operation(
+                created["id"], [{"op": "replace", "path": "title", "value": "x"}], 'W/"999"'
+            ),
+        ]
+    )
     assert [r["status"] for r in results] == [409, 201, 412]
     assert results[0]["message"] == (
         "Could not create the user of change “dup”: the username or email is already in use "
-        "by another user on the server.")
+        "by another user on the server."
+    )
     assert results[1]["message"] is None
     assert results[2]["message"] == CONFLICT_SENTENCE
 
@@ -420,16 +442,18 @@ def test_bulk_reports_each_failure_as_a_sentence(client: ScimClient) -> None:
 # -- Retries -------------------------------------------------------------------------
 
 
-def test_429_retry_after_seconds_is_honoured(client: ScimClient, faults: Faults,
-                                             waits: list[float]) -> None:
+def test_429_retry_after_seconds_is_honoured(
+    client: ScimClient, faults: Faults, waits: list[float]
+) -> None:
     faults.throttle(times=2, retry_after="3", method="GET")
     assert list(client.iter_users()) == []
     assert waits == [3.0, 3.0]
     assert faults.count("GET", "/Users") == 3
 
 
-def test_429_retry_after_http_date_is_honoured(client: ScimClient, faults: Faults,
-                                               waits: list[float]) -> None:
+def test_429_retry_after_http_date_is_honoured(
+    client: ScimClient, faults: Faults, waits: list[float]
+) -> None:
     when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
     faults.throttle(times=1, retry_after=email.utils.format_datetime(when, usegmt=True))
     client.create_user(user("ada"))  # a 429 means "not processed", so even POST is retried
@@ -446,8 +470,9 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after(None, now) is None
 
 
-def test_retry_after_too_long_is_not_waited_for(client: ScimClient, faults: Faults,
-                                                waits: list[float]) -> None:
+def test_retry_after_too_long_is_not_waited_for(
+    client: ScimClient, faults: Faults, waits: list[float]
+) -> None:
     faults.throttle(times=1, retry_after="3600")
     with pytest.raises(ScimError, match="busy and asked to slow down") as caught:
         client.get_user("x")
@@ -470,8 +495,9 @@ def test_503_on_create_is_retried_and_creates_once(client: ScimClient, faults: F
     assert len(client.find_users("userName", "ada")) == 1
 
 
-def test_retries_give_up_after_max_retries(client: ScimClient, faults: Faults,
-                                           waits: list[float]) -> None:
+def test_retries_give_up_after_max_retries(
+    client: ScimClient, faults: Faults, waits: list[float]
+) -> None:
     faults.respond(503, times=10)
     with pytest.raises(ScimError, match=r"temporarily unavailable \(HTTP 503\)"):
         client.get_user("x")
@@ -484,7 +510,8 @@ def test_dropped_connection_on_patch_is_retried_safely(
     created, etag = client.create_user(user("ada"))
     faults.drop(times=1, method="PATCH")  # lost before the server saw it
     patched, new_etag = client.patch_user(
-        created["id"], [{"op": "replace", "path": "title", "value": "Dr"}], etag)
+        created["id"], [{"op": "replace", "path": "title", "value": "Dr"}], etag
+    )
     assert patched["title"] == "Dr"
     assert faults.count("PATCH") == 2
     assert server_copy(scim_server, created["id"])["meta"]["version"] == new_etag
@@ -496,8 +523,8 @@ def test_patch_whose_answer_was_lost_is_recognised_on_replay(
     created, etag = client.create_user(user("ada"))
     faults.drop(times=1, method="PATCH", after_processing=True)  # saved, answer lost
     patched, new_etag = client.patch_user(
-        created["id"], [{"op": "replace", "path": f"{ENTERPRISE}:department", "value": "Ops"}],
-        etag)
+        created["id"], [{"op": "replace", "path": f"{ENTERPRISE}:department", "value": "Ops"}], etag
+    )
     # The replay met 412 (the first attempt had changed the version); the client read the
     # user back, saw the change already there, and reported success instead of a conflict.
     assert faults.count("PATCH") == 2
@@ -523,28 +550,34 @@ def test_lost_answer_and_a_real_conflict_is_still_a_conflict(
     url = f"{scim_server.base_url}/Users/{created['id']}"
 
     def someone_else_edits() -> None:
-        requests.patch(url, timeout=5, json={
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [{"op": "replace", "path": "title", "value": "Someone's"}],
-        }, headers={"Authorization": f"Bearer {scim_server.token}"}).raise_for_status()
+        requests.patch(
+            url,
+            timeout=5,
+            json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "title", "value": "Someone's"}],
+            },
+            headers={"Authorization": f"Bearer {scim_server.token}"},
+        ).raise_for_status()
 
     # Our first attempt is saved, then someone else edits, then our answer is lost.
     faults.drop(times=1, method="PATCH", after_processing=True, then=someone_else_edits)
     with pytest.raises(ConflictError):
-        client.patch_user(created["id"], [{"op": "replace", "path": "title", "value": "Dr"}],
-                          etag)
+        client.patch_user(created["id"], [{"op": "replace", "path": "title", "value": "Dr"}], etag)
     assert server_copy(scim_server, created["id"])["title"] == "Someone's"
     assert faults.count("PATCH") == 3  # ours, theirs, our replay
 
 
-def test_create_is_not_retried_after_a_500(client: ScimClient, faults: Faults,
-                                           waits: list[float]) -> None:
+def test_create_is_not_retried_after_a_500(
+    client: ScimClient, faults: Faults, waits: list[float]
+) -> None:
     faults.respond(500, times=1, method="POST")
     with pytest.raises(ScimError) as caught:
         client.create_user(user("ada"))
     assert str(caught.value) == (
         "Could not create the user “ada”: the server reported an internal error; check on "
-        "the server whether the change was saved before trying again.")
+        "the server whether the change was saved before trying again."
+    )
     assert faults.count("POST") == 1 and waits == []
 
 
@@ -579,8 +612,9 @@ def test_request_count_includes_retries(client: ScimClient, faults: Faults) -> N
     assert client.request_count == faults.count() == 4
 
 
-def test_token_never_reaches_the_logs(scim_server: ScimServer, faults: Faults,
-                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_token_never_reaches_the_logs(
+    scim_server: ScimServer, faults: Faults, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     token = scim_server.token
     client = ScimClient(scim_server.base_url, token, sleep=lambda s: None)
@@ -592,8 +626,10 @@ def test_token_never_reaches_the_logs(scim_server: ScimServer, faults: Faults,
         client.patch_user(created["id"], [{"op": "replace", "path": "title", "value": "y"}], etag)
     with pytest.raises(AuthError):
         ScimClient(scim_server.base_url, token + "-wrong").get_user(created["id"])
-    assert any(r.name == "desktop_app.connectors.scim" and "PATCH" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        r.name == "desktop_app.connectors.scim" and "PATCH" in r.getMessage()
+        for r in caplog.records
+    )
     assert "<redacted>" in caplog.text
     for record in caplog.records:
         assert token not in record.getMessage()
@@ -604,8 +640,14 @@ def test_token_never_reaches_the_logs(scim_server: ScimServer, faults: Faults,
 
 def test_every_error_is_a_user_facing_sentence() -> None:
     assert issubclass(ScimError, UserFacingError)
-    for cls in (ConflictError, UniquenessError, AuthError, NotFoundError, ConnectionProblem,
-                AddressError):
+    for cls in (
+        ConflictError,
+        UniquenessError,
+        AuthError,
+        NotFoundError,
+        ConnectionProblem,
+        AddressError,
+    ):
         assert issubclass(cls, ScimError)
 
 
@@ -614,13 +656,16 @@ def _json_app(payload: Any, status: str = "200 OK") -> Any:
         body = json.dumps(payload).encode()
         start_response(status, [("Content-Type", "application/scim+json")])
         return [body]
+
     return app
 
 
 def test_loose_service_provider_config_is_read_leniently() -> None:
-    loose = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-             "patch": {"supported": True},
-             "bulk": {"supported": True, "maxOperations": "ten", "maxPayloadSize": 5000}}
+    loose = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "patch": {"supported": True},
+        "bulk": {"supported": True, "maxOperations": "ten", "maxPayloadSize": 5000},
+    }
     with serving(_json_app(loose)) as site:
         caps = ScimClient(site.root_url, "t").service_provider_config()
     assert caps.patch and caps.bulk_supported

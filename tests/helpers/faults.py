@@ -61,28 +61,54 @@ class Faults:
 
     # -- Configuration -------------------------------------------------------------
 
-    def respond(self, status: int, times: int = 1, *, retry_after: str | None = None,
-                method: str | None = None, path: str | None = None) -> None:
+    def respond(
+        self,
+        status: int,
+        times: int = 1,
+        *,
+        retry_after: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
         """Answer ``status`` (a SCIM Error body) to the next ``times`` matching requests."""
         with self._lock:
             self._rules.append(_Rule("status", times, status, retry_after, method, path))
 
-    def throttle(self, times: int = 1, retry_after: str | None = "1", *,
-                 method: str | None = None, path: str | None = None) -> None:
+    def throttle(
+        self,
+        times: int = 1,
+        retry_after: str | None = "1",
+        *,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
         """Answer 429 Too Many Requests, with ``Retry-After`` (seconds or HTTP date)."""
         self.respond(429, times, retry_after=retry_after, method=method, path=path)
 
-    def drop(self, times: int = 1, *, after_processing: bool = False,
-             method: str | None = None, path: str | None = None,
-             then: Callable[[], None] | None = None) -> None:
+    def drop(
+        self,
+        times: int = 1,
+        *,
+        after_processing: bool = False,
+        method: str | None = None,
+        path: str | None = None,
+        then: Callable[[], None] | None = None,
+    ) -> None:
         """Close the connection without an answer, before or after the app handled it.
 
         ``then`` runs just before the socket is closed, e.g. another client's edit
         landing between a saved change and its lost answer.
         """
         with self._lock:
-            self._rules.append(_Rule("drop_after" if after_processing else "drop", times,
-                                     method=method, path=path, then=then))
+            self._rules.append(
+                _Rule(
+                    "drop_after" if after_processing else "drop",
+                    times,
+                    method=method,
+                    path=path,
+                    then=then,
+                )
+            )
 
     def reset(self) -> None:
         """Forget the rules, the delay and the counts."""
@@ -95,8 +121,11 @@ class Faults:
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many requests reached the server, by method and path substring."""
         with self._lock:
-            return sum(n for (m, p), n in self._counts.items()
-                       if (method is None or m == method) and (path is None or path in p))
+            return sum(
+                n
+                for (m, p), n in self._counts.items()
+                if (method is None or m == method) and (path is None or path in p)
+            )
 
     # -- WSGI --------------------------------------------------------------------
 
@@ -110,8 +139,7 @@ class Faults:
                     return rule
         return None
 
-    def __call__(self, environ: WSGIEnvironment,
-                 start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
         rule = self._take(method, path)
@@ -137,16 +165,16 @@ class Faults:
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
-    def _status(environ: WSGIEnvironment, start_response: StartResponse,
-                rule: _Rule) -> Iterable[bytes]:
+    def _status(
+        environ: WSGIEnvironment, start_response: StartResponse, rule: _Rule
+    ) -> Iterable[bytes]:
         _drain(environ)
         phrase = HTTPStatus(rule.status).phrase
         body = (
             '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],'
             f'"status":"{rule.status}","detail":"Injected {phrase}"}}'
         ).encode()
-        headers = [("Content-Type", "application/scim+json"),
-                   ("Content-Length", str(len(body)))]
+        headers = [("Content-Type", "application/scim+json"), ("Content-Length", str(len(body)))]
         if rule.retry_after is not None:
             headers.append(("Retry-After", rule.retry_after))
         start_response(f"{rule.status} {phrase}", headers)

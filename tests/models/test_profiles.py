@@ -1,4 +1,5 @@
 """Profiles are data: a new platform is a new file in resources/profiles/."""
+
 from __future__ import annotations
 
 import shutil
@@ -49,11 +50,14 @@ def profile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 def test_adding_a_profile_file_adds_a_platform(profile_folder: Path, tmp_path: Path) -> None:
     (profile_folder / "moodle.toml").write_text(MOODLE, encoding="utf-8")
-    path = write_csv(tmp_path / "export.csv", [
-        ["idnumber", "username", "email"],
-        ["S001", "ann", "ann@example.com"],
-        ["S001", "", "ann@example"],
-    ])
+    path = write_csv(
+        tmp_path / "export.csv",
+        [
+            ["idnumber", "username", "email"],
+            ["S001", "ann", "ann@example.com"],
+            ["S001", "", "ann@example"],
+        ],
+    )
     doc = open_document(path)
     assert doc.profile.name == "moodle"
     assert doc.headers[doc.key_column or 0] == "idnumber" and not doc.is_editable(0)
@@ -66,13 +70,16 @@ def test_a_profile_with_an_unknown_key_is_refused() -> None:
         profiles.parse_profile('name = "x"\nkey = "id"\n[[columns]]\nheader = "email"\n')
 
 
-@pytest.mark.parametrize(("sample", "name"), [
-    ("atlas-users.xlsx", "atlas"),
-    ("atlas-users-semicolon.csv", "atlas"),
-    ("rakoo-template.xlsx", "rakoo"),
-    ("udemy-users.csv", "udemy_business"),
-    ("scim-users.csv", "scim"),
-])
+@pytest.mark.parametrize(
+    ("sample", "name"),
+    [
+        ("atlas-users.xlsx", "atlas"),
+        ("atlas-users-semicolon.csv", "atlas"),
+        ("rakoo-template.xlsx", "rakoo"),
+        ("udemy-users.csv", "udemy_business"),
+        ("scim-users.csv", "scim"),
+    ],
+)
 def test_each_sample_is_recognised(sample: str, name: str) -> None:
     doc = open_document(Path(str(resource("samples", sample))))
     assert doc.profile.name == name
