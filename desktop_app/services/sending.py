@@ -94,8 +94,10 @@ class Outcome:
     there); ``etag`` the user's new version; ``user_id`` the user's id (the new id
     of a created user). When not ``ok``, ``message`` is one sentence for the admin,
     ``status`` the HTTP status when the server answered, and ``conflict`` says the
-    user changed on the server meanwhile (412) and was not overwritten. ``sent`` is
-    False only when the write certainly never reached the server: safe to send again.
+    user changed on the server meanwhile (412) and was not overwritten. A success
+    has a ``status`` only in bulk mode (a single PATCH may be followed by a GET, so
+    its status says little). ``sent`` is False only when the write certainly never
+    reached the server: safe to send again.
     """
 
     ref: int

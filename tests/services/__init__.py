@@ -1,0 +1,1 @@
+"""Tests of the services: sending writes, journals, uploads."""
