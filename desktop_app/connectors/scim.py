@@ -1013,6 +1013,19 @@ class ScimClient:
             user_id, reply, action, lambda user: _patch_changes(operations, user)
         )
 
+    def patch_group(self, group_id: str, name: str, operations: list[dict[str, Any]]) -> None:
+        """Change a group's members: adding or removing the same member twice changes
+        nothing, so a lost answer may be replayed."""
+        reply = self._send(
+            "PATCH",
+            f"/Groups/{quote(group_id, safe='')}",
+            action=f"change the members of the group “{name}”",
+            body={"schemas": [PATCH_OP_SCHEMA], "Operations": operations},
+            if_match=None,
+            replayable=True,
+        )
+        self._check(reply, action=f"change the members of the group “{name}”", write=True)
+
     def replace_user(
         self, user_id: str, resource: Mapping[str, Any], etag: str | None
     ) -> Versioned:

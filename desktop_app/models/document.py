@@ -119,6 +119,10 @@ class UserDocument:
     def allowed_values(self, col: int) -> list[str]:
         return self.validator.checkers[col].allowed
 
+    def use_allowed_values(self, col: int, values: list[str]) -> None:
+        """Check a column against a list learnt later (the server's groups), every row again."""
+        self.validator.use_allowed_values(col, values)
+
     def cell_issues(self, row: int, col: int) -> tuple[Issue, ...]:
         return self.validator.cell_issues(row, col)
 

@@ -18,6 +18,13 @@ from desktop_app.models.profiles import Profile
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 TRUE_WORDS = {"true", "yes", "y", "1", "x", "active", "ja", "actief"}
+# Group membership is changed on the groups (/Groups), never in a user's PATCH.
+GROUPS = "groups"
+
+
+def group_names(text: str, separator: str = ",") -> set[str]:
+    """The group names a cell lists ('Team North, Team South')."""
+    return {name.strip() for name in text.split(separator) if name.strip()}
 
 
 def _split(path: str) -> tuple[str | None, list[str]]:
@@ -37,6 +44,9 @@ def read_value(resource: Mapping[str, Any], path: str) -> Any:
     """The attribute's value in a resource, or None."""
     if path == "emails":
         return primary_email(resource)
+    if path == GROUPS:
+        names = sorted(g.get("display") or "" for g in resource.get(GROUPS) or [])
+        return ", ".join(n for n in names if n)
     urn, names = _split(path)
     node: Any = resource.get(urn, {}) if urn else resource
     for name in names:
@@ -88,6 +98,8 @@ def patch_operations(
     """PATCH operations that set each path to its new table text; blank text removes it."""
     operations: list[dict[str, Any]] = []
     for path, text in changes.items():
+        if path == GROUPS:
+            continue
         if path == "emails":
             operations.append(
                 {"op": "replace", "path": "emails", "value": _email_list(resource, text)}
@@ -107,6 +119,8 @@ def apply_changes(
     """A copy of ``resource`` with the changes made, as the server should hold it after."""
     result = copy.deepcopy(dict(resource))
     for path, text in changes.items():
+        if path == GROUPS:
+            continue
         if path == "emails":
             result["emails"] = _email_list(result, text)
             continue

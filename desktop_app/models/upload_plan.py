@@ -15,6 +15,8 @@ from typing import Any
 
 from desktop_app.models.document import UserDocument
 from desktop_app.models.scim_mapping import (
+    GROUPS,
+    group_names,
     new_resource,
     patch_operations,
     primary_email,
@@ -80,6 +82,8 @@ class UploadPlan:
     users: list[UserUpdate]
     # Send differences in cells not edited here too (the admin's one click for all).
     include_external: bool = False
+    # The server's groups, name -> id, for changes of membership.
+    group_ids: dict[str, str] = field(default_factory=dict)
 
     def _with(self, action: str) -> list[UserUpdate]:
         return [u for u in self.users if u.action == action]
@@ -129,6 +133,12 @@ class UploadPlan:
                     and change.after == self.document.profile.scim_false
                 ):
                     found.append(f"Row {user.excel_row}: {user.label} will be deactivated.")
+                elif change.path == GROUPS:
+                    left = sorted(group_names(change.before) - group_names(change.after))
+                    if left:
+                        found.append(
+                            f"Row {user.excel_row}: {user.label} will leave {', '.join(left)}."
+                        )
                 elif change.before and not change.after:
                     found.append(
                         f"Row {user.excel_row}: the blank {change.header} cell will clear "
@@ -155,6 +165,26 @@ def mapped_columns(document: UserDocument) -> list[tuple[int, str]]:
         if rule is not None and rule.scim and col != document.key_column:
             columns.append((col, rule.scim))
     return columns
+
+
+def _separator(document: UserDocument, col: int) -> str:
+    return document.validator.checkers[col].rule.separator
+
+
+def group_changes(plan: UploadPlan, user: UserUpdate) -> tuple[set[str], set[str]]:
+    """The groups the user joins and leaves with this upload."""
+    for change in user.chosen(plan.include_external):
+        if change.path == GROUPS:
+            sep = _separator(plan.document, change.column)
+            before, after = group_names(change.before), group_names(change.after, sep)
+            return after - before, before - after
+    if user.action == CREATE:
+        for col, path in mapped_columns(plan.document):
+            if path == GROUPS:
+                return group_names(
+                    plan.document.value(user.row, col), _separator(plan.document, col)
+                ), set()
+    return set(), set()
 
 
 def _label(values: Mapping[str, str], key: str) -> str:
@@ -202,6 +232,10 @@ def build_plan(
         for col, path in columns:
             before = server_text(resource, path, profile)
             after = document.value(row, col)
+            if path == GROUPS and group_names(before) == group_names(
+                after, _separator(document, col)
+            ):
+                continue  # the same groups, perhaps in another order
             if before != after:
                 header = document.validator.checkers[col].header
                 update.changes.append(

@@ -569,6 +569,15 @@ class Validator:
             if not cells:
                 del self.problems[row]
 
+    def use_allowed_values(self, col: int, values: list[str]) -> None:
+        """Give a column its list of allowed values and check all of it again."""
+        checker = self.checkers[col]
+        checker.allowed = list(dict.fromkeys(v for v in values if v))
+        checker.allowed_set = {checker._norm(v) for v in checker.allowed}
+        checker.check.cache_clear()
+        for row in range(len(self.columns[col])):
+            self._refresh_cell(row, col)
+
     def revalidate(self, row: int, col: int, old: str) -> set[int]:
         """Re-check after a cell changed from ``old``; returns the rows whose problems changed."""
         before_blank = old == "" and all(

@@ -11,6 +11,7 @@ from desktop_app.models.document import UserDocument
 from desktop_app.models.profiles import profile_named
 from desktop_app.models.readers import LoadedFile
 from desktop_app.models.scim_mapping import ENTERPRISE, as_text, read_value
+from desktop_app.services.upload import users_and_groups
 
 Progress = Callable[[int, int], None]
 
@@ -26,12 +27,11 @@ def download_document(
         for rule in profile.columns
     ]
     columns: list[list[str]] = [[] for _ in headers]
-    for count, (resource, _etag) in enumerate(client.iter_users(), start=1):
+    users, group_ids = users_and_groups(client, progress)
+    for resource, _etag in users:
         for values, path in zip(columns, paths, strict=True):
             value = resource.get("id") if path == "id" else read_value(resource, path)
             values.append(as_text(value, path, profile))
-        if progress and count % 200 == 0:
-            progress(count, 0)
     host = urlsplit(client.base_url).hostname or "server"
     loaded = LoadedFile(
         path=folder / f"users-from-{host}.xlsx",
@@ -43,4 +43,8 @@ def download_document(
         data_start=1,
         sheet_name="Users",
     )
-    return UserDocument(loaded)
+    document = UserDocument(loaded)
+    # The server's groups are the allowed values of the groups column.
+    if "groups" in headers and group_ids:
+        document.use_allowed_values(headers.index("groups"), sorted(group_ids))
+    return document

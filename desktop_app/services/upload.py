@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop_app.connectors.scim import ScimClient
+from desktop_app.connectors.scim import ScimClient, ScimError
+from desktop_app.models.scim_mapping import GROUPS
 from desktop_app.models.upload_plan import (
     UploadPlan,
     UserUpdate,
     build_plan,
+    group_changes,
     index_by,
+    mapped_columns,
     operations_for,
     undo_operations,
 )
@@ -28,16 +31,28 @@ from desktop_app.services.sending import Outcome, SendState, Write, send_all
 Progress = Callable[[int, int], None]
 
 
-def read_directory(
-    client: ScimClient, key_path: str, progress: Progress | None = None
-) -> dict[str, list[tuple[dict[str, Any], str | None]]]:
-    """Every user on the server, indexed by the attribute the table's key column holds."""
+def users_and_groups(
+    client: ScimClient, progress: Progress | None = None
+) -> tuple[list[tuple[dict[str, Any], str | None]], dict[str, str]]:
+    """Every user on the server, and the groups' ids by name.
+
+    A user's groups come from the groups' members when the server does not list
+    them on the user itself (RFC 7643 makes User.groups optional and read-only).
+    """
+    groups = client.list_groups()
+    member_of: dict[str, list[dict[str, str]]] = {}
+    for group, _etag in groups:
+        for member in group.get("members") or []:
+            entry = {"value": group["id"], "display": group.get("displayName", "")}
+            member_of.setdefault(member.get("value", ""), []).append(entry)
     users = []
-    for resource in client.iter_users():
-        users.append(resource)
+    for resource, etag in client.iter_users():
+        if GROUPS not in resource and resource.get("id") in member_of:
+            resource[GROUPS] = member_of[resource["id"]]
+        users.append((resource, etag))
         if progress and len(users) % 200 == 0:
             progress(len(users), 0)
-    return index_by(users, key_path)
+    return users, {g.get("displayName", ""): g["id"] for g, _etag in groups}
 
 
 def prepare(
@@ -48,27 +63,43 @@ def prepare(
 ) -> UploadPlan:
     """Read each user's current record from the server and compare it with the table."""
     key_path = document.profile.scim_key or "id"
-    return build_plan(document, read_directory(client, key_path, progress), rows)
+    users, group_ids = users_and_groups(client, progress)
+    directory = index_by(users, key_path)
+    # The server's groups are the allowed values of a groups column that has no list.
+    for col, path in mapped_columns(document):
+        if path == GROUPS and group_ids and not document.allowed_values(col):
+            document.use_allowed_values(col, sorted(group_ids))
+    plan = build_plan(document, directory, rows)
+    plan.group_ids = group_ids
+    return plan
 
 
 def writes_for(plan: UploadPlan) -> list[Write]:
-    """One write per user to update or add; users with nothing to change are not sent."""
-    writes = [
-        Write(
-            ref=u.row,
-            user_id=u.user_id,
-            operations=tuple(operations_for(plan, u)),
-            resource=None,
-            etag=u.etag,
-            label=u.label,
-        )
-        for u in plan.to_update()
-    ]
+    """One write per user to update or add; users with nothing to change are not sent.
+
+    A change of groups only is made on the groups themselves (see _settle_groups).
+    """
+    writes = []
+    for user in plan.to_update():
+        operations = tuple(operations_for(plan, user))
+        if operations:
+            writes.append(_update(user, operations, user.etag))
     writes += [
         Write(ref=u.row, user_id=None, operations=(), resource=u.snapshot, etag=None, label=u.label)
         for u in plan.to_create()
     ]
     return writes
+
+
+def _update(user: UserUpdate, operations: tuple[dict[str, Any], ...], etag: str | None) -> Write:
+    return Write(
+        ref=user.row,
+        user_id=user.user_id,
+        operations=operations,
+        resource=None,
+        etag=etag,
+        label=user.label,
+    )
 
 
 @dataclass
@@ -178,6 +209,8 @@ def upload(
     )
     send_all(client, writes, _Recorder(state, journal, result.outcomes), mode=mode)
     result.cancelled = state.cancelled()
+    if not result.cancelled:
+        _settle_groups(plan, client, result.outcomes, reverse=False)
     if journal is not None and not result.cancelled:
         journal.finish()
     return result
@@ -199,18 +232,10 @@ def undo(
     writes = []
     for user in plan.to_update():
         outcome = result.outcomes.get(user.row)
-        if outcome is None or not outcome.ok or user.user_id is None:
+        operations = tuple(undo_operations(plan, user))
+        if outcome is None or not outcome.ok or user.user_id is None or not operations:
             continue
-        writes.append(
-            Write(
-                ref=user.row,
-                user_id=user.user_id,
-                operations=tuple(undo_operations(plan, user)),
-                resource=None,
-                etag=outcome.etag,
-                label=user.label,
-            )
-        )
+        writes.append(_update(user, operations, outcome.etag))
     undone = UploadResult(plan)
     journal = (
         Journal.start(plan.document.loaded.path, client.base_url, writes, journal_folder)
@@ -218,9 +243,80 @@ def undo(
         else None
     )
     send_all(client, writes, _Recorder(state, journal, undone.outcomes))
+    done = {row: o for row, o in result.outcomes.items() if o.ok}
+    undone.outcomes.update(
+        {
+            row: o
+            for row, o in _settle_groups(plan, client, done, reverse=True).items()
+            if row not in undone.outcomes or not o.ok
+        }
+    )
     if journal is not None:
         journal.finish()
     return undone
+
+
+def _settle_groups(
+    plan: UploadPlan, client: ScimClient, outcomes: dict[int, Outcome], reverse: bool
+) -> dict[int, Outcome]:
+    """Add and remove members group by group, for the users whose own write went through.
+
+    One PATCH per group carries every member it gains or loses. A user whose only
+    change was its groups gets its outcome here; one whose groups could not be changed
+    is reported with the reason. Returns the outcomes it set.
+    """
+    joins: dict[str, list[str]] = {}
+    leaves: dict[str, list[str]] = {}
+    rows_in: dict[str, list[int]] = {}
+    settled: dict[int, Outcome] = {}
+    for user in plan.to_update() + plan.to_create():
+        joining, leaving = group_changes(plan, user)
+        if reverse:
+            joining, leaving = leaving, joining
+        if not joining and not leaving:
+            continue
+        outcome = outcomes.get(user.row)
+        if outcome is not None and not outcome.ok:
+            continue
+        user_id = user.user_id or (outcome.user_id if outcome else None)
+        if user_id is None:
+            continue
+        unknown = sorted((joining | leaving) - set(plan.group_ids))
+        if unknown:
+            settled[user.row] = Outcome(
+                user.row,
+                False,
+                None,
+                None,
+                f"The group '{unknown[0]}' does not exist on the server: create it there, "
+                "or correct the name.",
+            )
+            continue
+        for name in joining:
+            joins.setdefault(name, []).append(user_id)
+        for name in leaving:
+            leaves.setdefault(name, []).append(user_id)
+        for name in joining | leaving:
+            rows_in.setdefault(name, []).append(user.row)
+        settled[user.row] = outcome or Outcome(
+            user.row, True, None, user.etag, None, user_id=user_id
+        )
+    for name in sorted(rows_in):
+        operations: list[dict[str, Any]] = []
+        if joins.get(name):
+            operations.append(
+                {"op": "add", "path": "members", "value": [{"value": uid} for uid in joins[name]]}
+            )
+        operations += [
+            {"op": "remove", "path": f'members[value eq "{uid}"]'} for uid in leaves.get(name, [])
+        ]
+        try:
+            client.patch_group(plan.group_ids[name], name, operations)
+        except ScimError as error:
+            for row in rows_in[name]:
+                settled[row] = Outcome(row, False, None, None, str(error))
+    outcomes.update(settled)
+    return settled
 
 
 def results_path(data_file: Path) -> Path:
