@@ -65,7 +65,8 @@ def _guarded(verb: str, call: Callable[[], T]) -> T:
             f"The password store of this computer is locked, so User Editor cannot {verb} "
             "the token; unlock it and try again."
         ) from exc
-    except keyring.errors.KeyringError as exc:
+    except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
+        # Backends also fail with RuntimeError (no D-Bus session) or OSError.
         logger.warning("keyring could not %s a token", verb, exc_info=True)
         raise CredentialStoreError(
             f"The password store of this computer refused to {verb} the token; "

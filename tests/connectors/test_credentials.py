@@ -108,3 +108,17 @@ def test_locked_or_refusing_keyring_is_one_sentence(monkeypatch: pytest.MonkeyPa
         load_token("https://h.example/v2")
     with pytest.raises(CredentialStoreError, match="refused to save the token"):
         save_token("https://h.example/v2", "secret-value")
+
+
+class _NoSessionKeyring(MemoryKeyring):
+    """A Secret Service backend with no D-Bus session answers with RuntimeError."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise RuntimeError("No D-Bus session")
+
+
+def test_backend_without_a_session_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keyring.core, "_keyring_backend", keyring.core._keyring_backend)
+    keyring.set_keyring(_NoSessionKeyring())
+    with pytest.raises(CredentialStoreError, match="refused to read the token"):
+        load_token("https://h.example/v2")
