@@ -12,8 +12,7 @@ import bisect
 import difflib
 import operator
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import compress, filterfalse, repeat
@@ -146,17 +145,48 @@ class ColumnChecker:
 
     # --- whole column ---------------------------------------------------------------------
 
-    def suspects(self, values: list[str], distinct: set[str] | None) -> Iterable[str]:
-        """Of a column's distinct values, those ``check`` must look at; the rest are surely fine.
+    def problem_cells(
+        self, values: list[str], distinct: set[str] | None = None
+    ) -> Iterator[tuple[int, tuple[Issue, ...]]]:
+        """(row, issues) of every cell of the column that has a problem.
 
-        Set differences and compiled patterns run in C, so a 100,000-row column costs
-        milliseconds; only the few suspects pay for the precise, worded check.
+        A column with few distinct values (``distinct``, or one checked against a list)
+        is checked once per distinct value and mapped back to rows by set lookups; any
+        other column goes through compiled patterns or string methods row by row. Both
+        run in C; only the few suspects pay for the precise, worded check.
         """
+        kind = self.rule.type
+        rows = range(len(values))
+        if self.is_key:
+            suspect_rows: Iterable[int] = compress(rows, map(operator.not_, values))
+        elif distinct is not None or self._listed:
+            bad = self.bad_values(values, distinct)
+            if not bad:
+                return
+            for row in compress(rows, map(bad.__contains__, values)):
+                yield row, bad[values[row]]
+            return
+        elif kind in {"email", "language", "date"}:
+            suspect_rows = compress(rows, map(operator.not_, map(self._sure.fullmatch, values)))
+        else:
+            suspect_rows = compress(rows, map(operator.not_, _tidy_flags(values, self.rule)))
+        for row in suspect_rows:
+            issues = self.check(values[row])
+            if issues:
+                yield row, issues
+
+    @property
+    def _listed(self) -> bool:
+        """Checked against a list of values (or 'x'), so best checked per distinct value."""
+        kind = self.rule.type
+        return kind == "flag" or (kind in {"choice", "multi"} and bool(self.allowed_set))
+
+    def suspects(self, values: list[str], distinct: set[str] | None) -> Iterable[str]:
+        """Of a column's distinct values, those ``check`` must look at; the rest are surely fine."""
         kind = self.rule.type
         if self.is_key:
             return [""] if "" in (values if distinct is None else distinct) else []
-        listed = kind in {"choice", "multi"} and bool(self.allowed_set)
-        if listed or kind == "flag":
+        if self._listed:
             options = set(values) if distinct is None else distinct
             if kind == "flag":
                 return options - {"x", "X"}
@@ -166,7 +196,7 @@ class ColumnChecker:
         pool = values if distinct is None else distinct
         if kind in {"email", "language", "date"}:
             return filterfalse(self._sure.fullmatch, pool)
-        return _untidy_or_long(pool, self.rule.max_length)
+        return compress(pool, map(operator.not_, _tidy_flags(pool, self.rule)))
 
     @cached_property
     def _sure(self) -> re.Pattern[str]:
@@ -319,21 +349,19 @@ class ColumnChecker:
         return found[0] if found else None
 
 
-def _untidy_or_long(values: Iterable[str], limit: int | None) -> Iterable[str]:
-    """Values that are blank, too long, padded with spaces or hold a character that is not
-    printable (line breaks, tabs, non-breaking and zero-width spaces); in C, not per value.
-
-    A value this lets through is one ``check`` accepts for a text column.
-    """
+def _tidy_flags(values: Iterable[str], rule: ColumnRule) -> Iterator[bool]:
+    """True for each value that is surely fine in a text column: not blank, not too long,
+    no space at either end and every character printable (so no line break, tab,
+    non-breaking or zero-width space). Mapped in C, not per value in Python."""
     values = values if isinstance(values, list) else list(values)
     ok = map(
         operator.and_,
         map(operator.and_, map(str.isprintable, values), map(bool, values)),
         map(operator.eq, map(str.strip, values), values),
     )
-    if limit:
-        ok = map(operator.and_, ok, map(operator.ge, repeat(limit), map(len, values)))
-    return compress(values, map(operator.not_, ok))
+    if rule.max_length:
+        ok = map(operator.and_, ok, map(operator.ge, repeat(rule.max_length), map(len, values)))
+    return ok
 
 
 def _has_invisible(value: str) -> bool:
@@ -391,16 +419,17 @@ class UniqueIndex:
     """Which rows share a value, kept up to date edit by edit."""
 
     def __init__(self, keys: list[str]) -> None:
-        self.single: dict[str, int] = dict(zip(keys, range(len(keys)), strict=False))
+        rows = range(len(keys))
+        # Each key's last row; a row whose key is found later again is a duplicate.
+        self.single: dict[str, int] = dict(zip(keys, rows, strict=False))
         self.groups: dict[str, list[int]] = {}
-        if len(self.single) < len(keys):  # some key occurs twice
-            counts = Counter(keys)
-            repeated = set(compress(counts.keys(), map((1).__lt__, counts.values())))
-            repeated.discard("")
-            for row in compress(range(len(keys)), map(repeated.__contains__, keys)):
-                self.groups.setdefault(keys[row], []).append(row)
-            for key in repeated:
-                del self.single[key]
+        if len(self.single) < len(keys):
+            last = map(self.single.__getitem__, keys)
+            for row in compress(rows, map(operator.ne, last, rows)):
+                if keys[row]:
+                    self.groups.setdefault(keys[row], []).append(row)
+            for key, group in self.groups.items():
+                group.append(self.single.pop(key))  # the last row: the group stays sorted
         self.single.pop("", None)
 
     def rows_with(self, key: str) -> list[int]:
@@ -498,11 +527,9 @@ class Validator:
         blank_rows = self._blank_rows()
         for col, checker in enumerate(self.checkers):
             values = self.columns[col]
-            bad = checker.bad_values(values, distinct[col] if distinct else None)
-            if bad:
-                for row in compress(range(len(values)), map(bad.__contains__, values)):
-                    if row not in blank_rows:
-                        self.problems.setdefault(row, {})[col] = bad[values[row]]
+            for row, issues in checker.problem_cells(values, distinct[col] if distinct else None):
+                if row not in blank_rows:
+                    self.problems.setdefault(row, {})[col] = issues
             if checker.rule.unique or checker.is_key:
                 index = self.unique[col] = UniqueIndex(checker.unique_keys(values))
                 for rows in index.groups.values():
