@@ -612,12 +612,17 @@ class MainWindow(QMainWindow):
             return f"{done:,} {'user was' if done == 1 else 'users were'} successfully edited."
 
         worker = Worker(job)
-        worker.finished.connect(lambda sentence: self.statusBar().showMessage(sentence, 10000))
-        worker.failed.connect(
-            lambda s: messages.show_problem(self, "The upload was not finished", s)
-        )
+        # Bound methods, not lambdas: Qt then calls them on this window's (GUI) thread.
+        worker.finished.connect(self._resumed)
+        worker.failed.connect(self._resume_failed)
         self._resume_worker = worker
         start(worker, self)
+
+    def _resumed(self, sentence: str) -> None:
+        self.statusBar().showMessage(sentence, 10000)
+
+    def _resume_failed(self, sentence: str) -> None:
+        messages.show_problem(self, "The upload was not finished", sentence)
 
     # --- closing and dropping -------------------------------------------------------------------
 

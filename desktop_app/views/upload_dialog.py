@@ -146,6 +146,7 @@ class UploadDialog(QDialog):
         layout.addLayout(buttons)
         self._buttons(upload=False, after=False)
         self.results_file: Path | None = None
+        self._done: Callable[[Any], None] = self._review
 
     # --- running work ---------------------------------------------------------------------
 
@@ -155,11 +156,17 @@ class UploadDialog(QDialog):
         self.stack.setCurrentIndex(0)
         self._stop.clear()
         worker = Worker(job)
+        self._done = done
+        # Bound methods, not lambdas: Qt then calls them on the dialog's (GUI) thread.
         worker.progress.connect(self._progress)
-        worker.finished.connect(done)
+        worker.finished.connect(self._finished)
         worker.failed.connect(self._failed)
         self._worker = worker
         start(worker, self)
+
+    def _finished(self, result: Any) -> None:
+        self._worker = None
+        self._done(result)
 
     def _progress(self, text: str, done: int, total: int) -> None:
         self.busy_label.setText(text)
@@ -200,7 +207,6 @@ class UploadDialog(QDialog):
         self._run(job, self._review, "Reading the users on the server…")
 
     def _review(self, plan: UploadPlan) -> None:
-        self._worker = None
         self.plan = plan
         external = plan.external_changes()
         self.external.setVisible(bool(external))
@@ -260,7 +266,6 @@ class UploadDialog(QDialog):
     def _sent(self, result: Any) -> None:
         from desktop_app.services.upload import write_results_file
 
-        self._worker = None
         self.result = result
         try:
             self.results_file = write_results_file(result)

@@ -86,6 +86,11 @@ def test_fix_upload_review_and_see_the_sentence(
     qtbot.mouseClick(dialog.upload_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 2, timeout=30000)
     assert dialog.done_label.text() == "1 user was successfully edited."
+    # Undo puts back what this last upload changed, and says so.
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.done_label.text().startswith("Undone"), timeout=30000)
+    assert dialog.done_label.text() == "Undone: 1 user was successfully put back."
+    assert dialog.results_tree.topLevelItem(0).text(1) == "Put back"
     dialog.close()
 
 
@@ -108,3 +113,26 @@ def test_download_users_from_the_server(
     )
     assert window.save()
     assert target.exists()
+
+
+def test_start_offers_to_finish_an_interrupted_upload(
+    window: MainWindow, qtbot: Any, demo: Any
+) -> None:
+    from desktop_app.models.document import open_document
+    from desktop_app.services.journal import Journal
+    from desktop_app.services.upload import prepare, writes_for
+    from tests.services.test_upload import fix_the_sample
+
+    doc = open_document(demo.download)
+    fix_the_sample(doc)
+    with ScimClient(demo.url, demo.token) as client:
+        writes = writes_for(prepare(doc, client))
+    # An upload that died before any answer came back: nothing confirmed.
+    journal = Journal.start(demo.download, demo.url, writes)
+    window.server = (demo.url, demo.token)
+    window.offer_resume()  # the fixture answers "Send Them"
+    qtbot.waitUntil(
+        lambda: "successfully edited" in window.statusBar().currentMessage(), timeout=20000
+    )
+    assert window.statusBar().currentMessage() == "7 users were successfully edited."
+    assert journal.finished and Journal.unfinished() == []
