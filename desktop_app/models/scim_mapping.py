@@ -20,6 +20,40 @@ USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 TRUE_WORDS = {"true", "yes", "y", "1", "x", "active", "ja", "actief"}
 # Group membership is changed on the groups (/Groups), never in a user's PATCH.
 GROUPS = "groups"
+# The Enterprise User's manager, shown and edited as the manager's email address; what
+# is sent is the manager's id (see ``People``).
+MANAGER = "manager"
+MANAGER_PATH = f"{ENTERPRISE}:manager"
+
+
+class People:
+    """Who is who on the server: ids and primary email addresses, both ways."""
+
+    def __init__(self, users: list[tuple[dict[str, Any], str | None]]) -> None:
+        self.email_of: dict[str, str] = {}
+        self.id_of: dict[str, str] = {}
+        for resource, _etag in users:
+            email = primary_email(resource)
+            if email and resource.get("id"):
+                self.email_of[resource["id"]] = email
+                self.id_of[email.casefold()] = resource["id"]
+
+    def manager_email(self, resource: Mapping[str, Any]) -> str:
+        """The email of the user's manager (their id if they have no email here)."""
+        value = self.manager_id_of(resource)
+        return self.email_of.get(value, value)
+
+    @staticmethod
+    def manager_id_of(resource: Mapping[str, Any]) -> str:
+        manager = (resource.get(ENTERPRISE) or {}).get("manager") or {}
+        value = manager.get("value") if isinstance(manager, Mapping) else manager
+        return str(value or "")
+
+    def id_for(self, text: str) -> str | None:
+        """The user a cell names as manager, by email address or by id."""
+        if text in self.email_of:
+            return text
+        return self.id_of.get(text.casefold())
 
 
 def group_names(text: str, separator: str = ",") -> set[str]:
@@ -75,7 +109,12 @@ def to_value(text: str, path: str, profile: Profile) -> Any:
     return text
 
 
-def server_text(resource: Mapping[str, Any], path: str, profile: Profile) -> str:
+def server_text(
+    resource: Mapping[str, Any], path: str, profile: Profile, people: People | None = None
+) -> str:
+    """The attribute as the table writes it (a manager as its email, given ``people``)."""
+    if path == MANAGER:
+        return (people or People([])).manager_email(resource)
     return as_text(read_value(resource, path), path, profile)
 
 
@@ -100,6 +139,13 @@ def patch_operations(
     for path, text in changes.items():
         if path == GROUPS:
             continue
+        if path == MANAGER:  # the text is the manager's id by now (see People)
+            operations.append(
+                {"op": "replace", "path": MANAGER_PATH, "value": {"value": text}}
+                if text
+                else {"op": "remove", "path": MANAGER_PATH}
+            )
+            continue
         if path == "emails":
             operations.append(
                 {"op": "replace", "path": "emails", "value": _email_list(resource, text)}
@@ -119,7 +165,7 @@ def apply_changes(
     """A copy of ``resource`` with the changes made, as the server should hold it after."""
     result = copy.deepcopy(dict(resource))
     for path, text in changes.items():
-        if path == GROUPS:
+        if path in (GROUPS, MANAGER):
             continue
         if path == "emails":
             result["emails"] = _email_list(result, text)

@@ -16,6 +16,8 @@ from typing import Any
 from desktop_app.models.document import UserDocument
 from desktop_app.models.scim_mapping import (
     GROUPS,
+    MANAGER,
+    People,
     group_names,
     new_resource,
     patch_operations,
@@ -84,6 +86,8 @@ class UploadPlan:
     include_external: bool = False
     # The server's groups, name -> id, for changes of membership.
     group_ids: dict[str, str] = field(default_factory=dict)
+    # Everyone on the server, to send a manager's id for the email shown.
+    people: People = field(default_factory=lambda: People([]))
 
     def _with(self, action: str) -> list[UserUpdate]:
         return [u for u in self.users if u.action == action]
@@ -195,11 +199,17 @@ def build_plan(
     document: UserDocument,
     directory: Mapping[str, list[Versioned]],
     rows: Iterable[int] | None = None,
+    people: People | None = None,
 ) -> UploadPlan:
-    """Compare the table (or some rows of it) with the directory indexed by ``index_by``."""
+    """Compare the table (or some rows of it) with the directory indexed by ``index_by``.
+
+    ``people`` (everyone on the server) lets a manager be shown and set by email address.
+    """
+    people = people or People([])
     profile = document.profile
     columns = mapped_columns(document)
     key_col = document.key_column
+    _learn_new_emails(document, directory, people, columns)
     users: list[UserUpdate] = []
     for row in range(document.row_count) if rows is None else rows:
         values = {path: document.value(row, col) for col, path in columns}
@@ -230,8 +240,13 @@ def build_plan(
         update.user_id, update.etag, update.snapshot = resource.get("id"), etag, resource
         update.label = resource.get("userName") or primary_email(resource) or update.label
         for col, path in columns:
-            before = server_text(resource, path, profile)
+            before = server_text(resource, path, profile, people)
             after = document.value(row, col)
+            if path == MANAGER and (
+                before.casefold() == after.casefold()
+                or (after and people.id_for(after) == people.manager_id_of(resource))
+            ):
+                continue
             if path == GROUPS and group_names(before) == group_names(
                 after, _separator(document, col)
             ):
@@ -241,19 +256,51 @@ def build_plan(
                 update.changes.append(
                     Change(col, header, path, before, after, document.is_changed(row, col))
                 )
+        unknown = [
+            c.after
+            for c in update.changes
+            if c.path == MANAGER and c.after and people.id_for(c.after) is None
+        ]
+        if unknown:
+            update.action = MISSING
+            update.message = f"The manager {unknown[0]} is not a user on the server."
+            continue
         update.action = UPDATE if update.changes else UNCHANGED
-    return UploadPlan(document, users)
+    return UploadPlan(document, users, people=people)
+
+
+def _learn_new_emails(
+    document: UserDocument,
+    directory: Mapping[str, list[Versioned]],
+    people: People,
+    columns: list[tuple[int, str]],
+) -> None:
+    """A manager may be named by the new address this upload gives them."""
+    email_col = next((col for col, path in columns if path == "emails"), None)
+    if email_col is None or document.key_column is None:
+        return
+    for row in range(document.row_count):
+        matches = directory.get(document.value(row, document.key_column), [])
+        email = document.value(row, email_col)
+        if len(matches) == 1 and email and matches[0][0].get("id"):
+            people.id_of.setdefault(email.casefold(), matches[0][0]["id"])
 
 
 def operations_for(plan: UploadPlan, user: UserUpdate) -> list[dict[str, Any]]:
     """The PATCH operations that make the server's record match the chosen changes."""
-    assert user.snapshot is not None
-    changes = {c.path: c.after for c in user.chosen(plan.include_external)}
-    return patch_operations(user.snapshot, changes, plan.document.profile)
+    return _operations(plan, user, {c.path: c.after for c in user.chosen(plan.include_external)})
 
 
 def undo_operations(plan: UploadPlan, user: UserUpdate) -> list[dict[str, Any]]:
     """The PATCH operations that put back what the server held before the upload."""
+    return _operations(plan, user, {c.path: c.before for c in user.chosen(plan.include_external)})
+
+
+def _operations(
+    plan: UploadPlan, user: UserUpdate, changes: dict[str, str]
+) -> list[dict[str, Any]]:
     assert user.snapshot is not None
-    changes = {c.path: c.before for c in user.chosen(plan.include_external)}
+    if MANAGER in changes:  # shown as an email, sent as the manager's id
+        email = changes[MANAGER]
+        changes[MANAGER] = (plan.people.id_for(email) or "") if email else ""
     return patch_operations(user.snapshot, changes, plan.document.profile)

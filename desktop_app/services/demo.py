@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.models.document import UserDocument, open_document
-from desktop_app.models.scim_mapping import new_resource
+from desktop_app.models.scim_mapping import MANAGER, MANAGER_PATH, People, new_resource
 from desktop_app.models.upload_plan import mapped_columns
 from desktop_app.resource_files import resource
 from desktop_app.services.local_server import ScimServer, running_scim_server
@@ -47,6 +47,7 @@ def seed(server: ScimServer, download: Path) -> int:
     document = open_document(download)
     profile = document.profile
     count = 0
+    managers: dict[str, str] = {}  # user id -> manager's email, set once everyone exists
     with ScimClient(server.base_url, server.token) as client:
         for row in range(document.row_count):
             values = {}
@@ -59,8 +60,16 @@ def seed(server: ScimServer, download: Path) -> int:
                 values["emails"] = values["emails"].replace(".example.com", "@example.com")
             key = document.value(row, document.key_column or 0)
             values[profile.scim_key or "externalId"] = key
-            client.create_user(new_resource(values, profile))
+            created, _etag = client.create_user(new_resource(values, profile))
+            if values.get(MANAGER):
+                managers[created["id"]] = values[MANAGER]
             count += 1
+        people = People(list(client.iter_users()))
+        for user_id, email in managers.items():
+            manager_id = people.id_of.get(email.casefold())
+            if manager_id:
+                operation = {"op": "replace", "path": MANAGER_PATH, "value": {"value": manager_id}}
+                client.patch_user(user_id, [operation], None)
     return count
 
 

@@ -10,7 +10,7 @@ from desktop_app.connectors.scim import ScimClient
 from desktop_app.models.document import UserDocument
 from desktop_app.models.profiles import profile_named
 from desktop_app.models.readers import LoadedFile
-from desktop_app.models.scim_mapping import ENTERPRISE, as_text, read_value
+from desktop_app.models.scim_mapping import ENTERPRISE, People, server_text
 from desktop_app.services.upload import users_and_groups
 
 Progress = Callable[[int, int], None]
@@ -28,10 +28,13 @@ def download_document(
     ]
     columns: list[list[str]] = [[] for _ in headers]
     users, group_ids = users_and_groups(client, progress)
+    people = People(users)
     for resource, _etag in users:
         for values, path in zip(columns, paths, strict=True):
-            value = resource.get("id") if path == "id" else read_value(resource, path)
-            values.append(as_text(value, path, profile))
+            if path == "id":
+                values.append(str(resource.get("id", "")))
+            else:
+                values.append(server_text(resource, path, profile, people))
     host = urlsplit(client.base_url).hostname or "server"
     loaded = LoadedFile(
         path=folder / f"users-from-{host}.xlsx",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.connectors.scim import ScimClient, ScimError
-from desktop_app.models.scim_mapping import GROUPS
+from desktop_app.models.scim_mapping import GROUPS, People
 from desktop_app.models.upload_plan import (
     UploadPlan,
     UserUpdate,
@@ -69,7 +69,7 @@ def prepare(
     for col, path in mapped_columns(document):
         if path == GROUPS and group_ids and not document.allowed_values(col):
             document.use_allowed_values(col, sorted(group_ids))
-    plan = build_plan(document, directory, rows)
+    plan = build_plan(document, directory, rows, People(users))
     plan.group_ids = group_ids
     return plan
 

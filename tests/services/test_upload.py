@@ -9,7 +9,7 @@ import pytest
 
 from desktop_app.connectors.scim import ScimClient
 from desktop_app.models.document import UserDocument, open_document
-from desktop_app.models.scim_mapping import server_text
+from desktop_app.models.scim_mapping import People, server_text
 from desktop_app.models.upload_plan import mapped_columns
 from desktop_app.services.demo import Demo, sample_fixes, start_demo
 from desktop_app.services.journal import Journal
@@ -59,7 +59,7 @@ def fix_the_sample(doc: UserDocument) -> None:
                 (0, col("Department"), "Sales"),  # a real change
                 (3, col("Job title"), ""),  # a blank that clears
                 (4, col("Status"), "Inactive"),  # a deactivation
-                (5, col("Email"), "emma.smit@example.com"),  # an email change
+                (11, col("Email"), "julia.vos@example.com"),  # an email change (not a manager)
             ]
         )
     )
@@ -75,7 +75,7 @@ def test_upload_edits_then_read_back_every_attribute(demo: Demo) -> None:
         assert plan.summary() == "7 users will be updated · 0 will be added"
         warnings = " ".join(plan.warnings())
         assert (
-            "the email changes from emma.smit@atlas-demo.com to emma.smit@example.com" in warnings
+            "the email changes from julia.vos@atlas-demo.com to julia.vos@example.com" in warnings
             and "keeps the same account" in warnings
         )
         assert "will be deactivated" in warnings
@@ -84,10 +84,14 @@ def test_upload_edits_then_read_back_every_attribute(demo: Demo) -> None:
         assert result.sentence() == "7 users were successfully edited"
         assert result.failed == []
         after = server_users(client)
+        people = People(list(client.iter_users()))
     for row in range(doc.row_count):
         key = doc.value(row, 0)
         for col, path in mapped_columns(doc):
-            assert server_text(after[key], path, doc.profile) == doc.value(row, col), (row, path)
+            assert server_text(after[key], path, doc.profile, people) == doc.value(row, col), (
+                row,
+                path,
+            )
     changed = {u.key for u in plan.to_update()}
     for key, resource in after.items():
         if key not in changed:
@@ -142,10 +146,11 @@ def test_undo_puts_back_the_values_from_before(demo: Demo) -> None:
         undone = undo(result, client, State())
         assert undone.failed == [] and len(undone.outcomes) == 7
         after = server_users(client)
+        people = People(list(client.iter_users()))
     for key, resource in before.items():
         for _col, path in mapped_columns(doc):
-            assert server_text(after[key], path, doc.profile) == server_text(
-                resource, path, doc.profile
+            assert server_text(after[key], path, doc.profile, people) == server_text(
+                resource, path, doc.profile, people
             ), (key, path)
 
 
@@ -222,3 +227,28 @@ def test_download_from_the_server_edit_and_upload(demo: Demo, tmp_path: Path) ->
     again = open_document(saved)
     assert again.profile.name == "scim" and again.row_count == 40
     assert again.value(row, again.headers.index("department")) == "Sales"
+
+
+def test_a_manager_is_set_by_email_and_sent_as_an_id(demo: Demo) -> None:
+    doc = open_document(demo.download)
+    fix_the_sample(doc)
+    manager = doc.headers.index("Manager email")
+    doc.apply(
+        doc.edits_for(
+            [
+                (10, manager, "julia.vos@example.com"),  # her new address
+                (12, manager, "nobody@atlas-demo.com"),
+            ]
+        )
+    )
+    with ScimClient(demo.url, demo.token) as client:
+        plan = prepare(doc, client)
+        missing = {u.row: u.message for u in plan.not_sendable()}
+        assert missing == {12: "The manager nobody@atlas-demo.com is not a user on the server."}
+        result = upload(plan, client, State())
+        assert result.updated == 8
+        users = server_users(client)
+    # Julia's email changed in this upload too; the manager was found by either address.
+    julia = users[doc.value(11, 0)]["id"]
+    boss = users[doc.value(10, 0)]["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]
+    assert boss["manager"]["value"] == julia
