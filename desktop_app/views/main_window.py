@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         self.proxy = RowFilterProxy()
         self._worker: Worker | None = None
         self._find_dialog: FindReplaceDialog | None = None
-        # The server in use this session; the token stays in memory and the keyring only.
+        # The server in use while the app runs; the token stays in memory and the keyring only.
         self.server: tuple[str, str] | None = None
         self.upload_dialog: UploadDialog | None = None
 
