@@ -20,7 +20,6 @@ import gc
 import io
 import json
 import os
-import platform
 import random
 import re
 import statistics
@@ -34,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from machine import machine  # benchmarks/machine.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -1019,36 +1020,6 @@ def peak_memory(kind: str, label: str, path: Path, target: Path) -> Result:
 # --- the run -------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    def v(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "not installed"
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "python-calamine": v("python-calamine"),
-        "openpyxl": v("openpyxl"),
-        "pandas": v("pandas"),
-        "numpy": v("numpy"),
-    }
-
-
 def run(path: Path, rows: int) -> dict[str, Any]:
     from desktop_app.models.document import UserDocument, open_document
     from desktop_app.models.readers import read_file
@@ -1241,7 +1212,7 @@ def run(path: Path, rows: int) -> dict[str, Any]:
     ]
     return {
         "generated": dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine("python-calamine", "openpyxl", "pandas", "numpy"),
         "file": {
             "name": path.name,
             "rows": rows,

@@ -21,13 +21,13 @@ import argparse
 import datetime as dt
 import json
 import logging
-import os
-import platform
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from machine import machine  # benchmarks/machine.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -108,14 +108,17 @@ class Tally:
 def seed(client: ScimClient, count: int) -> list[str]:
     """Create ``count`` users with /Bulk; return their ids in order."""
     operations = [
-        create_operation({
-            "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
-            "userName": f"bench{i:06d}",
-            "name": {"givenName": f"Given{i}", "familyName": "Bench"},
-            "emails": [{"value": f"bench{i:06d}@example.org", "type": "work", "primary": True}],
-            "active": True,
-            ENTERPRISE_USER_SCHEMA: {"employeeNumber": f"E{i:06d}", "department": "Start"},
-        }, f"b{i}")
+        create_operation(
+            {
+                "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+                "userName": f"bench{i:06d}",
+                "name": {"givenName": f"Given{i}", "familyName": "Bench"},
+                "emails": [{"value": f"bench{i:06d}@example.org", "type": "work", "primary": True}],
+                "active": True,
+                ENTERPRISE_USER_SCHEMA: {"employeeNumber": f"E{i:06d}", "department": "Start"},
+            },
+            f"b{i}",
+        )
         for i in range(count)
     ]
     results = client.bulk_all(operations)
@@ -135,17 +138,34 @@ def check_server(client: ScimClient, ids: list[str], title: str) -> int:
     return wrong
 
 
-def measure(client: ScimClient, faults: Faults, mode: str, latency_ms: int, ids: list[str],
-            etags: dict[str, str | None], total_users: int, run: int) -> Measurement:
+def measure(
+    client: ScimClient,
+    faults: Faults,
+    mode: str,
+    latency_ms: int,
+    ids: list[str],
+    etags: dict[str, str | None],
+    total_users: int,
+    run: int,
+) -> Measurement:
     """Patch every user of ``ids`` once with send_all in ``mode`` at ``latency_ms``."""
     title = f"Title of run {run}"
     writes = [
-        Write(ref=i, user_id=user_id, etag=etags[user_id], resource=None, label="",
-              operations=(
-                  {"op": "replace", "path": "title", "value": title},
-                  {"op": "replace", "path": f"{ENTERPRISE_USER_SCHEMA}:department",
-                   "value": f"Department {run}"},
-              ))
+        Write(
+            ref=i,
+            user_id=user_id,
+            etag=etags[user_id],
+            resource=None,
+            label="",
+            operations=(
+                {"op": "replace", "path": "title", "value": title},
+                {
+                    "op": "replace",
+                    "path": f"{ENTERPRISE_USER_SCHEMA}:department",
+                    "value": f"Department {run}",
+                },
+            ),
+        )
         for i, user_id in enumerate(ids)
     ]
     label = f"{mode} at {latency_ms} ms, {len(ids):,} users"
@@ -166,8 +186,16 @@ def measure(client: ScimClient, faults: Faults, mode: str, latency_ms: int, ids:
         say(f"  {wrong:,} users do not have the new title on the server")
     subset = len(ids) < total_users
     say(f"  {seconds:.2f} s, {requests:,} requests")
-    return Measurement(mode, latency_ms, len(ids), seconds, requests, max(failed, wrong),
-                       subset, seconds * total_users / len(ids) if subset else None)
+    return Measurement(
+        mode,
+        latency_ms,
+        len(ids),
+        seconds,
+        requests,
+        max(failed, wrong),
+        subset,
+        seconds * total_users / len(ids) if subset else None,
+    )
 
 
 def seconds_text(seconds: float) -> str:
@@ -186,8 +214,10 @@ def markdown(results: list[Measurement], total_users: int, info: dict[str, Any])
     for m in results:
         note = ""
         if m.subset and m.projected_seconds is not None:
-            note = (f"measured on a subset of {m.users:,}; extrapolated to {total_users:,}: "
-                    f"~{seconds_text(m.projected_seconds)}")
+            note = (
+                f"measured on a subset of {m.users:,}; extrapolated to {total_users:,}: "
+                f"~{seconds_text(m.projected_seconds)}"
+            )
         if m.failed:
             note = (note + "; " if note else "") + f"{m.failed:,} FAILED"
         lines.append(
@@ -207,61 +237,54 @@ def markdown(results: list[Measurement], total_users: int, info: dict[str, Any])
 
 def target_line(results: list[Measurement], total_users: int) -> str:
     """PASS/FAIL: at 50 ms, 10,000 users in under 20 s by the best fully measured mode."""
-    full = [m for m in results if m.latency_ms == TARGET_LATENCY_MS and not m.subset
-            and not m.failed]
+    full = [
+        m for m in results if m.latency_ms == TARGET_LATENCY_MS and not m.subset and not m.failed
+    ]
     if not full:
-        return f"Target (10,000 users at {TARGET_LATENCY_MS} ms in < {TARGET_SECONDS:g} s): " \
-               "FAIL, no mode completed without failures."
+        return (
+            f"Target (10,000 users at {TARGET_LATENCY_MS} ms in < {TARGET_SECONDS:g} s): "
+            "FAIL, no mode completed without failures."
+        )
     best = min(full, key=lambda m: m.seconds)
     scaled = best.seconds * TARGET_USERS / total_users
-    how = (f"{seconds_text(best.seconds)}" if total_users == TARGET_USERS else
-           f"{seconds_text(best.seconds)} for {total_users:,} users, ~{seconds_text(scaled)} "
-           f"scaled to {TARGET_USERS:,}")
+    how = (
+        f"{seconds_text(best.seconds)}"
+        if total_users == TARGET_USERS
+        else f"{seconds_text(best.seconds)} for {total_users:,} users, ~{seconds_text(scaled)} "
+        f"scaled to {TARGET_USERS:,}"
+    )
     verdict = "PASS" if scaled < TARGET_SECONDS else "FAIL"
-    return (f"Target: {TARGET_USERS:,} users at {TARGET_LATENCY_MS} ms latency in under "
-            f"{TARGET_SECONDS:g} s, best mode: **{verdict}** ({best.mode}: {how}).")
+    return (
+        f"Target: {TARGET_USERS:,} users at {TARGET_LATENCY_MS} ms latency in under "
+        f"{TARGET_SECONDS:g} s, best mode: **{verdict}** ({best.mode}: {how})."
+    )
 
 
-def machine() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    def v(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "not installed"
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+def machine_info() -> dict[str, Any]:
     return {
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "scim2-server": v("scim2-server"),
-        "scim2-models": v("scim2-models"),
-        "requests": v("requests"),
+        **machine("scim2-server", "scim2-models", "requests"),
         "started": dt.datetime.now().isoformat(timespec="seconds"),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=DEFAULT_USERS,
-                        help=f"users to seed and patch (default {DEFAULT_USERS:,})")
-    parser.add_argument("--serial-subset", type=int, default=DEFAULT_SERIAL_SUBSET,
-                        help="users serial mode patches when latency > 0, extrapolated to all "
-                             f"(default {DEFAULT_SERIAL_SUBSET})")
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=DEFAULT_USERS,
+        help=f"users to seed and patch (default {DEFAULT_USERS:,})",
+    )
+    parser.add_argument(
+        "--serial-subset",
+        type=int,
+        default=DEFAULT_SERIAL_SUBSET,
+        help="users serial mode patches when latency > 0, extrapolated to all "
+        f"(default {DEFAULT_SERIAL_SUBSET})",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    info = machine()
+    info = machine_info()
     results: list[Measurement] = []
     with running_scim_server(middleware=Faults) as server:
         assert isinstance(server.app, Faults)
@@ -280,15 +303,23 @@ def main(argv: list[str] | None = None) -> int:
                     run += 1
                     subset = mode == "serial" and latency > 0 and args.serial_subset < args.users
                     chosen = ids[: args.serial_subset] if subset else ids
-                    results.append(measure(client, faults, mode, latency, chosen, etags,
-                                           args.users, run))
+                    results.append(
+                        measure(client, faults, mode, latency, chosen, etags, args.users, run)
+                    )
     table = markdown(results, args.users, info)
     print(table)
     OUT.mkdir(exist_ok=True)
-    (OUT / "upload.json").write_text(json.dumps(
-        {"machine": info, "users": args.users,
-         "results": [{**asdict(m), "users_per_second": m.users_per_second} for m in results]},
-        indent=2), encoding="utf-8")
+    (OUT / "upload.json").write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "users": args.users,
+                "results": [{**asdict(m), "users_per_second": m.users_per_second} for m in results],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     return 0 if "**PASS**" in target_line(results, args.users) else 1
 
 

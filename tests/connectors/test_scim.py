@@ -35,7 +35,13 @@ from desktop_app.connectors.scim import (
 )
 from desktop_app.models.errors import UserFacingError
 from tests.helpers.faults import Faults
-from tests.helpers.scim_server import ScimServer, html_app, running_scim_server, serving
+from tests.helpers.scim_server import (
+    ScimServer,
+    html_app,
+    running_scim_server,
+    server_copy,
+    serving,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -60,18 +66,6 @@ def user(name: str, **extra: Any) -> dict[str, Any]:
         },
         **extra,
     }
-
-
-def server_copy(server: ScimServer, user_id: str) -> dict[str, Any]:
-    """Read a user straight from the server, past the client under test."""
-    response = requests.get(
-        f"{server.base_url}/Users/{user_id}",
-        headers={"Authorization": f"Bearer {server.token}"},
-        timeout=5,
-    )
-    response.raise_for_status()
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def free_port() -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 import requests
@@ -16,23 +15,11 @@ from desktop_app.connectors.scim import (
 )
 from desktop_app.services.sending import PROGRESS_INTERVAL, Outcome, Write, send_all
 from tests.helpers.faults import Faults
-from tests.helpers.scim_server import ScimServer
+from tests.helpers.scim_server import ScimServer, server_copy
 from tests.services.conftest import MAX_OPERATIONS, TOKEN, Recorder, WriteCounter, new_user
 
 MODES = ["serial", "parallel", "bulk"]
 ENTERPRISE = ENTERPRISE_USER_SCHEMA
-
-
-def server_copy(server: ScimServer, user_id: str) -> dict[str, Any]:
-    """Read a user straight from the server, past the client under test."""
-    response = requests.get(
-        f"{server.base_url}/Users/{user_id}",
-        headers={"Authorization": f"Bearer {server.token}"},
-        timeout=5,
-    )
-    response.raise_for_status()
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def creates(names: list[str], first_ref: int = 0) -> list[Write]:
