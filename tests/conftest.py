@@ -30,3 +30,17 @@ def sample(tmp_path: Path):  # type: ignore[no-untyped-def]
         return target
 
     return copy
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The demo: scim2-server on loopback seeded from the Atlas sample, and its download.
+
+    Upload journals go to a private folder, never the user's own.
+    """
+    from desktop_app.services.demo import start_demo
+
+    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "data"))
+    running = start_demo(tmp_path / "work")
+    yield running
+    running.stop()

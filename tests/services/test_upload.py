@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from desktop_app.connectors.scim import ScimClient
 from desktop_app.models.document import UserDocument, open_document
 from desktop_app.models.scim_mapping import People, server_text
 from desktop_app.models.upload_plan import mapped_columns
-from desktop_app.services.demo import Demo, sample_fixes, start_demo
+from desktop_app.services.demo import Demo, sample_fixes
 from desktop_app.services.journal import Journal
 from desktop_app.services.sending import Outcome
 from desktop_app.services.upload import (
@@ -35,14 +33,6 @@ class State:
 
     def record(self, outcome: Outcome) -> None:
         self.recorded.append(outcome)
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "data"))
-    running = start_demo(tmp_path / "work")
-    yield running
-    running.stop()
 
 
 def server_users(client: ScimClient) -> dict[str, dict[str, Any]]:

@@ -9,19 +9,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop_app.connectors.scim import ScimClient
-from desktop_app.services.demo import sample_fixes, start_demo
+from desktop_app.services.demo import sample_fixes
 from desktop_app.services.upload import results_path
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.table_model import CELL_PROBLEM
 from tests.helpers.gui import open_in
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "data"))
-    running = start_demo(tmp_path / "work")
-    yield running
-    running.stop()
 
 
 def test_fix_upload_review_and_see_the_sentence(
