@@ -54,7 +54,7 @@ def upload_screens(window: MainWindow, work: Path, folder: Path) -> list[Path]:
         connect.grab().save(str(saved[-1]))
         connect.close()
 
-        window.server = (demo.url, demo.token)
+        window.server_actions.server = (demo.url, demo.token)
         open_and_wait(window, demo.download)
         doc, model = window.document, window.model
         assert doc is not None and model is not None
@@ -63,8 +63,8 @@ def upload_screens(window: MainWindow, work: Path, folder: Path) -> list[Path]:
             [*sample_fixes(doc), (0, col("Department"), "Sales"), (4, col("Status"), "Inactive")],
             "Fix",
         )
-        window.start_upload()
-        dialog = window.upload_dialog
+        window.server_actions.start_upload()
+        dialog = window.server_actions.upload_dialog
         assert dialog is not None
         for _ in range(100):
             wait(100)

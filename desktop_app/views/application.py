@@ -63,7 +63,7 @@ def run_gui(args: list[str]) -> int:
         from desktop_app.services.demo import start_demo
 
         demo = start_demo(Path(tempfile.mkdtemp(prefix="user-editor-demo-")))
-        window.server = (demo.url, demo.token)
+        window.server_actions.server = (demo.url, demo.token)
         window.open_file(demo.download)
         window.statusBar().showMessage(
             f"Demo: a SCIM server runs at {demo.url} with a sample organisation. Fix the red "
@@ -72,7 +72,7 @@ def run_gui(args: list[str]) -> int:
         )
     elif options.file:
         window.open_file(options.file, options.profile)
-    window.offer_resume()
+    window.server_actions.offer_resume()
     try:
         return app.exec()
     finally:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -33,14 +33,13 @@ from desktop_app.models.document import UserDocument
 from desktop_app.models.errors import UserFacingError
 from desktop_app.models.writers import edited_path, save
 from desktop_app.views import messages
-from desktop_app.views.connect_dialog import ConnectDialog
 from desktop_app.views.find_replace import FindReplaceDialog
 from desktop_app.views.icons import icon
 from desktop_app.views.problems_panel import ProblemsPanel
+from desktop_app.views.server_actions import ServerActions
 from desktop_app.views.table_model import RowFilterProxy, UserTableModel
-from desktop_app.views.upload_dialog import UploadDialog
 from desktop_app.views.user_table import UserTableView
-from desktop_app.views.workers import Worker, open_with_progress, start
+from desktop_app.views.workers import Report, Worker, open_with_progress, start
 
 OPEN_FILTER = "User downloads (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)"
 
@@ -66,9 +65,7 @@ class MainWindow(QMainWindow):
         self.proxy = RowFilterProxy()
         self._worker: Worker | None = None
         self._find_dialog: FindReplaceDialog | None = None
-        # The server in use while the app runs; the token stays in memory and the keyring only.
-        self.server: tuple[str, str] | None = None
-        self.upload_dialog: UploadDialog | None = None
+        self.server_actions = ServerActions(self)
 
         self.table = UserTableView()
         self.placeholder = QLabel(
@@ -140,24 +137,6 @@ class MainWindow(QMainWindow):
         )
         self.save_as_action = self._action("Save &As…", self.save_as, keys.SaveAs)
         quit_action = self._action("&Quit", self.close, keys.Quit)
-        self.connect_action = self._action(
-            "&Connect to Server…",
-            self.choose_server,
-            None,
-            "Enter your platform's SCIM address and token",
-        )
-        self.download_action = self._action(
-            "&Download Users from Server…",
-            self.download_from_server,
-            None,
-            "Fill the table with the users on your platform, without a file",
-        )
-        self.upload_action = self._action(
-            "&Upload to Server…",
-            self.start_upload,
-            "Ctrl+U",
-            "Review your changes and send them to your platform",
-        )
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence(keys.Undo))
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
@@ -186,9 +165,8 @@ class MainWindow(QMainWindow):
         for action in (self.open_action, self.save_action, self.save_as_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
-        file_menu.addAction(self.connect_action)
-        file_menu.addAction(self.download_action)
-        file_menu.addAction(self.upload_action)
+        for action in self.server_actions.actions():
+            file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -211,7 +189,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(toolbar)
-        for action in (self.open_action, self.save_action, self.upload_action):
+        for action in (self.open_action, self.save_action, self.server_actions.upload_action):
             toolbar.addAction(action)
         toolbar.addSeparator()
         # The toolbar keeps short names; the menu says what will be undone.
@@ -274,7 +252,7 @@ class MainWindow(QMainWindow):
     # --- opening -------------------------------------------------------------------------
 
     def choose_file(self) -> None:
-        if not self._may_discard():
+        if not self.may_discard():
             return
         start_dir = (
             str(self.document.loaded.path.parent)
@@ -287,11 +265,17 @@ class MainWindow(QMainWindow):
 
     def open_file(self, path: str | Path, profile: str | None = None) -> None:
         """Read and check the file off the GUI thread; the table appears when it is done."""
+        path = Path(path)
+        self.load_with(
+            lambda report: open_with_progress(str(path), profile, report), f"Opening {path.name}…"
+        )
+
+    def load_with(self, job: Callable[[Report], UserDocument], busy_text: str) -> None:
+        """Run ``job`` off the GUI thread and show the document it makes (a file, a server)."""
         if self._worker is not None:
             return
-        path = Path(path)
-        self._set_busy(f"Opening {path.name}…")
-        worker = Worker(lambda report: open_with_progress(str(path), profile, report))
+        self._set_busy(busy_text)
+        worker = Worker(job)
         worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_loaded)
         worker.failed.connect(self._on_load_failed)
@@ -512,121 +496,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {target.name} in {target.parent}", 8000)
         return True
 
-    # --- uploading -----------------------------------------------------------------------------
-
-    def choose_server(self) -> bool:
-        url, token = self.server or ("", "")
-        dialog = ConnectDialog(self, url, token)
-        if dialog.exec() != ConnectDialog.DialogCode.Accepted:
-            return False
-        self.server = (dialog.url, dialog.token)
-        self.statusBar().showMessage(f"Connected to {dialog.url}", 6000)
-        return True
-
-    def download_from_server(self) -> None:
-        """Read every user from the connected server into a new table (off the GUI thread)."""
-        if self._worker is not None or not self._may_discard():
-            return
-        if self.server is None and not self.choose_server():
-            return
-        assert self.server is not None
-        url, token = self.server
-        folder = Path(str(QSettings().value("lastFolder", str(Path.home()))))
-
-        def job(report: Any) -> UserDocument:
-            from desktop_app.connectors.scim import ScimClient
-            from desktop_app.services.download import download_document
-
-            with ScimClient(url, token) as client:
-                return download_document(
-                    client, folder, lambda n, _t: report(f"Reading users: {n:,}", 0, 0)
-                )
-
-        self._set_busy("Reading the users on the server…")
-        worker = Worker(job)
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._on_loaded)
-        worker.failed.connect(self._on_load_failed)
-        self._worker = worker
-        start(worker, self)
-
-    def start_upload(self) -> None:
-        if self.model is None:
-            return
-        if self.server is None and not self.choose_server():
-            return
-        assert self.server is not None
-        dialog = UploadDialog(self.model, *self.server, parent=self)
-        self.upload_dialog = dialog
-        dialog.show()
-        dialog.check()
-
-    def offer_resume(self) -> None:
-        """After a crash mid-upload, offer to send the rows the server never confirmed."""
-        from desktop_app.services.journal import Journal
-
-        for journal in Journal.unfinished():
-            try:
-                header = journal.header
-                pending = journal.pending()
-            except (OSError, KeyError, IndexError, ValueError):
-                continue
-            if not pending:
-                journal.finish()
-                continue
-            question = (
-                f"An upload of {Path(header['file']).name} to {header['server']} was "
-                f"interrupted on {header['started']}. {len(pending):,} "
-                f"{'user was' if len(pending) == 1 else 'users were'} not confirmed. "
-                "Send them now?"
-            )
-            if messages.confirm(self, "Finish the interrupted upload?", question, "Send Them"):
-                self._resume(journal, header["server"])
-            else:
-                journal.finish()
-
-    def _resume(self, journal: Any, url: str) -> None:
-        from desktop_app.connectors.credentials import load_token
-        from desktop_app.connectors.scim import ScimClient
-        from desktop_app.services.upload import Unattended, resume
-
-        token = self.server[1] if self.server and self.server[0] == url else None
-        if token is None:
-            try:
-                token = load_token(url)
-            except UserFacingError as error:
-                messages.show_problem(self, "The upload was not finished", str(error))
-                return
-        if not token:
-            messages.show_problem(
-                self,
-                "The upload was not finished",
-                f"No token is saved for {url}. Connect to it first.",
-            )
-            return
-
-        def job(_report: Any) -> str:
-            with ScimClient(url, token) as client:
-                outcomes = resume(journal, client, Unattended())
-            done = sum(o.ok for o in outcomes)
-            return f"{done:,} {'user was' if done == 1 else 'users were'} successfully edited."
-
-        worker = Worker(job)
-        # Bound methods, not lambdas: Qt then calls them on this window's (GUI) thread.
-        worker.finished.connect(self._resumed)
-        worker.failed.connect(self._resume_failed)
-        self._resume_worker = worker
-        start(worker, self)
-
-    def _resumed(self, sentence: str) -> None:
-        self.statusBar().showMessage(sentence, 10000)
-
-    def _resume_failed(self, sentence: str) -> None:
-        messages.show_problem(self, "The upload was not finished", sentence)
-
     # --- closing and dropping -------------------------------------------------------------------
 
-    def _may_discard(self) -> bool:
+    def may_discard(self) -> bool:
         """True when there is nothing unsaved, or the admin chose to save or discard it."""
         if self.document is None or self.undo_stack.isClean():
             return True
@@ -636,7 +508,7 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._may_discard():
+        if self.may_discard():
             event.accept()
         else:
             event.ignore()
@@ -647,7 +519,7 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if files and self._may_discard():
+        if files and self.may_discard():
             event.acceptProposedAction()
             self.open_file(files[0])
 

@@ -30,7 +30,7 @@ def test_fix_upload_review_and_see_the_sentence(
                 "externalId": "999999",
             }
         )
-    window.server = (demo.url, demo.token)
+    window.server_actions.server = (demo.url, demo.token)
     open_in(window, qtbot, demo.download)
     doc, model = window.document, window.model
     assert doc is not None and model is not None
@@ -41,8 +41,8 @@ def test_fix_upload_review_and_see_the_sentence(
     )
     assert window.counts_label.text() == "40 users · 0 rows with problems · 7 changed"
 
-    window.start_upload()
-    dialog = window.upload_dialog
+    window.server_actions.start_upload()
+    dialog = window.server_actions.upload_dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 1, timeout=20000)
     assert dialog.summary.text() == "5 users will be updated · 0 will be added"
@@ -92,9 +92,9 @@ def test_download_users_from_the_server(
     from PySide6.QtCore import QSettings
 
     QSettings().setValue("lastFolder", str(tmp_path))
-    window.server = (demo.url, demo.token)
+    window.server_actions.server = (demo.url, demo.token)
     with qtbot.waitSignal(window.documentLoaded, timeout=20000):
-        window.download_from_server()
+        window.server_actions.download_from_server()
     doc = window.document
     assert doc is not None and doc.row_count == 40 and doc.loaded.is_new
     assert window.table.frozen.isVisible()  # the SCIM id is the locked key
@@ -121,8 +121,8 @@ def test_start_offers_to_finish_an_interrupted_upload(
         writes = writes_for(prepare(doc, client))
     # An upload that died before any answer came back: nothing confirmed.
     journal = Journal.start(demo.download, demo.url, writes)
-    window.server = (demo.url, demo.token)
-    window.offer_resume()  # the fixture answers "Send Them"
+    window.server_actions.server = (demo.url, demo.token)
+    window.server_actions.offer_resume()  # the fixture answers "Send Them"
     qtbot.waitUntil(
         lambda: "successfully edited" in window.statusBar().currentMessage(), timeout=20000
     )
