@@ -44,3 +44,18 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-un
     running = start_demo(tmp_path / "work")
     yield running
     running.stop()
+
+
+@pytest.fixture
+def faults(scim_server):  # type: ignore[no-untyped-def]
+    """The fault injector in front of the folder's ``scim_server`` (quiet until told)."""
+    from tests.helpers.faults import Faults
+
+    assert isinstance(scim_server.app, Faults)
+    return scim_server.app
+
+
+@pytest.fixture
+def waits() -> list[float]:
+    """The pauses the client asked for, recorded instead of slept."""
+    return []

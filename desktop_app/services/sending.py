@@ -169,17 +169,26 @@ def _stops_the_run(error: ScimError) -> bool:
     return error.status == 401 or never_reached_server(error)
 
 
-def _failed(write: Write, error: ScimError) -> Outcome:
-    """The outcome of a write the client reported as failed."""
+def _failure(write: Write, message: str, **details: Any) -> Outcome:
+    """A failed write's outcome: the sentence, and whatever else is known (status, sent…)."""
     return Outcome(
         ref=write.ref,
         ok=False,
         resource=None,
         etag=None,
-        message=str(error),
+        message=message,
+        user_id=write.user_id,
+        **details,
+    )
+
+
+def _failed(write: Write, error: ScimError) -> Outcome:
+    """The outcome of a write the client reported as failed."""
+    return _failure(
+        write,
+        str(error),
         conflict=isinstance(error, ConflictError),
         status=error.status,
-        user_id=write.user_id,
         sent=not never_reached_server(error),
     )
 
@@ -187,14 +196,9 @@ def _failed(write: Write, error: ScimError) -> Outcome:
 def _unexpected(write: Write) -> Outcome:
     """The outcome of a write that met a bug: logged, and reported without stopping the others."""
     logger.exception("sending write %s failed unexpectedly", write.ref)
-    return Outcome(
-        ref=write.ref,
-        ok=False,
-        resource=None,
-        etag=None,
-        message=f"Could not {_action(write)}: an unexpected problem occurred; "
-        "the details are in the log.",
-        user_id=write.user_id,
+    return _failure(
+        write,
+        f"Could not {_action(write)}: an unexpected problem occurred; the details are in the log.",
     )
 
 
@@ -256,16 +260,7 @@ class _Run:
                 if index not in self.outcomes:
                     self.finish(
                         index,
-                        Outcome(
-                            ref=write.ref,
-                            ok=False,
-                            resource=None,
-                            etag=None,
-                            message=str(self.fatal),
-                            status=None,
-                            user_id=write.user_id,
-                            sent=False,
-                        ),
+                        _failure(write, str(self.fatal), sent=False),
                     )
         self._progress.update(len(self.outcomes), force=True)
         return [self.outcomes[index] for index in sorted(self.outcomes)]
@@ -378,14 +373,10 @@ def _match_results(
 def _bulk_outcome(write: Write, result: Mapping[str, Any] | None) -> Outcome:
     """The outcome of one write from its /Bulk result (None: the server did not report it)."""
     if result is None:
-        return Outcome(
-            ref=write.ref,
-            ok=False,
-            resource=None,
-            etag=None,
-            message=f"Could not {_action(write)}: the server did not report whether it was "
+        return _failure(
+            write,
+            f"Could not {_action(write)}: the server did not report whether it was "
             "saved; check on the server before trying again.",
-            user_id=write.user_id,
         )
     status = int(result.get("status") or 0)
     if not 200 <= status < 300:

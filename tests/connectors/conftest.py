@@ -24,19 +24,6 @@ def scim_server() -> Iterator[ScimServer]:
 
 
 @pytest.fixture
-def faults(scim_server: ScimServer) -> Faults:
-    """The fault injector in front of ``scim_server``."""
-    assert isinstance(scim_server.app, Faults)
-    return scim_server.app
-
-
-@pytest.fixture
-def waits() -> list[float]:
-    """The pauses the client asked for, recorded instead of slept."""
-    return []
-
-
-@pytest.fixture
 def client(scim_server: ScimServer, waits: list[float]) -> Iterator[ScimClient]:
     """A client of ``scim_server`` whose sleeps are recorded in ``waits``."""
     with ScimClient(

@@ -177,23 +177,10 @@ def scim_server(make_server: Callable[..., ScimServer]) -> ScimServer:
 
 
 @pytest.fixture
-def faults(scim_server: ScimServer) -> Faults:
-    """The fault injector in front of ``scim_server`` (quiet until told)."""
-    assert isinstance(scim_server.app, Faults)
-    return scim_server.app
-
-
-@pytest.fixture
 def counter(faults: Faults) -> WriteCounter:
     """What the SCIM application of ``scim_server`` really processed."""
     assert isinstance(faults.app, WriteCounter)
     return faults.app
-
-
-@pytest.fixture
-def waits() -> list[float]:
-    """The pauses the client asked for, recorded instead of slept."""
-    return []
 
 
 @pytest.fixture
