@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import requests
 from pydantic import ValidationError
@@ -134,6 +134,58 @@ class ConnectionProblem(ScimError):
 
 class AddressError(ScimError):
     """The address is not a usable SCIM address: malformed, unencrypted, or not a SCIM server."""
+
+
+class _NoGroups(NotFoundError):
+    """/Groups answered 404 on a server that otherwise answers as SCIM."""
+
+
+class NotScim:
+    """Why an address is not a SCIM server, completing "X is not a SCIM server: ..."."""
+
+    WEB_PAGE = "it answered with a web page, not SCIM data"
+    NOT_FOUND = "it has no SCIM users or configuration at that address (HTTP 404)"
+    NOT_A_LIST = "it answered with data that is not a SCIM list of resources"
+    NOT_A_RESOURCE = "it answered with data that is not a SCIM resource"
+    NOT_A_CONFIG = "it answered with data that is not a SCIM server configuration"
+    SIGN_IN = "it sent the request to a sign-in page ({target})"
+    OTHER = "it answered with something other than SCIM data"
+
+
+#: Words in the address of a sign-in page that a redirect may lead to.
+_SIGN_IN_WORDS = re.compile(
+    r"(?<![a-z])(?:log[-_]?in|sign[-_]?in|sso|saml2?|oauth2?|openid|"
+    r"auth(?:orize|enticate)?|session|cas)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _is_sign_in_page(location: str) -> bool:
+    """Whether a redirect's target looks like a sign-in page rather than a moved API."""
+    parts = urlsplit(location)
+    return bool(_SIGN_IN_WORDS.search(f"{parts.path}?{parts.query}"))
+
+
+def _is_web_page(content_type: str, content: bytes) -> bool:
+    """Whether an answer is an HTML page (by its type, or by its first bytes when untyped)."""
+    if content_type in ("text/html", "application/xhtml+xml"):
+        return True
+    start = content[:512].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html"))
+
+
+def _is_list_response(body: Any) -> bool:
+    """Whether a body is a SCIM ListResponse (RFC 7644 §3.4.2): an object with its schema
+    or its counts, whose Resources, when present, are a list."""
+    if not isinstance(body, dict):
+        return False
+    schemas = body.get("schemas")
+    looks_like_list = (
+        (isinstance(schemas, list) and LIST_RESPONSE_SCHEMA in schemas)
+        or "totalResults" in body
+        or "Resources" in body
+    )
+    return looks_like_list and isinstance(body.get("Resources", []), list)
 
 
 CONFLICT_SENTENCE = (
@@ -800,21 +852,26 @@ class ScimClient:
         if not response.content:
             return None
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if _is_web_page(content_type, response.content):
+            raise self._not_scim(response.status_code, NotScim.WEB_PAGE)
         if (
             content_type
             and content_type != "application/json"
             and not (content_type.startswith("application/") and content_type.endswith("+json"))
         ):
-            raise self._not_scim()
+            raise self._not_scim(response.status_code)
         try:
             return response.json()
         except ValueError as exc:
-            raise self._not_scim() from exc
+            raise self._not_scim(response.status_code) from exc
 
-    def _not_scim(self, status: int | None = None) -> AddressError:
+    def _not_scim(self, status: int | None = None, why: str | None = None) -> AddressError:
+        """The one sentence for an address that answers, but not as a SCIM server."""
+        if why is None:
+            why = NotScim.NOT_FOUND if status in (404, 405) else NotScim.OTHER
         return AddressError(
-            f"The address {self.base_url} answered, but not as a SCIM server; check that it is "
-            "the SCIM address of the platform (it often ends in /scim/v2).",
+            f"{self.base_url} is not a SCIM server: {why}. Check the SCIM address in your "
+            "platform's settings (it usually ends in /scim/v2).",
             status=status,
         )
 
@@ -824,6 +881,9 @@ class ScimClient:
         status = response.status_code
         if 300 <= status < 400:
             target = response.headers.get("Location", "another address")
+            if _is_sign_in_page(target):
+                page = urljoin(response.url, target)
+                raise self._not_scim(status, NotScim.SIGN_IN.format(target=page))
             raise AddressError(
                 f"The server sent the request to {target}; enter that address instead "
                 "if it is the SCIM address of the platform.",
@@ -850,7 +910,7 @@ class ScimClient:
         """Read a single resource answer into (dict, etag)."""
         body = self._check(reply, action=action, write=write)
         if not isinstance(body, dict) or not body.get("id"):
-            raise self._not_scim(reply.response.status_code)
+            raise self._not_scim(reply.response.status_code, NotScim.NOT_A_RESOURCE)
         return body, _etag_of(reply.response, body)
 
     # -- Discovery -------------------------------------------------------------
@@ -869,7 +929,7 @@ class ScimClient:
             or {"patch", "bulk", "filter"} & body.keys()
         )
         if not looks_scim:
-            raise self._not_scim(reply.response.status_code)
+            raise self._not_scim(reply.response.status_code, NotScim.NOT_A_CONFIG)
         try:
             capabilities = ServerCapabilities.from_config(
                 ServiceProviderConfig.model_validate(body)
@@ -908,8 +968,8 @@ class ScimClient:
         if reply.response.status_code in (404, 405):
             raise self._not_scim(reply.response.status_code)
         body = self._check(reply, action=action, write=False)
-        if not isinstance(body, dict) or "totalResults" not in body:
-            raise self._not_scim(reply.response.status_code)
+        if not _is_list_response(body) or "totalResults" not in body:
+            raise self._not_scim(reply.response.status_code, NotScim.NOT_A_LIST)
         total = body.get("totalResults")
         if isinstance(total, int):
             users = "1 user" if total == 1 else f"{total} users"
@@ -931,9 +991,11 @@ class ScimClient:
             if filter_ is not None:
                 params["filter"] = filter_
             reply = self._send("GET", endpoint, action=action, params=params, replayable=True)
+            if reply.response.status_code in (404, 405):
+                raise self._missing_collection(endpoint, reply.response.status_code)
             body = self._check(reply, action=action, write=False)
-            if not isinstance(body, dict) or not isinstance(body.get("Resources", []), list):
-                raise self._not_scim(reply.response.status_code)
+            if not _is_list_response(body):
+                raise self._not_scim(reply.response.status_code, NotScim.NOT_A_LIST)
             resources = [r for r in body.get("Resources") or [] if isinstance(r, dict)]
             if not resources:
                 return
@@ -970,8 +1032,24 @@ class ScimClient:
         return list(self._pages("/Users", action=action, page_size=page_size, filter_=expression))
 
     def list_groups(self, page_size: int = 200) -> list[Versioned]:
-        """Every group as (dict, etag)."""
-        return list(self._pages("/Groups", action="read the groups", page_size=page_size))
+        """Every group as (dict, etag); none when a SCIM server does not offer groups.
+
+        Groups are optional in SCIM (RFC 7644 §3.2): a server whose
+        /ServiceProviderConfig reads as SCIM but that has no /Groups simply has none.
+        """
+        try:
+            return list(self._pages("/Groups", action="read the groups", page_size=page_size))
+        except _NoGroups:
+            logger.info("%s offers no /Groups; read as no groups", self.host)
+            return []
+
+    def _missing_collection(self, endpoint: str, status: int) -> ScimError:
+        """A 404 or 405 on a list of resources: the address is not SCIM, unless only the
+        optional /Groups is missing on a server that otherwise answers as SCIM."""
+        if endpoint == "/Groups":
+            self.capabilities()  # raises the "not a SCIM server" sentence when it is not
+            return _NoGroups(f"The server {self.host} does not offer groups.", status=status)
+        return self._not_scim(status)
 
     # -- Writing ---------------------------------------------------------------
 

@@ -131,12 +131,15 @@ def test_html_site_is_not_a_scim_server() -> None:
         client = ScimClient(f"{site.root_url}/scim/v2", "t")
         with pytest.raises(AddressError) as caught:
             client.test_connection()
-    assert "answered, but not as a SCIM server" in str(caught.value)
+    assert str(caught.value) == (
+        f"{site.root_url}/scim/v2 is not a SCIM server: it answered with a web page, not SCIM "
+        "data. Check the SCIM address in your platform's settings (it usually ends in /scim/v2)."
+    )
 
 
 def test_404_at_service_provider_config_is_not_a_scim_server(scim_server: ScimServer) -> None:
     client = ScimClient(scim_server.base_url + "/wrong/path", scim_server.token)
-    with pytest.raises(AddressError, match="not as a SCIM server") as caught:
+    with pytest.raises(AddressError, match="is not a SCIM server: it has no SCIM") as caught:
         client.test_connection()
     assert caught.value.status == 404
 
