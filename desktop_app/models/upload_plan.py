@@ -5,15 +5,24 @@ attributes whose value differs are sent, and users with no difference are not se
 at all. A difference in a cell edited here is the admin's change; one in a cell not
 edited here means the server changed since the download (or the file was edited
 elsewhere): those are listed apart, and go only if the admin says so.
+
+A plan never reads the live document: it is built from an :class:`UploadSnapshot`
+that the window copies on its own thread, so the admin can keep editing while the
+server is read, and the window can tell whether the review still shows the table.
+An undo is a plan too: the same review and the same sending, towards the values
+from before an upload.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from desktop_app.models.document import UserDocument
+from desktop_app.models.profiles import Profile
 from desktop_app.models.scim_mapping import (
     GROUPS,
     MANAGER,
@@ -28,14 +37,94 @@ from desktop_app.models.scim_mapping import (
 
 Versioned = tuple[dict[str, Any], str | None]
 
-UPDATE, CREATE, UNCHANGED, INVALID, MISSING, AMBIGUOUS = (
+UPDATE, CREATE, UNCHANGED, INVALID, MISSING, AMBIGUOUS, CHANGED_SINCE = (
     "update",
     "create",
     "unchanged",
     "invalid",
     "missing",
     "ambiguous",
+    "changed-since",  # an undo: the user changed on the server after the upload
 )
+
+
+class PlanKind(StrEnum):
+    """What a plan sends: the table's values, or the values from before an upload."""
+
+    UPLOAD = "upload"
+    UNDO = "undo"
+
+
+@dataclass(frozen=True)
+class UploadSnapshot:
+    """What an upload reads of the table, copied at one moment on the GUI thread.
+
+    A worker reads only this, never the live document; ``is_current`` tells the
+    window whether the admin changed the table since (values, edits or problems).
+    """
+
+    path: Path
+    profile: Profile
+    headers: tuple[str, ...]
+    labels: tuple[str, ...]  # the headers as messages name them ('Department', not 'Department*')
+    separators: tuple[str, ...]
+    key_column: int | None
+    columns: tuple[tuple[str, ...], ...]
+    changed: frozenset[tuple[int, int]]
+    red_rows: frozenset[int]
+    data_start: int
+
+    @classmethod
+    def of(cls, document: UserDocument) -> UploadSnapshot:
+        checkers = document.validator.checkers
+        return cls(
+            path=document.loaded.path,
+            profile=document.profile,
+            headers=tuple(document.headers),
+            labels=tuple(c.header for c in checkers),
+            separators=tuple(c.rule.separator for c in checkers),
+            key_column=document.key_column,
+            columns=tuple(tuple(column) for column in document.columns),
+            changed=frozenset(document.originals),
+            red_rows=frozenset(document.validator.problems),
+            data_start=document.loaded.data_start,
+        )
+
+    @classmethod
+    def without_table(cls, path: Path, profile: Profile) -> UploadSnapshot:
+        """The source of an undo: the file and profile only, no rows."""
+        return cls(path, profile, (), (), (), None, (), frozenset(), frozenset(), 0)
+
+    def is_current(self, document: UserDocument) -> bool:
+        """Whether the document still holds exactly what this snapshot copied."""
+        return (
+            self.red_rows == frozenset(document.validator.problems)
+            and self.changed == frozenset(document.originals)
+            and len(self.columns) == len(document.columns)
+            and all(
+                tuple(now) == then for now, then in zip(document.columns, self.columns, strict=True)
+            )
+        )
+
+    @property
+    def row_count(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    @property
+    def column_count(self) -> int:
+        return len(self.headers)
+
+    def value(self, row: int, col: int) -> str:
+        return self.columns[col][row]
+
+    def excel_row(self, row: int) -> int:
+        return self.data_start + row + 1
+
+    def row_has_issues(self, row: int) -> bool:
+        return row in self.red_rows
+
+    def is_changed(self, row: int, col: int) -> bool:
+        return (row, col) in self.changed
 
 
 @dataclass(frozen=True)
@@ -48,6 +137,8 @@ class Change:
     before: str
     after: str
     edited_here: bool
+    # How the cell separates the names of a list (groups); the server's text uses ", ".
+    separator: str = ","
 
     def reversed(self) -> Change:
         """The change that undoes this one."""
@@ -78,9 +169,17 @@ class UserUpdate:
         return [c for c in self.changes if c.edited_here or include_external]
 
 
+@dataclass(frozen=True)
+class ServerDirectory:
+    """Every user on the server (with its version) and the groups' ids by name, read once."""
+
+    users: list[Versioned]
+    group_ids: dict[str, str]
+
+
 @dataclass
 class UploadPlan:
-    document: UserDocument
+    source: UploadSnapshot
     users: list[UserUpdate]
     # Send differences in cells not edited here too (the admin's one click for all).
     include_external: bool = False
@@ -88,6 +187,17 @@ class UploadPlan:
     group_ids: dict[str, str] = field(default_factory=dict)
     # Everyone on the server, to send a manager's id for the email shown.
     people: People = field(default_factory=lambda: People([]))
+    kind: PlanKind = PlanKind.UPLOAD
+    # An undo: the journal of the upload it undoes, and when that upload started.
+    undoes: str | None = None
+    undoes_started: str | None = None
+    # What the plan was made from, to make it again from a newer snapshot without a read.
+    server: ServerDirectory | None = None
+
+    @property
+    def document(self) -> UploadSnapshot:
+        """The table as it was when the plan was made (kept for callers of the old name)."""
+        return self.source
 
     def _with(self, action: str) -> list[UserUpdate]:
         return [u for u in self.users if u.action == action]
@@ -102,10 +212,12 @@ class UploadPlan:
         return [(u, c) for u in self._with(UPDATE) for c in u.changes if not c.edited_here]
 
     def not_sendable(self) -> list[UserUpdate]:
-        return [u for u in self.users if u.action in (MISSING, AMBIGUOUS)]
+        return [u for u in self.users if u.action in (MISSING, AMBIGUOUS, CHANGED_SINCE)]
 
     def summary(self) -> str:
         """'17 users will be updated · 2 will be added · 5 rows have problems…'."""
+        if self.kind == PlanKind.UNDO:
+            return self._undo_summary()
         updated, added = len(self.to_update()), len(self.to_create())
         invalid = len(self._with(INVALID))
         parts = [f"{updated:,} {'user' if updated == 1 else 'users'} will be updated"]
@@ -120,9 +232,32 @@ class UploadPlan:
             parts.append(f"{missing:,} cannot be matched to a user on the server")
         return " · ".join(parts)
 
+    def _undo_summary(self) -> str:
+        """'5 users will be put back as they were · 1 changed on the server since…'."""
+        back = len(self.to_update())
+        parts = [
+            f"{back:,} {'user' if back == 1 else 'users'} will be put back as "
+            f"{'it was' if back == 1 else 'they were'} before the upload"
+        ]
+        changed = len(self._with(CHANGED_SINCE))
+        if changed:
+            parts.append(
+                f"{changed:,} changed on the server since the upload and will be left as "
+                f"{'it is' if changed == 1 else 'they are'}"
+            )
+        gone = len(self._with(MISSING))
+        if gone:
+            parts.append(f"{gone:,} no longer on the server")
+        already = len(self._with(UNCHANGED))
+        if already:
+            parts.append(f"{already:,} already as before")
+        return " · ".join(parts)
+
     def warnings(self) -> list[str]:
-        """The destructive parts of the upload, in words."""
+        """The destructive parts of the upload, in words (of an undo: who is left as is)."""
         found: list[str] = []
+        if self.kind == PlanKind.UNDO:
+            return [f"Row {u.excel_row}: {u.label}: {u.message}" for u in self.not_sendable()]
         for user in self.to_update():
             for change in user.chosen(self.include_external):
                 if change.path == "emails" and change.before and change.after:
@@ -134,7 +269,7 @@ class UploadPlan:
                 elif (
                     change.path == "active"
                     and change.after != change.before
-                    and change.after == self.document.profile.scim_false
+                    and change.after == self.source.profile.scim_false
                 ):
                     found.append(f"Row {user.excel_row}: {user.label} will be deactivated.")
                 elif change.path == GROUPS:
@@ -161,7 +296,7 @@ def index_by(users: Iterable[Versioned], path: str) -> dict[str, list[Versioned]
     return index
 
 
-def mapped_columns(document: UserDocument) -> list[tuple[int, str]]:
+def mapped_columns(document: UserDocument | UploadSnapshot) -> list[tuple[int, str]]:
     """(column, SCIM path) of every column that uploads, the key column left out."""
     columns = []
     for col, header in enumerate(document.headers):
@@ -171,23 +306,27 @@ def mapped_columns(document: UserDocument) -> list[tuple[int, str]]:
     return columns
 
 
-def _separator(document: UserDocument, col: int) -> str:
-    return document.validator.checkers[col].rule.separator
+def same_value(path: str, server: str, table: str, separator: str = ",") -> bool:
+    """Whether the server's text already says what the table says, as the upload compares them."""
+    if path == GROUPS:
+        return group_names(server) == group_names(table, separator)
+    if path == MANAGER:
+        return server.casefold() == table.casefold()
+    return server == table
 
 
 def group_changes(plan: UploadPlan, user: UserUpdate) -> tuple[set[str], set[str]]:
     """The groups the user joins and leaves with this upload."""
     for change in user.chosen(plan.include_external):
         if change.path == GROUPS:
-            sep = _separator(plan.document, change.column)
-            before, after = group_names(change.before), group_names(change.after, sep)
+            before = group_names(change.before)
+            after = group_names(change.after, change.separator)
             return after - before, before - after
     if user.action == CREATE:
-        for col, path in mapped_columns(plan.document):
+        source = plan.source
+        for col, path in mapped_columns(source):
             if path == GROUPS:
-                return group_names(
-                    plan.document.value(user.row, col), _separator(plan.document, col)
-                ), set()
+                return group_names(source.value(user.row, col), source.separators[col]), set()
     return set(), set()
 
 
@@ -196,7 +335,7 @@ def _label(values: Mapping[str, str], key: str) -> str:
 
 
 def build_plan(
-    document: UserDocument,
+    source: UserDocument | UploadSnapshot,
     directory: Mapping[str, list[Versioned]],
     rows: Iterable[int] | None = None,
     people: People | None = None,
@@ -204,7 +343,9 @@ def build_plan(
     """Compare the table (or some rows of it) with the directory indexed by ``index_by``.
 
     ``people`` (everyone on the server) lets a manager be shown and set by email address.
+    A document is copied first; the plan only ever holds the copy.
     """
+    document = source if isinstance(source, UploadSnapshot) else UploadSnapshot.of(source)
     people = people or People([])
     profile = document.profile
     columns = mapped_columns(document)
@@ -247,14 +388,19 @@ def build_plan(
                 or (after and people.id_for(after) == people.manager_id_of(resource))
             ):
                 continue
-            if path == GROUPS and group_names(before) == group_names(
-                after, _separator(document, col)
-            ):
+            if path == GROUPS and same_value(path, before, after, document.separators[col]):
                 continue  # the same groups, perhaps in another order
             if before != after:
-                header = document.validator.checkers[col].header
                 update.changes.append(
-                    Change(col, header, path, before, after, document.is_changed(row, col))
+                    Change(
+                        col,
+                        document.labels[col],
+                        path,
+                        before,
+                        after,
+                        document.is_changed(row, col),
+                        document.separators[col],
+                    )
                 )
         unknown = [
             c.after
@@ -270,7 +416,7 @@ def build_plan(
 
 
 def _learn_new_emails(
-    document: UserDocument,
+    document: UploadSnapshot,
     directory: Mapping[str, list[Versioned]],
     people: People,
     columns: list[tuple[int, str]],
@@ -303,4 +449,4 @@ def _operations(
     if MANAGER in changes:  # shown as an email, sent as the manager's id
         email = changes[MANAGER]
         changes[MANAGER] = (plan.people.id_for(email) or "") if email else ""
-    return patch_operations(user.snapshot, changes, plan.document.profile)
+    return patch_operations(user.snapshot, changes, plan.source.profile)

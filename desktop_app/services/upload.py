@@ -1,7 +1,9 @@
 """An upload from start to end, without Qt: read the server, plan, send, report, undo.
 
 The window runs these functions in a worker thread and the command line calls them
-directly; both pass a state object for progress and cancelling.
+directly; both pass a state object for progress and cancelling. A worker is given an
+:class:`UploadSnapshot` of the table, never the document itself: what the server
+tells (its group names) comes back in the plan for the window to apply.
 """
 
 from __future__ import annotations
@@ -9,23 +11,35 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from desktop_app.connectors.scim import ScimClient, ScimError
-from desktop_app.models.scim_mapping import GROUPS, People
+from desktop_app.models.document import UserDocument
+from desktop_app.models.profiles import Profile, UnknownProfile, generic_profile, profile_named
+from desktop_app.models.scim_mapping import GROUPS, People, server_text
 from desktop_app.models.upload_plan import (
+    CHANGED_SINCE,
+    CREATE,
+    MISSING,
+    UNCHANGED,
+    UPDATE,
+    Change,
+    PlanKind,
+    ServerDirectory,
     UploadPlan,
+    UploadSnapshot,
     UserUpdate,
     build_plan,
     group_changes,
     index_by,
     mapped_columns,
     operations_for,
-    undo_operations,
+    same_value,
 )
 from desktop_app.models.writers import atomic_write
-from desktop_app.services.journal import Journal
+from desktop_app.services.journal import Journal, RecordedUser
 from desktop_app.services.sending import Outcome, SendState, Write, send_all
 
 Progress = Callable[[int, int], None]
@@ -55,23 +69,56 @@ def users_and_groups(
     return users, {g.get("displayName", ""): g["id"] for g, _etag in groups}
 
 
+def read_server(client: ScimClient, progress: Progress | None = None) -> ServerDirectory:
+    """Every user on the server and its groups, for one or more plans."""
+    users, group_ids = users_and_groups(client, progress)
+    return ServerDirectory(users, group_ids)
+
+
+def plan_against(
+    source: UploadSnapshot, server: ServerDirectory, rows: Iterable[int] | None = None
+) -> UploadPlan:
+    """Compare a snapshot of the table with what was read from the server."""
+    directory = index_by(server.users, source.profile.scim_key or "id")
+    plan = build_plan(source, directory, rows, People(server.users))
+    plan.group_ids = dict(server.group_ids)
+    plan.server = server
+    return plan
+
+
+def groups_to_allow(group_ids: dict[str, str], document: UserDocument) -> dict[int, list[str]]:
+    """The server's groups for each groups column of ``document`` that has no list of its own.
+
+    Only the GUI thread (or a single-threaded caller) may apply them to the document.
+    """
+    if not group_ids:
+        return {}
+    return {
+        col: sorted(group_ids)
+        for col, path in mapped_columns(document)
+        if path == GROUPS and not document.allowed_values(col)
+    }
+
+
 def prepare(
-    document: Any,
+    source: UserDocument | UploadSnapshot,
     client: ScimClient,
     rows: Iterable[int] | None = None,
     progress: Progress | None = None,
 ) -> UploadPlan:
-    """Read each user's current record from the server and compare it with the table."""
-    key_path = document.profile.scim_key or "id"
-    users, group_ids = users_and_groups(client, progress)
-    directory = index_by(users, key_path)
-    # The server's groups are the allowed values of a groups column that has no list.
-    for col, path in mapped_columns(document):
-        if path == GROUPS and group_ids and not document.allowed_values(col):
-            document.use_allowed_values(col, sorted(group_ids))
-    plan = build_plan(document, directory, rows, People(users))
-    plan.group_ids = group_ids
-    return plan
+    """Read each user's current record from the server and compare it with the table.
+
+    Given a snapshot (the window, from a worker) nothing else is touched: the window
+    applies the server's group names itself. Given the document (the command line,
+    on one thread) the server's groups become its groups column's allowed values
+    before the comparison, so a row naming an unknown group is held back.
+    """
+    server = read_server(client, progress)
+    if isinstance(source, UploadSnapshot):
+        return plan_against(source, server, rows)
+    for col, names in groups_to_allow(server.group_ids, source).items():
+        source.use_allowed_values(col, names)
+    return plan_against(UploadSnapshot.of(source), server, rows)
 
 
 def writes_for(plan: UploadPlan) -> list[Write]:
@@ -104,11 +151,14 @@ def _update(user: UserUpdate, operations: tuple[dict[str, Any], ...], etag: str 
 
 @dataclass
 class UploadResult:
-    """What happened to every row the upload sent."""
+    """What happened to every row the upload (or undo) sent."""
 
     plan: UploadPlan
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     cancelled: bool = False
+    started: datetime = field(default_factory=datetime.now)
+    # Where the upload is recorded (None when there was nothing to send).
+    journal: Journal | None = None
 
     def _ok(self, users: list[UserUpdate]) -> int:
         return sum(1 for u in users if u.row in self.outcomes and self.outcomes[u.row].ok)
@@ -137,9 +187,23 @@ class UploadResult:
             1 for u in self.plan.to_update() + self.plan.to_create() if u.row not in self.outcomes
         )
 
+    def counts(self) -> dict[str, int]:
+        """The figures the upload history shows."""
+        return {
+            "updated": self.updated,
+            "added": self.added,
+            "failed": len(self.failed),
+            "not_sent": self.not_sent,
+        }
+
     def sentence(self) -> str:
         """'17 users were successfully edited', with added users counted apart."""
         n = self.updated
+        if self.plan.kind == PlanKind.UNDO:
+            return (
+                f"{n:,} {'user was' if n == 1 else 'users were'} put back as "
+                f"{'it was' if n == 1 else 'they were'} before the upload"
+            )
         text = f"{n:,} {'user was' if n == 1 else 'users were'} successfully edited"
         if self.added:
             text += f". {self.added:,} {'user was' if self.added == 1 else 'users were'} added"
@@ -190,6 +254,22 @@ class _Recorder:
         self._state.record(outcome)
 
 
+def recorded_users(plan: UploadPlan) -> list[RecordedUser]:
+    """What the journal keeps of each user the plan changes: its changes, from → to."""
+    return [
+        RecordedUser(
+            ref=u.row,
+            excel_row=u.excel_row,
+            key=u.key,
+            label=u.label,
+            action=u.action,
+            user_id=u.user_id,
+            changes=tuple(u.chosen(plan.include_external)),
+        )
+        for u in plan.to_update() + plan.to_create()
+    ]
+
+
 def upload(
     plan: UploadPlan,
     client: ScimClient,
@@ -199,21 +279,125 @@ def upload(
     mode: str = "auto",
     writes: list[Write] | None = None,
 ) -> UploadResult:
-    """Send the plan's writes, journalled one by one, and say what happened to each row."""
+    """Send the plan's writes, journalled one by one, and say what happened to each row.
+
+    An undo's plan is sent the same way; its journal names the upload it undoes.
+    """
     writes = writes_for(plan) if writes is None else writes
     result = UploadResult(plan)
-    journal = (
-        Journal.start(plan.document.loaded.path, client.base_url, writes, journal_folder)
-        if writes
-        else None
-    )
+    if writes or plan.to_update() or plan.to_create():
+        result.journal = Journal.start(
+            plan.source.path,
+            client.base_url,
+            writes,
+            journal_folder,
+            users=recorded_users(plan),
+            profile=plan.source.profile.name,
+            kind=plan.kind,
+            undoes=plan.undoes,
+        )
+    journal = result.journal
     send_all(client, writes, _Recorder(state, journal, result.outcomes), mode=mode)
     result.cancelled = state.cancelled()
     if not result.cancelled:
-        _settle_groups(plan, client, result.outcomes, reverse=False)
+        settled = _settle_groups(plan, client, result.outcomes, reverse=False)
+        if journal is not None:
+            sent = {w.ref for w in writes}
+            for row, outcome in settled.items():
+                if row not in sent or not outcome.ok:
+                    journal.record(outcome)
     if journal is not None and not result.cancelled:
-        journal.finish()
+        journal.finish(result.counts())
     return result
+
+
+def _profile(name: str | None) -> Profile:
+    try:
+        return profile_named(name) if name else generic_profile()
+    except UnknownProfile:
+        return generic_profile()
+
+
+def plan_undo(
+    journal: Journal, server: ServerDirectory, *, only: Iterable[int] | None = None
+) -> UploadPlan:
+    """What putting back the values from before an upload would do, user by user.
+
+    Each user the upload changed is compared with the server now. A user whose changed
+    attributes still hold what the upload set is put back (its PATCH carries the
+    version read now, as If-Match); one whose attributes changed since is left as it
+    is and reported; one already as before is not sent. New users are not removed.
+    """
+    header = journal.header
+    profile = _profile(header.get("profile"))
+    people = People(server.users)
+    by_id = {str(r.get("id")): (r, etag) for r, etag in server.users}
+    done = {o.ref: o for o in journal.outcomes() if o.ok}
+    wanted = set(only) if only is not None else None
+    users: list[UserUpdate] = []
+    for recorded in journal.users():
+        if recorded.action != UPDATE or recorded.ref not in done or recorded.user_id is None:
+            continue
+        if wanted is not None and recorded.ref not in wanted:
+            continue
+        user = UserUpdate(
+            recorded.ref,
+            recorded.excel_row,
+            recorded.key,
+            recorded.label,
+            MISSING,
+            user_id=recorded.user_id,
+        )
+        users.append(user)
+        found = by_id.get(recorded.user_id)
+        if found is None:
+            user.message = "This user no longer exists on the server."
+            continue
+        resource, etag = found
+        user.etag, user.snapshot = etag, resource
+        back, moved = [], []
+        for change in recorded.changes:
+            now = server_text(resource, change.path, profile, people)
+            if same_value(change.path, now, change.after, change.separator):
+                back.append(Change(**{**_fields(change), "before": now, "after": change.before}))
+            elif not same_value(change.path, now, change.before, ","):
+                moved.append(
+                    f"{change.header} is now {now!r}" if now else f"{change.header} is now empty"
+                )
+        if moved:
+            user.action = CHANGED_SINCE
+            user.message = (
+                "Someone changed this user on the server after the upload ("
+                + "; ".join(moved)
+                + "), so it is left as it is."
+            )
+        else:
+            user.action = UPDATE if back else UNCHANGED
+            user.changes = back
+    plan = UploadPlan(
+        UploadSnapshot.without_table(Path(header["file"]), profile),
+        users,
+        include_external=True,
+        group_ids=dict(server.group_ids),
+        people=people,
+        kind=PlanKind.UNDO,
+        undoes=journal.name,
+        undoes_started=header.get("started"),
+    )
+    plan.server = server
+    return plan
+
+
+def _fields(change: Change) -> dict[str, Any]:
+    return {
+        "column": change.column,
+        "header": change.header,
+        "path": change.path,
+        "before": change.before,
+        "after": change.after,
+        "edited_here": True,
+        "separator": ",",  # the values put back are the server's own text
+    }
 
 
 def undo(
@@ -225,35 +409,18 @@ def undo(
 ) -> UploadResult:
     """Put back the server's values from before the upload, for the users it changed.
 
-    Each write is conditional on the ETag the upload produced, so a user someone
-    changed since is reported as a conflict instead of being overwritten.
+    The same as reviewing the undo (``plan_undo``) and sending it at once: users
+    changed on the server since are reported, never overwritten.
     """
-    plan = result.plan
-    writes = []
-    for user in plan.to_update():
-        outcome = result.outcomes.get(user.row)
-        operations = tuple(undo_operations(plan, user))
-        if outcome is None or not outcome.ok or user.user_id is None or not operations:
-            continue
-        writes.append(_update(user, operations, outcome.etag))
-    undone = UploadResult(plan)
-    journal = (
-        Journal.start(plan.document.loaded.path, client.base_url, writes, journal_folder)
-        if writes
-        else None
-    )
-    send_all(client, writes, _Recorder(state, journal, undone.outcomes))
-    done = {row: o for row, o in result.outcomes.items() if o.ok}
-    undone.outcomes.update(
-        {
-            row: o
-            for row, o in _settle_groups(plan, client, done, reverse=True).items()
-            if row not in undone.outcomes or not o.ok
-        }
-    )
-    if journal is not None:
-        journal.finish()
-    return undone
+    if result.journal is None:
+        return UploadResult(replace_plan_kind(result.plan))
+    plan = plan_undo(result.journal, read_server(client))
+    return upload(plan, client, state, journal_folder=journal_folder or result.journal.path.parent)
+
+
+def replace_plan_kind(plan: UploadPlan) -> UploadPlan:
+    """An empty undo of ``plan``: nothing was sent, so nothing is put back."""
+    return UploadPlan(plan.source, [], kind=PlanKind.UNDO)
 
 
 def _settle_groups(
@@ -319,86 +486,193 @@ def _settle_groups(
     return settled
 
 
-def results_path(data_file: Path) -> Path:
-    return data_file.with_name(f"{data_file.stem}-upload-results.xlsx")
+# --- results files ----------------------------------------------------------------------
+
+
+def results_path(
+    data_file: Path, started: datetime | None = None, kind: PlanKind = PlanKind.UPLOAD
+) -> Path:
+    """``NAME-upload-results-2026-12-03-1405.xlsx`` (an undo: ``NAME-undo-results-…``)."""
+    stamp = (started or datetime.now()).strftime("%Y-%m-%d-%H%M")
+    return data_file.with_name(f"{data_file.stem}-{kind}-results-{stamp}.xlsx")
+
+
+def _claim_free_name(wanted: Path) -> Path:
+    """``wanted``, or ``wanted`` with -2, -3… when taken: an earlier results file is never
+    replaced. The name is claimed by creating the file, so two uploads never share one."""
+    for number in range(1, 1000):
+        candidate = wanted if number == 1 else wanted.with_stem(f"{wanted.stem}-{number}")
+        try:
+            with candidate.open("x"):
+                return candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(wanted)
 
 
 def write_results_file(result: UploadResult, target: Path | None = None) -> Path:
-    """An .xlsx beside the data file: every row sent, its Status and Message, and a
-    second sheet with each user's values before the upload (for undo and for support)."""
+    """An .xlsx beside the data file, one per upload: every row sent, its Status and
+    Message, and a second sheet with each user's values before (for support).
+
+    The journal notes the file, so the upload history can open it.
+    """
     import openpyxl
     from openpyxl.styles import Font, PatternFill
 
     plan = result.plan
-    document = plan.document
-    target = target or results_path(document.loaded.path)
+    source = plan.source
+    undoing = plan.kind == PlanKind.UNDO
+    claimed = target is None
+    target = target or _claim_free_name(results_path(source.path, result.started, plan.kind))
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Results"
-    sheet.append([*document.headers, "Status", "Message"])
+    headers = ["Row", "User"] if undoing else list(source.headers)
+    sheet.append([*headers, "Status", "Message"])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     failed = {u.row: m for u, m in result.failed}
     red = PatternFill("solid", fgColor="F8B4B4")
     for user in plan.users:
-        if user.action in ("unchanged",):
+        if user.action == UNCHANGED and not undoing:
             continue
         outcome = result.outcomes.get(user.row)
         if user.row in failed:
-            status, message = "Failed", failed[user.row]
+            status, message = ("Not put back" if undoing else "Failed"), failed[user.row]
+        elif user.action == UNCHANGED:
+            status, message = "Already as before", ""
         elif user.action == "invalid":
             status, message = "Not uploaded", user.message or ""
         elif outcome is None:
             status, message = "Not sent", "The upload stopped before this user was sent."
         else:
-            status = "Added" if user.action == "create" else "Edited"
+            status = "Put back" if undoing else "Added" if user.action == CREATE else "Edited"
             message = "; ".join(c.describe() for c in user.chosen(plan.include_external))
-        values = [document.value(user.row, c) for c in range(document.column_count)]
+        if undoing:
+            values = [user.excel_row, user.label]
+        else:
+            values = [source.value(user.row, c) for c in range(source.column_count)]
         sheet.append([*values, status, message])
         for cell in sheet[sheet.max_row]:
             cell.data_type = "s"  # text from a cell is never written as a formula
-            if status in ("Failed", "Not uploaded"):
+            if status in ("Failed", "Not uploaded", "Not put back"):
                 cell.fill = red
-    before = book.create_sheet("Before upload")
-    before.append(["Row", "User", "Server record before the upload (JSON)"])
+    before = book.create_sheet("Before undo" if undoing else "Before upload")
+    before.append(["Row", "User", "Server record before (JSON)"])
     for user in plan.to_update():
         if user.snapshot is not None:
             before.append(
                 [user.excel_row, user.label, json.dumps(user.snapshot, ensure_ascii=False)]
             )
-    atomic_write(target, lambda temp: book.save(temp))
+    try:
+        atomic_write(target, lambda temp: book.save(temp))
+    except BaseException:
+        if claimed:
+            target.unlink(missing_ok=True)
+        raise
+    if result.journal is not None:
+        result.journal.note_results(target)
     return target
+
+
+# --- an upload cut short ------------------------------------------------------------------
+
+
+@dataclass
+class ResumeResult:
+    """What finishing an interrupted upload did."""
+
+    outcomes: list[Outcome]
+    # Users that already held the journal's values (a later upload made the change).
+    already_done: int = 0
+
+    @property
+    def sent_ok(self) -> int:
+        return sum(o.ok for o in self.outcomes) - self.already_done
+
+    @property
+    def conflicts(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.conflict]
+
+    def sentence(self) -> str:
+        done = self.sent_ok
+        text = f"{done:,} {'user was' if done == 1 else 'users were'} successfully edited."
+        if self.already_done:
+            had = self.already_done
+            text = (
+                f"{text} {had:,} {'user' if had == 1 else 'users'} already had the new "
+                "values (a later upload sent them)."
+            )
+            if not done and not (len(self.outcomes) - self.already_done):
+                text = (
+                    f"The interrupted upload was already finished: {had:,} "
+                    f"{'user' if had == 1 else 'users'} already had the new values."
+                )
+        failed = sum(not o.ok for o in self.outcomes)
+        if failed:
+            text += f" {failed:,} failed."
+        return text
 
 
 def resume(
     journal: Journal, client: ScimClient, state: SendState, *, mode: str = "auto"
-) -> list[Outcome]:
+) -> ResumeResult:
     """Finish an upload that was cut short: send only the writes with no recorded outcome.
 
-    An update sent just before the cut may have reached the server: it goes again
-    with its If-Match, and the client recognises its own earlier write. A new user
-    is looked up by userName first, so it is never created twice.
+    The server is compared with the journal's target values first: a user that
+    already holds them (the write arrived before the cut, or a later upload made the
+    same change) is counted as done and not sent. Any other update goes again with its
+    If-Match, so a user someone else changed is reported, never overwritten. A new
+    user is looked up by userName first, so it is never created twice.
     """
+    pending_writes = journal.pending()
+    targets = {u.ref: u for u in journal.users()}
+    current: dict[str, tuple[dict[str, Any], str | None]] = {}
+    people = People([])
+    if any(w.user_id is not None and w.ref in targets for w in pending_writes):
+        server = read_server(client)
+        current = {str(r.get("id")): (r, etag) for r, etag in server.users}
+        people = People(server.users)
+    profile = _profile(journal.header.get("profile"))
     pending = []
-    for write in journal.pending():
-        name = (write.resource or {}).get("userName")
-        if write.user_id is None and name:
-            found = client.find_users("userName", name)
-            if found:
-                resource, etag = found[0]
-                outcome = Outcome(
-                    ref=write.ref,
-                    ok=True,
-                    resource=resource,
-                    etag=etag,
-                    message=None,
-                    user_id=resource.get("id"),
-                )
-                journal.record(outcome)
-                state.record(outcome)
-                continue
+    done: list[Outcome] = []
+    for write in pending_writes:
+        found = _already_done(write, targets.get(write.ref), current, profile, people, client)
+        if found is not None:
+            journal.record(found)
+            state.record(found)
+            done.append(found)
+            continue
         pending.append(write)
     outcomes = send_all(client, pending, _Recorder(state, journal, {}), mode=mode)
     if not state.cancelled():
         journal.finish()
-    return outcomes
+    return ResumeResult(done + outcomes, already_done=len(done))
+
+
+def _already_done(
+    write: Write,
+    target: RecordedUser | None,
+    current: dict[str, tuple[dict[str, Any], str | None]],
+    profile: Profile,
+    people: People,
+    client: ScimClient,
+) -> Outcome | None:
+    """An ok outcome when the server already holds what ``write`` would set, else None."""
+    if write.user_id is None:
+        name = (write.resource or {}).get("userName")
+        found = client.find_users("userName", name) if name else []
+        if not found:
+            return None
+        resource, etag = found[0]
+        return Outcome(write.ref, True, None, etag, None, user_id=resource.get("id"))
+    if target is None or write.user_id not in current:
+        return None
+    resource, etag = current[write.user_id]
+    for change in target.changes:
+        if change.path == GROUPS:
+            continue  # groups are changed on the groups, not by this write
+        now = server_text(resource, change.path, profile, people)
+        if not same_value(change.path, now, change.after, change.separator):
+            return None
+    return Outcome(write.ref, True, None, etag, None, user_id=write.user_id)

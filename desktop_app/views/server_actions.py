@@ -151,9 +151,7 @@ class ServerActions(QObject):
 
         def job(_report: Report) -> str:
             with ScimClient(url, token) as client:
-                outcomes = resume(journal, client, Unattended())
-            done = sum(o.ok for o in outcomes)
-            return f"{done:,} {'user was' if done == 1 else 'users were'} successfully edited."
+                return resume(journal, client, Unattended()).sentence()
 
         worker = Worker(job)
         # Bound methods, not lambdas: Qt then calls them on this object's (GUI) thread.

@@ -81,7 +81,7 @@ def test_fix_upload_review_and_see_the_sentence(
     # Undo puts back what this last upload changed, and says so.
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.done_label.text().startswith("Undone"), timeout=30000)
-    assert dialog.done_label.text() == "Undone: 1 user was successfully put back."
+    assert dialog.done_label.text() == "Undone: 1 user was put back as it was before the upload."
     assert dialog.results_tree.topLevelItem(0).text(1) == "Put back"
     dialog.close()
 
