@@ -28,6 +28,9 @@ from tests.helpers.second_scim import (  # noqa: F401 - fixtures
     user_resource,
 )
 
+ATLAS_HEADERS = ["User ID", "Username", "First name", "Last name", "Email", "Status"]
+ATLAS_GUIDANCE = ["Do not change", "Login name", "Given name", "Family name", "Work email", ""]
+
 
 @both()
 def test_edits_of_the_core_attributes_are_read_back(scim: Server, tmp_path: Path) -> None:
@@ -193,3 +196,38 @@ def test_a_user_changed_on_the_server_meanwhile_is_reported_not_overwritten(
 
     assert on_server(scim, scim.user(ann["id"]))["givenName"] == "Annie"
     assert [user.row for user, _message in result.failed] == [0]
+
+
+@both()
+def test_the_same_atlas_file_twice_creates_no_one_twice(scim: Server, tmp_path: Path) -> None:
+    """Matched on User ID (externalId): the second upload finds nothing left to do."""
+    scim.create_user(user_resource("ann", "Ann", "Lee", externalId="A-1"))
+    path = write_xlsx(
+        tmp_path / "atlas.xlsx",
+        [
+            ATLAS_HEADERS,
+            ATLAS_GUIDANCE,
+            ["A-1", "ann", "Anna", "Lee", "ann@example.org", "Active"],
+            ["A-2", "carl", "Carl", "Diaz", "carl@example.org", "Active"],
+        ],
+    )
+
+    first = upload(scim, path, tmp_path / "data")
+    second = upload(scim, path, tmp_path / "data")
+
+    assert first[:2] == (0, {**first[1], "updated": 1, "added": 1, "failed": []}), first[2]
+    assert second[:2] == (0, {**second[1], "updated": 0, "added": 0, "failed": []}), second[2]
+    assert second[1]["unchanged"] == 2
+    [carl] = scim.users_named("carl")
+    assert on_server(scim, carl) | {"id": ""} == row_of_atlas("carl", "Carl", "Diaz", "A-2")
+    [ann] = scim.users_named("ann")
+    assert on_server(scim, ann) | {"id": ""} == row_of_atlas("ann", "Anna", "Lee", "A-1")
+
+
+def row_of_atlas(user_name: str, given: str, family: str, user_id: str) -> dict[str, str]:
+    """What an Atlas row's mapped columns must read back as, in SCIM layout cells."""
+    cells = dict.fromkeys(SCIM_HEADERS, "")
+    return cells | {
+        "userName": user_name, "givenName": given, "familyName": family,
+        "email": f"{user_name}@example.org", "active": "true", "externalId": user_id,
+    }  # fmt: skip
