@@ -5,9 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from desktop_app.models import plan_file
 from desktop_app.models.document import open_document
 from desktop_app.models.errors import UserFacingError
+from desktop_app.models.plan_file import Plan, UserRecord
+
+if TYPE_CHECKING:
+    from desktop_app.connectors.scim import ScimClient
+    from desktop_app.models.upload_plan import UploadPlan
+    from desktop_app.services.journal import Journal
+    from desktop_app.services.sending import Outcome
 
 COMMANDS = {"check", "upload"}
 
@@ -37,18 +48,43 @@ def build_parser() -> argparse.ArgumentParser:
         "upload",
         help="Send the edited users to the platform over SCIM 2.0.",
         description="Every value in the file that differs from the server is sent; --dry-run "
-        "lists them first. Exit 0 when every row went through, 1 when some failed, "
-        "2 when nothing could be done. The token comes from the system keyring (saved by "
-        "the app's Connect dialog), or from the environment variable named by --token-env.",
+        "lists them first, and --save-plan keeps that review in a plan file that --plan "
+        "sends later, exactly as reviewed. Exit 0 when every row went through (or, with "
+        "--dry-run, when no row has problems), 1 when some failed or have problems, 2 when "
+        "nothing could be done. The token comes from the system keyring (saved by the app's "
+        "Connect dialog), or from the environment variable named by --token-env.",
+        epilog="Review, then send what was reviewed:  user-editor upload users.xlsx --server "
+        "URL --dry-run --save-plan plan.json;  user-editor upload --plan plan.json --server "
+        "URL [users.xlsx]. A user changed on the server after the review is reported as a "
+        "conflict and left as it is.",
     )
-    upload.add_argument("file", help="the edited .xlsx or .csv file")
+    upload.add_argument(
+        "file",
+        nargs="?",
+        help="the edited .xlsx or .csv file (with --plan: optional, checked to be the file "
+        "the plan was made from)",
+    )
     upload.add_argument("--server", required=True, help="the SCIM base URL, e.g. https://…/scim/v2")
     upload.add_argument(
         "--token-env", metavar="VAR", help="read the token from this environment variable instead"
     )
     upload.add_argument("--profile", help="the platform profile to use instead of detecting it")
     upload.add_argument(
-        "--dry-run", action="store_true", help="print what would change and send nothing"
+        "--dry-run",
+        action="store_true",
+        help="print what would change and send nothing (with --json: the plan as JSON)",
+    )
+    upload.add_argument(
+        "--save-plan",
+        metavar="PLAN.json",
+        help="with --dry-run: write the reviewed changes, with each user's version on the "
+        "server, to this plan file",
+    )
+    upload.add_argument(
+        "--plan",
+        metavar="PLAN.json",
+        help="send exactly the changes of a plan saved by --save-plan, each only if the user "
+        "is unchanged on the server since the review",
     )
     upload.add_argument("--json", action="store_true", help="print the outcome as JSON")
     upload.add_argument(
@@ -110,9 +146,10 @@ def _token(server: str, env: str | None) -> str:
 
 
 def upload(args: argparse.Namespace) -> int:
+    if args.plan:
+        return send_plan(args)
     from desktop_app.connectors.scim import ScimClient
-    from desktop_app.services.upload import Unattended, prepare, write_results_file
-    from desktop_app.services.upload import upload as send
+    from desktop_app.services.upload import prepare
 
     try:
         document = open_document(args.file, args.profile)
@@ -122,22 +159,26 @@ def upload(args: argparse.Namespace) -> int:
             # that differs from the server is sent (the review lists each first).
             plan.include_external = True
             if args.dry_run:
-                print(plan.summary())
-                for line in plan.warnings():
-                    print(f"  ! {line}")
-                for user in plan.to_update():
-                    print(f"Row {user.excel_row} ({user.label}):")
-                    for change in user.chosen(plan.include_external):
-                        print(f"    {change.describe()}")
-                return EXIT_VALID
-            result = send(plan, client, Unattended(), mode=args.mode)
-            results = write_results_file(result)
+                reviewed = plan_file.from_upload_plan(
+                    plan, document, client.base_url, Path(args.file)
+                )
+                if args.save_plan:
+                    _save_plan(reviewed, Path(args.save_plan), client.host)
+                return _print_review(plan, reviewed, args)
+            return _send_file(plan, client, args)
     except (UserFacingError, KeyError) as error:
         print(error.args[0] if isinstance(error, KeyError) else str(error), file=sys.stderr)
         return EXIT_UNREADABLE
+
+
+def _send_file(plan: UploadPlan, client: ScimClient, args: argparse.Namespace) -> int:
+    from desktop_app.services.upload import Unattended, write_results_file
+    from desktop_app.services.upload import upload as send
+
+    result = send(plan, client, Unattended(), mode=args.mode)
+    results = write_results_file(result)
     if args.json:
-        json.dump(result.report(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        _print_json(result.report())
     else:
         print(result.sentence() + ".")
         for user, message in result.failed:
@@ -146,8 +187,262 @@ def upload(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if result.failed or result.report()["skipped_invalid"] else EXIT_VALID
 
 
+def _print_json(report: object) -> None:
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+# -- Reviewing: --dry-run, --save-plan ---------------------------------------------------------
+
+
+def _save_plan(reviewed: Plan, path: Path, host: str) -> None:
+    if reviewed.without_versions():
+        raise UserFacingError(
+            f"The server {host} gives its users no version, so a plan sent later could "
+            "overwrite changes made after the review; upload the file directly instead."
+        )
+    try:
+        plan_file.write(reviewed, path)
+    except OSError as error:
+        raise UserFacingError(
+            f"Could not write the plan to {path}: {error.strerror or error}."
+        ) from error
+
+
+def _print_review(plan: UploadPlan, reviewed: Plan, args: argparse.Namespace) -> int:
+    """Print the review (as JSON: the plan itself); 1 when rows have problems."""
+    if args.json:
+        _print_json(plan_file.to_json(reviewed))
+    else:
+        print(plan.summary())
+        for line in plan.warnings():
+            print(f"  ! {line}")
+        for user in plan.to_update():
+            print(f"Row {user.excel_row} ({user.label}):")
+            for change in user.chosen(plan.include_external):
+                print(f"    {change.describe()}")
+        for problem in reviewed.problems:
+            where = (
+                f"Row {problem.row}, {problem.column}" if problem.column else f"Row {problem.row}"
+            )
+            print(f"{where}: {problem.message}")
+        if reviewed.columns_not_uploaded:
+            print(f"Not uploaded (no SCIM attribute): {', '.join(reviewed.columns_not_uploaded)}.")
+        if args.save_plan:
+            print(
+                f"Plan saved to {args.save_plan}; send it with: user-editor upload --plan "
+                f"{args.save_plan} --server {reviewed.server}"
+            )
+    return EXIT_PROBLEMS if reviewed.problems else EXIT_VALID
+
+
+# -- Sending a plan: --plan --------------------------------------------------------------------
+
+PLAN_CONFLICT = (
+    "Someone changed this user on the server after the plan was made; it was not overwritten."
+)
+
+
+class _Quiet:
+    """The state of an unattended send: nothing shown, never cancelled; outcomes by row,
+    each put in the journal first."""
+
+    def __init__(self, journal: Journal | None) -> None:
+        self.journal = journal
+        self.outcomes: dict[int, Outcome] = {}
+
+    def progress(self, done: int, total: int) -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        return False
+
+    def record(self, outcome: Outcome) -> None:
+        if self.journal is not None:
+            self.journal.record(outcome)
+        self.outcomes[outcome.ref] = outcome
+
+
+def send_plan(args: argparse.Namespace) -> int:
+    """Send a saved plan to the server it was made for; refuse it in one sentence if it
+    was made for another server, was damaged or edited, or its file changed since."""
+    from desktop_app.connectors.scim import ScimClient, scim_base_url
+
+    if args.dry_run or args.save_plan:
+        print(
+            "--plan sends a plan already reviewed; leave out --dry-run and --save-plan.",
+            file=sys.stderr,
+        )
+        return EXIT_UNREADABLE
+    try:
+        reviewed = plan_file.read(Path(args.plan))
+        server = scim_base_url(args.server)
+        if server != reviewed.server:
+            raise UserFacingError(
+                f"The plan {args.plan} was made for {reviewed.server}, not {server}; make a "
+                "new plan against this server with --dry-run --save-plan."
+            )
+        data_file = Path(args.file) if args.file else Path(reviewed.file_name)
+        if args.file:
+            _check_unchanged(data_file, reviewed, args.plan)
+        with ScimClient(server, _token(server, args.token_env)) as client:
+            outcomes = send_reviewed(reviewed, client, data_file, mode=args.mode)
+    except UserFacingError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_UNREADABLE
+    return _print_sent(reviewed, outcomes, args.json)
+
+
+def _check_unchanged(data_file: Path, reviewed: Plan, plan_name: str) -> None:
+    try:
+        digest = plan_file.file_sha256(data_file)
+    except OSError as error:
+        raise UserFacingError(
+            f"The file {data_file} cannot be read: {error.strerror or error}."
+        ) from error
+    if digest != reviewed.file_sha256:
+        raise UserFacingError(
+            f"{data_file} has changed since the plan {plan_name} was made; review it again "
+            "with --dry-run --save-plan."
+        )
+
+
+def send_reviewed(
+    reviewed: Plan, client: ScimClient, data_file: Path, *, mode: str = "auto"
+) -> dict[int, Outcome]:
+    """Send a plan's writes, journalled, each update with If-Match on its reviewed version;
+    then its changes of group membership. Returns the outcome of each row sent."""
+    from desktop_app.services.journal import Journal
+    from desktop_app.services.sending import Write, send_all
+
+    writes = [
+        Write(u.row, u.user_id, u.operations, None, u.version, u.label)
+        for u in reviewed.to_update()
+        if u.operations
+    ]
+    writes += [Write(u.row, None, (), u.resource, None, u.label) for u in reviewed.to_create()]
+    journal = Journal.start(data_file, client.base_url, writes) if writes else None
+    state = _Quiet(journal)
+    send_all(client, writes, state, mode=mode)
+    _settle_groups(reviewed, client, state.outcomes)
+    if journal is not None:
+        journal.finish()
+    return {
+        row: replace(o, message=PLAN_CONFLICT) if o.conflict else o
+        for row, o in state.outcomes.items()
+    }
+
+
+def _settle_groups(reviewed: Plan, client: ScimClient, outcomes: dict[int, Outcome]) -> None:
+    """Join and leave groups, one PATCH per group, for the users whose own write went through.
+
+    A user whose only change is its groups is read first: when its version is no longer
+    the reviewed one, it changed since and is reported as a conflict, left as it is.
+    """
+    from desktop_app.connectors.scim import ScimError
+    from desktop_app.services.sending import Outcome
+
+    joins: dict[str, list[str]] = {}
+    leaves: dict[str, list[str]] = {}
+    rows_in: dict[str, list[int]] = {}
+    for user in reviewed.users:
+        if not user.join and not user.leave:
+            continue
+        outcome = outcomes.get(user.row)
+        if outcome is not None and not outcome.ok:
+            continue
+        user_id = user.user_id or (outcome.user_id if outcome else None)
+        if user_id is None:
+            continue
+        if outcome is None:
+            try:
+                _current, version = client.get_user(user_id)
+            except ScimError as error:
+                outcomes[user.row] = Outcome(user.row, False, None, None, str(error))
+                continue
+            if version != user.version:
+                outcomes[user.row] = Outcome(
+                    user.row, False, None, None, PLAN_CONFLICT, conflict=True, user_id=user_id
+                )
+                continue
+            outcome = Outcome(user.row, True, None, version, None, user_id=user_id)
+        unknown = sorted(set(user.join + user.leave) - set(reviewed.groups))
+        if unknown:
+            outcomes[user.row] = Outcome(
+                user.row,
+                False,
+                None,
+                None,
+                f"The group '{unknown[0]}' does not exist on the server: create it there, "
+                "or correct the name.",
+            )
+            continue
+        outcomes[user.row] = outcome
+        for name in user.join:
+            joins.setdefault(name, []).append(user_id)
+        for name in user.leave:
+            leaves.setdefault(name, []).append(user_id)
+        for name in (*user.join, *user.leave):
+            rows_in.setdefault(name, []).append(user.row)
+    for name in sorted(rows_in):
+        operations: list[dict[str, Any]] = []
+        if joins.get(name):
+            operations.append(
+                {"op": "add", "path": "members", "value": [{"value": uid} for uid in joins[name]]}
+            )
+        operations += [
+            {"op": "remove", "path": f'members[value eq "{uid}"]'} for uid in leaves.get(name, [])
+        ]
+        try:
+            client.patch_group(reviewed.groups[name], name, operations)
+        except ScimError as error:
+            for row in rows_in[name]:
+                outcomes[row] = Outcome(row, False, None, None, str(error))
+
+
+def _print_sent(reviewed: Plan, outcomes: dict[int, Outcome], as_json: bool) -> int:
+    """Say what happened, in the shape of the upload report; 1 when anything was left out."""
+
+    def done(users: list[UserRecord]) -> int:
+        return sum(1 for u in users if u.row in outcomes and outcomes[u.row].ok)
+
+    failed = [
+        {"row": row, "message": o.message or "The server refused this user."}
+        for row, o in sorted(outcomes.items())
+        if not o.ok
+    ]
+    failed += [{"row": p.row, "message": p.message} for p in reviewed.problems if p.column is None]
+    failed.sort(key=lambda f: int(str(f["row"])))
+    invalid = len({p.row for p in reviewed.problems if p.column is not None})
+    updated, added = done(reviewed.to_update()), done(reviewed.to_create())
+    if as_json:
+        _print_json(
+            {
+                "updated": updated,
+                "added": added,
+                "failed": failed,
+                "skipped_invalid": invalid,
+                "unchanged": reviewed.unchanged,
+            }
+        )
+    else:
+        text = f"{updated:,} {'user was' if updated == 1 else 'users were'} successfully edited"
+        if added:
+            text += f". {added:,} {'user was' if added == 1 else 'users were'} added"
+        print(text + ".")
+        for failure in failed:
+            print(f"Row {failure['row']}: {failure['message']}")
+    return EXIT_PROBLEMS if failed or invalid else EXIT_VALID
+
+
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return check(args.file, args.profile, args.json)
+    if not args.file and not args.plan:
+        print("Name the file to upload, or a plan with --plan.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.save_plan and not args.dry_run:
+        print("--save-plan keeps a review: add --dry-run.", file=sys.stderr)
+        return EXIT_UNREADABLE
     return upload(args)

@@ -514,6 +514,15 @@ def with_schemas(resource: Mapping[str, Any]) -> dict[str, Any]:
     return copy
 
 
+def scim_base_url(text: str) -> str:
+    """The address as the client uses it (checked, lower-case scheme, no trailing slash),
+    to compare two spellings of one server.
+
+    :raises AddressError: when it is not a usable SCIM address.
+    """
+    return ScimClient._checked_base_url(text)
+
+
 def _is_loopback(host: str) -> bool:
     """True for localhost, 127.0.0.0/8 and ::1: the only hosts plain http:// may reach."""
     if host.lower().rstrip(".") == "localhost":
