@@ -8,7 +8,8 @@ the autosave journal all read the same record of edits.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,12 +72,19 @@ class UserDocument:
         self._changed_rows: dict[int, int] = {}
         # row -> why the server refused it in the last upload (cleared when the row is edited)
         self.server_messages: dict[int, str] = {}
+        # Size and modification time of the file when it was read (None: not from a file).
+        self.opened_stamp: tuple[int, int] | None = None
+        # Called with every step of edits once applied (the autosave journal listens).
+        self.edit_listeners: list[Callable[[Sequence[CellEdit]], None]] = []
+        # How many steps of edits were applied: a job's snapshot is stale when this moved on.
+        self.generation = 0
         self.validator = Validator(
             self.profile,
             self.headers,
             self.columns,
             loaded.dropdowns,
             first_row_number=loaded.data_start + 1,
+            notes=loaded.notes,
         )
         if validate:
             self.validator.validate_all(progress, loaded.distinct)
@@ -94,6 +102,10 @@ class UserDocument:
 
     def value(self, row: int, col: int) -> str:
         return self.columns[col][row]
+
+    def key_of(self, row: int) -> str | None:
+        """The row's value in the locked key column, if the platform has one."""
+        return None if self.key_column is None else self.columns[self.key_column][row]
 
     def is_editable(self, col: int) -> bool:
         """The key column is never editable, by any path."""
@@ -199,7 +211,26 @@ class UserDocument:
             self._track(edit)
             self.server_messages.pop(edit.row, None)
             touched |= self.validator.revalidate(edit.row, edit.col, edit.old)
+        if edits:
+            self.generation += 1
+            for listener in self.edit_listeners:
+                listener(edits)
         return touched
+
+    def snapshot(self) -> DocumentSnapshot:
+        """What saving needs, copied: the admin can keep editing while it is written."""
+        rows: Iterable[int] = (
+            range(self.row_count) if self.loaded.is_new else {row for row, _ in self.originals}
+        )
+        values = {row: [column[row] for column in self.columns] for row in rows}
+        return DocumentSnapshot(
+            self.loaded,
+            list(self.headers),
+            set(self.originals),
+            values,
+            self.row_count,
+            self.generation,
+        )
 
     def _track(self, edit: CellEdit) -> None:
         cell = (edit.row, edit.col)
@@ -222,6 +253,37 @@ class UserDocument:
             self._changed_rows.pop(row, None)
 
 
+class DocumentSnapshot:
+    """A document's values frozen at one moment, read by a job off the GUI thread.
+
+    Only the rows with edits are copied (the file holds the others, and saving
+    copies them from there); a table made from a server has no file, so all its rows are.
+    """
+
+    def __init__(
+        self,
+        loaded: LoadedFile,
+        headers: list[str],
+        edited: set[tuple[int, int]],
+        rows: dict[int, list[str]],
+        row_count: int,
+        generation: int,
+    ) -> None:
+        self.loaded = loaded
+        self.headers = headers
+        self.originals = edited  # the cells that differ from the file, as writers read them
+        self._rows = rows
+        self.row_count = row_count
+        self.column_count = len(headers)
+        self.generation = generation
+
+    def value(self, row: int, col: int) -> str:
+        try:
+            return self._rows[row][col]
+        except KeyError:
+            raise LookupError(f"Row {row} had no edits when the snapshot was taken.") from None
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a file's cells are made.
@@ -242,5 +304,12 @@ def open_document(
     path: str | Path, profile: str | None = None, progress: ProgressFn | None = None
 ) -> UserDocument:
     """Read and check a download: the one way the window, the CLI and scripts open files."""
+    try:
+        status = os.stat(path)
+        stamp: tuple[int, int] | None = (status.st_size, status.st_mtime_ns)
+    except OSError:
+        stamp = None  # read_file says why in a sentence
     with collector_paused():
-        return UserDocument(read_file(path, profile), progress=progress)
+        document = UserDocument(read_file(path, profile), progress=progress)
+    document.opened_stamp = stamp
+    return document

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
+from desktop_app.models.errors import UserFacingError
 from desktop_app.resource_files import resource
 
 COLUMN_TYPES = {"text", "email", "email_list", "choice", "multi", "flag", "language", "date"}
@@ -150,12 +151,19 @@ def all_profiles() -> tuple[Profile, ...]:
     return tuple(sorted(profiles, key=lambda p: p.generic))
 
 
+class UnknownProfile(UserFacingError, KeyError):
+    """No profile has the name asked for (a KeyError too, for callers that look names up)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def profile_named(name: str) -> Profile:
     for profile in all_profiles():
         if profile.name == name:
             return profile
     names = ", ".join(p.name for p in all_profiles())
-    raise KeyError(f"There is no profile called '{name}'. Choose one of: {names}.")
+    raise UnknownProfile(f"There is no profile called '{name}'. Choose one of: {names}.")
 
 
 def generic_profile() -> Profile:

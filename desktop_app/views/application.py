@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import sys
+from typing import IO
 
-from platformdirs import user_log_dir
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import __version__
+from desktop_app.app_paths import log_folder
+
+_crash_log: IO[str] | None = None
 
 
 def _setup_logging() -> None:
-    from pathlib import Path
-
-    folder = Path(user_log_dir("User Editor", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
+    """The log file, and a crash report if Python itself dies (no user data: code lines only)."""
+    global _crash_log
+    folder = log_folder()
     logging.basicConfig(
         filename=folder / "user-editor.log",
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if _crash_log is None:
+        _crash_log = (folder / "crash-report.txt").open("a", encoding="utf-8")
+        faulthandler.enable(file=_crash_log, all_threads=True)
 
 
 def create_application(argv: list[str]) -> QApplication:
@@ -70,8 +76,11 @@ def run_gui(args: list[str]) -> int:
             "rows, then Upload.",
             15000,
         )
-    elif options.file:
-        window.open_file(options.file, options.profile)
+    else:
+        from desktop_app.views.recovery import offer_recovery
+
+        if not offer_recovery(window) and options.file:
+            window.open_file(options.file, options.profile)
     window.server_actions.offer_resume()
     try:
         return app.exec()

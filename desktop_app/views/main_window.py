@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -29,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.models.document import UserDocument
-from desktop_app.models.errors import UserFacingError
+from desktop_app.models.document import CellEdit, DocumentSnapshot, UserDocument
 from desktop_app.models.writers import edited_path, save
+from desktop_app.services.autosave import Autosave
 from desktop_app.views import messages
 from desktop_app.views.find_replace import FindReplaceDialog
 from desktop_app.views.icons import icon
@@ -40,6 +41,8 @@ from desktop_app.views.server_actions import ServerActions
 from desktop_app.views.table_model import RowFilterProxy, UserTableModel
 from desktop_app.views.user_table import UserTableView
 from desktop_app.views.workers import Report, Worker, open_with_progress, start
+
+log = logging.getLogger(__name__)
 
 OPEN_FILTER = "User downloads (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)"
 
@@ -51,6 +54,7 @@ def plural(count: int, one: str, many: str | None = None) -> str:
 class MainWindow(QMainWindow):
     documentLoaded = Signal()
     loadFailed = Signal(str)
+    saveFinished = Signal(bool)  # True when the file was written
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,6 +68,12 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.proxy = RowFilterProxy()
         self._worker: Worker | None = None
+        self._save_worker: Worker | None = None
+        self._save_ok = False
+        self._saving: tuple[Path, DocumentSnapshot] | None = None
+        self.autosave: Autosave | None = None
+        self._autosave_broken = False
+        self._closed = False
         self._find_dialog: FindReplaceDialog | None = None
         self.server_actions = ServerActions(self)
 
@@ -103,6 +113,11 @@ class MainWindow(QMainWindow):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(250)
         self._search_timer.timeout.connect(self._apply_search)
+        # Autosave: each edit is written as it is made; once a second it is forced to disk.
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(1000)
+        self._autosave_timer.timeout.connect(self._sync_autosave)
+        self._autosave_timer.start()
 
         self._build_actions()
         self._build_status_bar()
@@ -133,9 +148,14 @@ class MainWindow(QMainWindow):
             "&Open…", self.choose_file, keys.Open, "Open a user download (.xlsx or .csv)"
         )
         self.save_action = self._action(
-            "&Save", self.save, keys.Save, "Save a copy next to the download, with your fixes"
+            "&Save",
+            lambda: self.save(wait=False),
+            keys.Save,
+            "Save a copy next to the download, with your fixes",
         )
-        self.save_as_action = self._action("Save &As…", self.save_as, keys.SaveAs)
+        self.save_as_action = self._action(
+            "Save &As…", lambda: self.save_as(wait=False), keys.SaveAs
+        )
         quit_action = self._action("&Quit", self.close, keys.Quit)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence(keys.Undo))
@@ -279,6 +299,7 @@ class MainWindow(QMainWindow):
         worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_loaded)
         worker.failed.connect(self._on_load_failed)
+        worker.cancelled.connect(self._on_load_cancelled)
         self._worker = worker
         start(worker, self)
 
@@ -290,9 +311,15 @@ class MainWindow(QMainWindow):
     def _on_loaded(self, document: UserDocument) -> None:
         self._worker = None
         self._set_idle()
+        if self._closed:
+            return
         self.show_document(document)
         QSettings().setValue("lastFolder", str(document.loaded.path.parent))
         self.documentLoaded.emit()
+
+    def _on_load_cancelled(self) -> None:
+        self._worker = None
+        self._set_idle()
 
     def _on_load_failed(self, message: str) -> None:
         self._worker = None
@@ -301,8 +328,10 @@ class MainWindow(QMainWindow):
         self.loadFailed.emit(message)
 
     def show_document(self, document: UserDocument) -> None:
+        self._stop_autosave()
         self.undo_stack.clear()
         self.document = document
+        document.edit_listeners.append(self._record_edits)
         self.save_target = None
         self.model = UserTableModel(document, self.undo_stack)
         self.model.contentChanged.connect(self._content_changed)
@@ -326,6 +355,39 @@ class MainWindow(QMainWindow):
             )
             self.table.setCurrentIndex(first)
         self.table.setFocus()
+
+    # --- autosave ----------------------------------------------------------------------------
+
+    def _record_edits(self, edits: Sequence[CellEdit]) -> None:
+        """Every step of edits to a file reaches its journal as it is applied."""
+        doc = self.document
+        if doc is None or doc.loaded.is_new or self._autosave_broken:
+            return
+        try:
+            if self.autosave is None:
+                self.autosave = Autosave.start(doc, stamp=doc.opened_stamp)
+            self.autosave.record(edits, [doc.key_of(edit.row) for edit in edits])
+        except OSError:
+            log.exception("Autosave failed")
+            self._autosave_broken = True
+            self.statusBar().showMessage(
+                "Your changes can no longer be saved automatically (the app's data folder "
+                "cannot be written). Save often.",
+                0,
+            )
+
+    def _sync_autosave(self) -> None:
+        if self.autosave is not None:
+            try:
+                self.autosave.sync()
+            except OSError:
+                log.exception("Autosave could not reach the disk")
+
+    def _stop_autosave(self, remove: bool = True) -> None:
+        if self.autosave is not None:
+            self.autosave.close(remove=remove)
+            self.autosave = None
+        self._autosave_broken = False
 
     # --- status ----------------------------------------------------------------------------
 
@@ -437,15 +499,20 @@ class MainWindow(QMainWindow):
 
     # --- saving ------------------------------------------------------------------------------
 
-    def save(self) -> bool:
+    def save(self, wait: bool = True) -> bool:
+        """Save to NAME-edited beside the download (or where the last save went).
+
+        With ``wait`` the call returns once the file is written (the window stays live
+        meanwhile); without, it returns when the save has started.
+        """
         if self.document is None:
             return False
         loaded = self.document.loaded
         if loaded.is_new and self.save_target is None:
-            return self.save_as()
-        return self._save_to(self.save_target or edited_path(loaded.path))
+            return self.save_as(wait)
+        return self._save_to(self.save_target or edited_path(loaded.path), wait)
 
-    def save_as(self) -> bool:
+    def save_as(self, wait: bool = True) -> bool:
         if self.document is None:
             return False
         source = self.document.loaded.path
@@ -472,11 +539,15 @@ class MainWindow(QMainWindow):
             "Replace",
         ):
             return False
-        return self._save_to(target)
+        return self._save_to(target, wait)
 
-    def _save_to(self, target: Path) -> bool:
+    def _save_to(self, target: Path, wait: bool) -> bool:
+        """Write a snapshot of the document off the GUI thread; editing goes on meanwhile."""
         doc = self.document
         assert doc is not None
+        if self._save_worker is not None:
+            self.statusBar().showMessage("A save is still being written; one moment.", 4000)
+            return False
         replaces_download = not doc.loaded.is_new and target.resolve() == doc.loaded.path.resolve()
         if replaces_download and not messages.confirm(
             self,
@@ -486,15 +557,53 @@ class MainWindow(QMainWindow):
             "Replace the download",
         ):
             return False
-        try:
-            save(doc, target)
-        except UserFacingError as error:
-            messages.show_problem(self, "The file was not saved", str(error))
-            return False
+        snapshot = doc.snapshot()
+        worker = Worker(lambda _report: save(snapshot, target))
+        # Slots of the window, not lambdas: they must run on the GUI thread.
+        worker.finished.connect(self._on_saved)
+        worker.failed.connect(self._on_save_failed)
+        self._save_worker = worker
+        self._saving = (target, snapshot)
+        self._save_ok = False
+        for action in (self.save_action, self.save_as_action):
+            action.setEnabled(False)
+        self.statusBar().showMessage(f"Saving {target.name}…")
+        start(worker, self)
+        if not wait:
+            return True
+        loop = QEventLoop(self)
+        self.saveFinished.connect(loop.quit)
+        if self._save_worker is not None:
+            loop.exec()
+        self.saveFinished.disconnect(loop.quit)
+        return self._save_ok
+
+    def _on_saved(self, _result: object) -> None:
+        assert self._saving is not None
+        target, snapshot = self._saving
+        self._end_save()
         self.save_target = target
-        self.undo_stack.setClean()
+        doc = self.document
+        if doc is not None and doc.generation == snapshot.generation:
+            # Nothing was edited while it was written: the window is saved.
+            self.undo_stack.setClean()
+            if self.autosave is not None:
+                self.autosave.mark_saved(target)
         self.statusBar().showMessage(f"Saved {target.name} in {target.parent}", 8000)
-        return True
+        self._save_ok = True
+        self.saveFinished.emit(True)
+
+    def _on_save_failed(self, message: str) -> None:
+        self._end_save()
+        self.statusBar().clearMessage()
+        messages.show_problem(self, "The file was not saved", message)
+        self.saveFinished.emit(False)
+
+    def _end_save(self) -> None:
+        self._save_worker = None
+        self._saving = None
+        for action in (self.save_action, self.save_as_action):
+            action.setEnabled(self.document is not None)
 
     # --- closing and dropping -------------------------------------------------------------------
 
@@ -504,14 +613,29 @@ class MainWindow(QMainWindow):
             return True
         answer = messages.ask_save(self, self.document.loaded.path.name)
         if answer == QMessageBox.StandardButton.Save:
-            return self.save()
+            return self.save(wait=True)
         return answer == QMessageBox.StandardButton.Discard
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.may_discard():
-            event.accept()
-        else:
+        if not self.may_discard():
             event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop and wait for every job, then remove the autosave journal: a clean close."""
+        self._closed = True
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker.wait()
+        if self._save_worker is not None:
+            self._save_worker.wait()  # a save is never cut short
+        shutdown_server_jobs = getattr(self.server_actions, "shutdown", None)
+        if shutdown_server_jobs is not None:
+            shutdown_server_jobs()
+        self._autosave_timer.stop()
+        self._stop_autosave(remove=True)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):

@@ -36,3 +36,20 @@ def ask_save(parent: QWidget | None, name: str) -> QMessageBox.StandardButton:
     box.setInformativeText("Save them to a copy next to the download?")
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     return QMessageBox.StandardButton(box.exec())
+
+
+def choose(
+    parent: QWidget | None, title: str, sentence: str, detail: str, choices: list[str]
+) -> int:
+    """Ask with named buttons; returns the index of the one clicked (the last one on Escape)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, sentence, parent=parent)
+    if detail:
+        box.setInformativeText(detail)
+    roles = [QMessageBox.ButtonRole.DestructiveRole] * len(choices)
+    roles[0], roles[-1] = QMessageBox.ButtonRole.AcceptRole, QMessageBox.ButtonRole.RejectRole
+    buttons = [box.addButton(text, role) for text, role in zip(choices, roles, strict=True)]
+    box.setDefaultButton(buttons[0])
+    box.setEscapeButton(buttons[-1])
+    box.exec()
+    clicked = box.clickedButton()
+    return buttons.index(clicked) if clicked in buttons else len(choices) - 1

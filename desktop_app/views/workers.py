@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 Report = Callable[[str, int, int], None]
 
 
+class Cancelled(Exception):
+    """Raised inside a job, at its next progress report, once the job was cancelled."""
+
+
 def open_with_progress(path: str, profile: str | None, report: Report) -> UserDocument:
     """Read and validate a download, telling ``report`` how far it got."""
     report("Reading the file…", 0, 0)
@@ -25,18 +29,34 @@ def open_with_progress(path: str, profile: str | None, report: Report) -> UserDo
 
 
 class Worker(QObject):
-    """Runs ``job(report)`` once; always ends with ``finished`` or ``failed``."""
+    """Runs ``job(report)`` once; always ends with ``finished``, ``failed`` or ``cancelled``.
+
+    ``cancel()`` is a flag: the job stops at its next progress report, never in the
+    middle of a write.
+    """
 
     progress = Signal(str, int, int)
     finished = Signal(object)
     failed = Signal(str)
+    cancelled = Signal()
 
     def __init__(self, job: Callable[[Report], Any]) -> None:
         super().__init__()
         self._job = job
         self._last: tuple[str, int, int] | None = None
+        self._cancelled = False
+        self.thread_: QThread | None = None
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancelled
 
     def _report(self, text: str, done: int, total: int) -> None:
+        if self._cancelled:
+            raise Cancelled
         if (text, done, total) != self._last:  # throttle: only what changes
             self._last = (text, done, total)
             self.progress.emit(text, done, total)
@@ -45,29 +65,44 @@ class Worker(QObject):
     def run(self) -> None:
         result: Any = None
         error: str | None = None
+        stopped = False
         try:
             result = self._job(self._report)
+        except Cancelled:
+            stopped = True
         except UserFacingError as problem:
             error = str(problem)
-        except KeyError as problem:
-            error = str(problem.args[0])
         except Exception:
             log.exception("Unexpected error in background work")
             error = "Something unexpected went wrong; the details are in the log file."
         finally:
-            if error is None:
+            if stopped or self._cancelled:
+                self.cancelled.emit()
+            elif error is None:
                 self.finished.emit(result)
             else:
                 self.failed.emit(error)
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until the job's thread has ended (for closing the window)."""
+        thread = self.thread_
+        if thread is None:
+            return True
+        try:
+            return thread.wait() if msecs < 0 else thread.wait(msecs)
+        except RuntimeError:  # the thread object is already gone: it ended
+            return True
 
 
 def start(worker: Worker, parent: QObject) -> QThread:
     """Run ``worker`` in a new thread that ends and cleans up after it."""
     thread = QThread(parent)
+    worker.thread_ = thread
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.finished.connect(thread.quit)
     worker.failed.connect(thread.quit)
+    worker.cancelled.connect(thread.quit)
     thread.finished.connect(worker.deleteLater)
     thread.finished.connect(thread.deleteLater)
     thread.start()
