@@ -1,11 +1,14 @@
-"""The window's dealings with the platform: connect, download, upload, finish an upload.
+"""The window's dealings with the platform: connect, download, upload, finish an upload,
+and the history of a file's uploads, from which any of them can be undone.
 
 The server and its token are kept here while the app runs (the token also in the
-keyring, never in settings or files).
+keyring, never in settings or files). ``shutdown`` cancels and waits for every job
+that talks to the server; the window calls it when it closes.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,12 +17,15 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from desktop_app.models.document import UserDocument
 from desktop_app.models.errors import UserFacingError
+from desktop_app.services.upload import Unattended
 from desktop_app.views import messages
 from desktop_app.views.connect_dialog import ConnectDialog
-from desktop_app.views.upload_dialog import UploadDialog
-from desktop_app.views.workers import Report, Worker, start
+from desktop_app.views.upload_dialog import JobRunner, UploadDialog
+from desktop_app.views.upload_history import UploadHistoryDialog
+from desktop_app.views.workers import Report
 
 if TYPE_CHECKING:
+    from desktop_app.services.journal import Journal, UploadSummary
     from desktop_app.views.main_window import MainWindow
 
 
@@ -31,7 +37,10 @@ class ServerActions(QObject):
         self.window = window
         self.server: tuple[str, str] | None = None
         self.upload_dialog: UploadDialog | None = None
-        self._worker: Worker | None = None
+        self.history_dialog: UploadHistoryDialog | None = None
+        # Every upload dialog opened, so closing the window can wait for their jobs.
+        self._dialogs: list[UploadDialog] = []
+        self._jobs = JobRunner(self)
         self.connect_action = self._action(
             "&Connect to Server…",
             self.choose_server,
@@ -48,6 +57,11 @@ class ServerActions(QObject):
             "Review your changes and send them to your platform",
             "Ctrl+U",
         )
+        self.history_action = self._action(
+            "Upload &History…",
+            self.show_history,
+            "See this file's past uploads, open their results, or undo one",
+        )
 
     def _action(self, text: str, slot: Any, tip: str, shortcut: str | None = None) -> QAction:
         action = QAction(text, self.window)
@@ -59,7 +73,19 @@ class ServerActions(QObject):
         return action
 
     def actions(self) -> list[QAction]:
-        return [self.connect_action, self.download_action, self.upload_action]
+        return [self.connect_action, self.download_action, self.upload_action, self.history_action]
+
+    def shutdown(self) -> bool:
+        """Cancel every job that talks to the server and wait for them to end.
+
+        Sending stops between requests: a request under way finishes and is
+        journalled, so the next start can finish the upload. False if a job did not
+        end within a minute.
+        """
+        ended = self._jobs.shutdown()
+        for dialog in self._dialogs:
+            ended = dialog.shutdown() and ended
+        return ended
 
     # --- connecting, downloading, uploading --------------------------------------------------
 
@@ -100,10 +126,93 @@ class ServerActions(QObject):
         if self.server is None and not self.choose_server():
             return
         assert self.server is not None
-        dialog = UploadDialog(model, *self.server, parent=self.window)
+        self._open_upload_dialog(UploadDialog(model, *self.server, parent=self.window))
+
+    def _open_upload_dialog(self, dialog: UploadDialog) -> None:
+        """Show ``dialog`` and start its check, in place of the upload dialog before it.
+
+        An upload being sent is never given up: its dialog comes to the front instead.
+        """
+        current = self.upload_dialog
+        if current is not None and current.sending:
+            dialog.deleteLater()
+            current.show()
+            current.raise_()
+            current.activateWindow()
+            self.window.statusBar().showMessage(
+                "An upload is being sent: wait for it to finish, or stop it first.", 8000
+            )
+            return
+        if current is not None:
+            current.jobs.cancel()  # the check it was running is replaced
+            current.close()
         self.upload_dialog = dialog
+        self._dialogs = [d for d in self._dialogs if d.jobs.busy or d is current]
+        self._dialogs.append(dialog)
+        dialog.finishedUpload.connect(self._uploaded)
         dialog.show()
         dialog.check()
+
+    def _uploaded(self, _result: Any) -> None:
+        if self.history_dialog is not None and self.history_dialog.isVisible():
+            self.history_dialog.refresh()
+
+    # --- the history of a file's uploads ----------------------------------------------------
+
+    def show_history(self) -> None:
+        """File › Upload History: this file's past uploads, each with its results and undo."""
+        from desktop_app.services.journal import history
+
+        document = self.window.document
+        if document is None:
+            messages.show_problem(
+                self.window,
+                "No file is open",
+                "Open the file you uploaded to see its upload history.",
+            )
+            return
+        path = document.loaded.path
+        if self.history_dialog is not None:
+            self.history_dialog.close()
+        dialog = UploadHistoryDialog(path, lambda: history(path), self.window)
+        dialog.reviewUndo.connect(self.review_undo)
+        self.history_dialog = dialog
+        dialog.show()
+
+    def review_undo(self, entry: UploadSummary) -> None:
+        """Open the review of undoing a past upload, against the server it went to."""
+        token = self._token_for(entry.server)
+        if token is None:
+            return
+        self._open_upload_dialog(
+            UploadDialog(
+                self.window.model,
+                entry.server,
+                token,
+                parent=self.window,
+                undoing=entry.journal,
+            )
+        )
+
+    def _token_for(self, url: str) -> str | None:
+        """The token for ``url``: the connected one, else the keyring's; None (said) if none."""
+        from desktop_app.connectors.credentials import load_token
+
+        if self.server and self.server[0] == url:
+            return self.server[1]
+        try:
+            token = load_token(url)
+        except UserFacingError as error:
+            messages.show_problem(self.window, "No connection to the server", str(error))
+            return None
+        if not token:
+            messages.show_problem(
+                self.window,
+                "No connection to the server",
+                f"No token is saved for {url}. Connect to it first (File › Connect to Server).",
+            )
+            return None
+        return token
 
     # --- an upload cut short -------------------------------------------------------------------
 
@@ -133,10 +242,10 @@ class ServerActions(QObject):
             else:
                 journal.finish()
 
-    def _resume(self, journal: Any, url: str) -> None:
+    def _resume(self, journal: Journal, url: str) -> None:
         from desktop_app.connectors.credentials import load_token
         from desktop_app.connectors.scim import ScimClient
-        from desktop_app.services.upload import Unattended, resume
+        from desktop_app.services.upload import resume
 
         token = self.server[1] if self.server and self.server[0] == url else None
         if token is None:
@@ -149,21 +258,24 @@ class ServerActions(QObject):
             self._resume_failed(f"No token is saved for {url}. Connect to it first.")
             return
 
-        def job(_report: Report) -> str:
+        def job(_report: Report, stop: threading.Event) -> str:
             with ScimClient(url, token) as client:
-                return resume(journal, client, Unattended()).sentence()
+                return resume(journal, client, _Stoppable(stop)).sentence()
 
-        worker = Worker(job)
-        # Bound methods, not lambdas: Qt then calls them on this object's (GUI) thread.
-        worker.finished.connect(self._resumed)
-        worker.failed.connect(self._resume_failed)
-        self._worker = worker
-        start(worker, self)
+        self._jobs.start(job, self._resumed, self._resume_failed)
 
     def _resumed(self, sentence: str) -> None:
-        self._worker = None
         self.window.statusBar().showMessage(sentence, 10000)
 
     def _resume_failed(self, sentence: str) -> None:
-        self._worker = None
         messages.show_problem(self.window, "The upload was not finished", sentence)
+
+
+class _Stoppable(Unattended):
+    """Nothing shown; stops when the window closes."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self._stop = stop
+
+    def cancelled(self) -> bool:
+        return self._stop.is_set()

@@ -1,17 +1,25 @@
 """Upload: check the server, review every change, send with progress, say what happened.
 
 The work runs in worker threads through desktop_app.services.upload; this dialog
-only shows it. Failed rows go back to the table in red with the server's reason.
+only shows it. A job is given a snapshot of the table, never the document: what it
+learns (the server's group names) is applied here, on the GUI thread, through the
+model. When the admin edits the table while a check runs or while the review is
+open, the review is made again from the table as it is, before anything is sent.
+Failed rows go back to the table in red with the server's reason.
+
+The same dialog reviews and sends an undo: per user, what will be put back.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,10 +35,149 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.models.upload_plan import UploadPlan
+from desktop_app.models.errors import UserFacingError
+from desktop_app.models.upload_plan import PlanKind, UploadPlan, UploadSnapshot
 from desktop_app.services.sending import Outcome
+from desktop_app.views import messages
 from desktop_app.views.table_model import UserTableModel
-from desktop_app.views.workers import Report, Worker, start
+
+if TYPE_CHECKING:
+    from desktop_app.connectors.scim import ScimClient
+    from desktop_app.services.journal import Journal
+    from desktop_app.services.upload import UploadResult
+
+log = logging.getLogger(__name__)
+
+Report = Callable[[str, int, int], None]
+#: A job: runs off the GUI thread with a progress callback and its own stop flag.
+Work = Callable[[Report, threading.Event], Any]
+
+
+class Cancelled(Exception):
+    """Raised at a job's next progress report once it was cancelled."""
+
+
+class _Job(QObject):
+    """One piece of work in its own QThread; always ends with ``ended``."""
+
+    progress = Signal(int, str, int, int)
+    ended = Signal(int, object, str)  # job number, result, sentence ('' when it went well)
+
+    def __init__(self, number: int, work: Work) -> None:
+        super().__init__()
+        self.number, self._work = number, work
+        self.stop = threading.Event()
+        self._last: tuple[str, int, int] | None = None
+
+    def _report(self, text: str, done: int, total: int) -> None:
+        if (text, done, total) != self._last:  # throttle: only what changes
+            self._last = (text, done, total)
+            self.progress.emit(self.number, text, done, total)
+
+    @Slot()
+    def run(self) -> None:
+        result: Any = None
+        error = ""
+        try:
+            result = self._work(self._report, self.stop)
+        except Cancelled:
+            error = "Stopped."
+        except UserFacingError as problem:
+            error = str(problem)
+        except Exception:
+            log.exception("Unexpected error in background work")
+            error = "Something unexpected went wrong; the details are in the log file."
+        finally:
+            self.ended.emit(self.number, result, error)
+
+
+class JobRunner(QObject):
+    """Background jobs of one window part: starting one cancels the one it replaces.
+
+    Only the current job's results are delivered, on the GUI thread. ``shutdown``
+    cancels every job and waits for its thread (closing the window calls it).
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._numbers = itertools.count(1)
+        self._running: dict[int, tuple[_Job, QThread]] = {}
+        self._current: int | None = None
+        self._handlers: (
+            tuple[
+                Callable[[Any], None], Callable[[str], None], Callable[[str, int, int], None] | None
+            ]
+            | None
+        ) = None
+
+    @property
+    def busy(self) -> bool:
+        return self._current is not None
+
+    def start(
+        self,
+        work: Work,
+        done: Callable[[Any], None],
+        failed: Callable[[str], None],
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        self.cancel()
+        number = next(self._numbers)
+        job = _Job(number, work)
+        thread = QThread(self)
+        job.moveToThread(thread)
+        thread.started.connect(job.run)
+        # Ended from the job's own thread: the thread stops even while the GUI thread waits.
+        job.ended.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        # Bound methods of this GUI-thread object: Qt queues these to the GUI thread.
+        job.ended.connect(self._ended)
+        job.progress.connect(self._progress)
+        self._running[number] = (job, thread)
+        self._current = number
+        self._handlers = (done, failed, progress)
+        thread.start()
+
+    def stop(self) -> None:
+        """Ask the current job to stop at its next chance; its result still comes."""
+        if self._current is not None:
+            self._running[self._current][0].stop.set()
+
+    def cancel(self) -> None:
+        """Stop the current job and forget it: its result is never delivered."""
+        self.stop()
+        self._current = None
+        self._handlers = None
+
+    def shutdown(self, msecs: int = 60000) -> bool:
+        """Cancel every job and wait for their threads; False if one is still running."""
+        self.cancel()
+        for job, _thread in self._running.values():
+            job.stop.set()
+        ended = True
+        for number, (_job, thread) in list(self._running.items()):
+            if thread.wait(msecs):
+                self._running.pop(number, None)
+            else:
+                ended = False
+                log.warning("A server job did not stop within %d ms", msecs)
+        return ended
+
+    def _progress(self, number: int, text: str, done: int, total: int) -> None:
+        if number == self._current and self._handlers and self._handlers[2]:
+            self._handlers[2](text, done, total)
+
+    def _ended(self, number: int, result: Any, error: str) -> None:
+        entry = self._running.pop(number, None)
+        if entry is not None:
+            entry[1].wait()  # it has quit already; this only lets it finish returning
+        if number != self._current or self._handlers is None:
+            return
+        done, failed, _progress = self._handlers
+        self._current, self._handlers = None, None
+        if error:
+            failed(error)
+        else:
+            done(result)
 
 
 class _State:
@@ -40,13 +187,24 @@ class _State:
         self._report, self._stop = report, stop
 
     def progress(self, done: int, total: int) -> None:
-        self._report(f"Uploading {done:,} of {total:,}", done, total)
+        self._report(f"Sending {done:,} of {total:,}", done, total)
 
     def cancelled(self) -> bool:
         return self._stop.is_set()
 
     def record(self, outcome: Outcome) -> None:
         pass
+
+
+def _reading(report: Report, stop: threading.Event) -> Callable[[int, int], None]:
+    """Progress for reading the server; a cancelled check stops at the next page."""
+
+    def progress(count: int, _total: int) -> None:
+        if stop.is_set():
+            raise Cancelled
+        report(f"Reading users on the server: {count:,}", 0, 0)
+
+    return progress
 
 
 def _page(*widgets: QWidget, grow: QWidget | None = None) -> QWidget:
@@ -72,27 +230,39 @@ def _label(text: str = "", size: int = 0, bold: bool = False) -> QLabel:
     return label
 
 
+def when(started: str | None) -> str:
+    """'3 Dec 2026, 14:05' from a journal's '2026-12-03 14:05:09'."""
+    from datetime import datetime
+
+    if not started:
+        return "an earlier date"
+    moment = datetime.strptime(started, "%Y-%m-%d %H:%M:%S")
+    return f"{moment.day} {moment:%b %Y, %H:%M}"
+
+
 class UploadDialog(QDialog):
-    """One upload from review to result; emits ``finished_upload`` with the result."""
+    """One upload (or one undo) from review to result; emits ``finishedUpload``."""
 
     finishedUpload = Signal(object)
 
     def __init__(
         self,
-        model: UserTableModel,
+        model: UserTableModel | None,
         url: str,
         token: str,
         parent: QWidget | None = None,
         rows: list[int] | None = None,
+        undoing: Journal | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Upload to your platform")
         self.resize(760, 560)
         self.model, self.url, self.token, self.rows = model, url, token, rows
+        self.undoing = undoing
         self.plan: UploadPlan | None = None
-        self.result: Any = None
-        self._stop = threading.Event()
-        self._worker: Worker | None = None
+        self.last_result: UploadResult | None = None
+        self.note = ""
+        self.jobs = JobRunner(self)
+        self._sending = False
 
         self.stack = QStackedWidget()
         self.busy_label = _label("Reading the users on the server…", size=2)
@@ -100,7 +270,10 @@ class UploadDialog(QDialog):
         self.busy_bar.setRange(0, 0)
         self.stack.addWidget(_page(self.busy_label, self.busy_bar))
 
+        self.title = _label(size=1)
         self.summary = _label(size=2, bold=True)
+        self.note_label = _label()
+        self.note_label.setStyleSheet("color: #1e4e8c;")
         self.warnings = _label()
         self.warnings.setStyleSheet("color: #9b2c2c;")
         self.tree = QTreeWidget()
@@ -110,7 +283,15 @@ class UploadDialog(QDialog):
         self.external = QCheckBox()
         self.external.toggled.connect(self._show_review)
         self.stack.addWidget(
-            _page(self.summary, self.warnings, self.tree, self.external, grow=self.tree)
+            _page(
+                self.title,
+                self.summary,
+                self.note_label,
+                self.warnings,
+                self.tree,
+                self.external,
+                grow=self.tree,
+            )
         )
 
         self.done_label = _label(size=4, bold=True)
@@ -129,7 +310,10 @@ class UploadDialog(QDialog):
         self.upload_button.clicked.connect(self.send)
         self.retry_button = QPushButton("Retry Failed Rows")
         self.retry_button.clicked.connect(self.retry)
-        self.undo_button = QPushButton("Undo This Upload")
+        self.undo_button = QPushButton("Undo This Upload…")
+        self.undo_button.setToolTip(
+            "Review what would be put back as it was before this upload, then decide"
+        )
         self.undo_button.clicked.connect(self.undo)
         self.results_button = QPushButton("Open Results File")
         self.results_button.clicked.connect(self._open_results)
@@ -146,27 +330,38 @@ class UploadDialog(QDialog):
         layout.addLayout(buttons)
         self._buttons(upload=False, after=False)
         self.results_file: Path | None = None
-        self._done: Callable[[Any], None] = self._review
+        self._set_title()
+
+    def _set_title(self) -> None:
+        if self.undoing is None:
+            self.setWindowTitle("Upload to your platform")
+            self.tree.setHeaderLabels(["User", "Change"])
+            return
+        self.setWindowTitle("Undo an upload")
+        self.tree.setHeaderLabels(["User", "Now on the server → will be put back"])
 
     # --- running work ---------------------------------------------------------------------
 
-    def _run(self, job: Callable[[Report], Any], done: Callable[[Any], None], text: str) -> None:
+    def _run(self, work: Work, done: Callable[[Any], None], text: str) -> None:
+        """Run ``work`` off the GUI thread; starting it cancels the job it replaces."""
         self.busy_label.setText(text)
         self.busy_bar.setRange(0, 0)
         self.stack.setCurrentIndex(0)
-        self._stop.clear()
-        worker = Worker(job)
-        self._done = done
-        # Bound methods, not lambdas: Qt then calls them on the dialog's (GUI) thread.
-        worker.progress.connect(self._progress)
-        worker.finished.connect(self._finished)
-        worker.failed.connect(self._failed)
-        self._worker = worker
-        start(worker, self)
+        self._buttons(upload=False, after=False)
+        self.cancel_button.setText("Cancel")
+        self.jobs.start(work, done, self._failed, self._progress)
 
-    def _finished(self, result: Any) -> None:
-        self._worker = None
-        self._done(result)
+    @property
+    def busy(self) -> bool:
+        return self.jobs.busy
+
+    @property
+    def sending(self) -> bool:
+        return self._sending and self.jobs.busy
+
+    def shutdown(self) -> bool:
+        """Cancel the dialog's work and wait for it to end (the window is closing)."""
+        return self.jobs.shutdown()
 
     def _progress(self, text: str, done: int, total: int) -> None:
         self.busy_label.setText(text)
@@ -174,15 +369,16 @@ class UploadDialog(QDialog):
         self.busy_bar.setValue(done)
 
     def _failed(self, sentence: str) -> None:
-        self._worker = None
-        self.done_label.setText("Nothing was uploaded.")
+        self._sending = False
+        nothing = "Nothing was put back." if self.undoing else "Nothing was uploaded."
+        self.done_label.setText(nothing)
         self.done_details.setText(sentence)
         self.results_tree.hide()
         self.stack.setCurrentIndex(2)
         self._buttons(upload=False, after=False)
         self.cancel_button.setText("Close")
 
-    def _client(self) -> Any:
+    def _client(self) -> ScimClient:
         from desktop_app.connectors.scim import ScimClient
 
         return ScimClient(self.url, self.token)
@@ -190,31 +386,83 @@ class UploadDialog(QDialog):
     # --- 1. check and review ------------------------------------------------------
 
     def check(self) -> None:
-        """Read the server and show the review."""
-        from desktop_app.services.upload import prepare
+        """Read the server and show the review (of the upload, or of the undo)."""
+        from desktop_app.services.upload import plan_undo, prepare, read_server
 
-        document = self.model.document
+        journal = self.undoing
+        if journal is not None:
 
-        def job(report: Report) -> UploadPlan:
+            def undo_work(report: Report, stop: threading.Event) -> UploadPlan:
+                with self._client() as client:
+                    return plan_undo(journal, read_server(client, _reading(report, stop)))
+
+            self._run(undo_work, self._review, "Reading the users on the server…")
+            return
+        assert self.model is not None
+        snapshot = UploadSnapshot.of(self.model.document)
+        rows = self.rows
+
+        def work(report: Report, stop: threading.Event) -> UploadPlan:
             with self._client() as client:
-                return prepare(
-                    document,
-                    client,
-                    self.rows,
-                    lambda n, _t: report(f"Reading users on the server: {n:,}", 0, 0),
-                )
+                return prepare(snapshot, client, rows, _reading(report, stop))
 
-        self._run(job, self._review, "Reading the users on the server…")
+        self._run(work, self._checked, "Reading the users on the server…")
+
+    def _checked(self, plan: UploadPlan) -> None:
+        """On the GUI thread: apply what the server told, and review the table as it is."""
+        from desktop_app.services.upload import groups_to_allow
+
+        assert self.model is not None
+        document = self.model.document
+        learnt = groups_to_allow(plan.group_ids, document)
+        for col, names in learnt.items():
+            document.use_allowed_values(col, names)
+        if learnt:
+            self._refresh_table()
+        if plan.source.is_current(document):
+            self._review(plan)
+            return
+        now = UploadSnapshot.of(document)
+        if now.columns != plan.source.columns:
+            self.note = (
+                "You changed the table while it was being checked. This review shows "
+                "the table as it is now."
+            )
+        self._replan(plan, now)
+
+    def _replan(self, plan: UploadPlan, snapshot: UploadSnapshot) -> None:
+        """Make the review again from a newer snapshot, with what was read from the server."""
+        from desktop_app.services.upload import plan_against
+
+        server, rows = plan.server, self.rows
+        assert server is not None
+        self._run(
+            lambda _report, _stop: plan_against(snapshot, server, rows),
+            self._checked,
+            "Checking the table as it is now…",
+        )
+
+    def _refresh_table(self) -> None:
+        """Repaint every cell and recount: problems changed under the view."""
+        model = self.model
+        assert model is not None
+        rows, cols = model.rowCount(), model.columnCount()
+        if rows and cols:
+            model.dataChanged.emit(model.index(0, 0), model.index(rows - 1, cols - 1))
+        model.contentChanged.emit()
 
     def _review(self, plan: UploadPlan) -> None:
         self.plan = plan
         external = plan.external_changes()
-        self.external.setVisible(bool(external))
+        self.external.setVisible(bool(external) and plan.kind == PlanKind.UPLOAD)
         self.external.setText(
             f"Also send the {len(external):,} values that differ from the server in cells not "
             "changed here (the server changed since the download, or the file was edited "
             "elsewhere)."
         )
+        if plan.kind == PlanKind.UNDO:
+            self.title.setText(f"Undo the upload of {when(plan.undoes_started)}")
+        self.title.setVisible(plan.kind == PlanKind.UNDO)
         self._show_review()
         self.stack.setCurrentIndex(1)
 
@@ -222,8 +470,12 @@ class UploadDialog(QDialog):
         plan = self.plan
         if plan is None:
             return
-        plan.include_external = self.external.isChecked()
+        undoing = plan.kind == PlanKind.UNDO
+        if not undoing:
+            plan.include_external = self.external.isChecked()
         self.summary.setText(plan.summary())
+        self.note_label.setText(self.note)
+        self.note_label.setVisible(bool(self.note))
         warnings = plan.warnings()
         self.warnings.setText(
             "\n".join(f"• {w}" for w in warnings[:12])
@@ -243,50 +495,98 @@ class UploadDialog(QDialog):
                 QTreeWidgetItem(item, ["", change.describe() + suffix])
             self.tree.addTopLevelItem(item)
             item.setExpanded(self.tree.topLevelItemCount() <= 50)
-        sendable = bool(plan.to_update() or plan.to_create())
-        self._buttons(upload=sendable, after=False)
-        self.upload_button.setText(f"Upload {len(plan.to_update()) + len(plan.to_create()):,}")
+        if undoing:
+            for user in plan.not_sendable():
+                item = QTreeWidgetItem(
+                    [f"Row {user.excel_row}: {user.label}", f"Left as it is: {user.message}"]
+                )
+                item.setToolTip(1, user.message or "")
+                self.tree.addTopLevelItem(item)
+        count = len(plan.to_update()) + len(plan.to_create())
+        self._buttons(upload=bool(count), after=False)
+        self.upload_button.setText(f"Put Back {count:,}…" if undoing else f"Upload {count:,}")
+        self.cancel_button.setText("Cancel")
 
     # --- 2. send ------------------------------------------------------------------
 
     def send(self) -> None:
+        """Send the reviewed plan; never values the table no longer holds."""
         from desktop_app.services.upload import upload
 
         plan = self.plan
         assert plan is not None
-        self._buttons(upload=False, after=False)
+        if plan.kind == PlanKind.UPLOAD:
+            assert self.model is not None
+            if not plan.source.is_current(self.model.document):
+                self.note = (
+                    "You changed the table after the check. This review now shows the table "
+                    "as it is; nothing was sent yet."
+                )
+                self._replan(plan, UploadSnapshot.of(self.model.document))
+                return
+        else:
+            count = len(plan.to_update())
+            question = (
+                f"{count:,} {'user' if count == 1 else 'users'} will be put back as "
+                f"{'it was' if count == 1 else 'they were'} before the upload of "
+                f"{when(plan.undoes_started)}. Users changed on the server since are "
+                "left as they are."
+            )
+            if not messages.confirm(
+                self, "Put back the values from before the upload?", question, "Put Back"
+            ):
+                return
+        self.note = ""
+
+        def work(report: Report, stop: threading.Event) -> UploadResult:
+            with self._client() as client:
+                return upload(plan, client, _State(report, stop))
+
+        undoing = plan.kind == PlanKind.UNDO
+        self._run(work, self._sent, "Putting back…" if undoing else "Uploading…")
+        self._sending = True
         self.cancel_button.setText("Stop")
 
-        def job(report: Report) -> Any:
-            with self._client() as client:
-                return upload(plan, client, _State(report, self._stop))
-
-        self._run(job, self._sent, "Uploading…")
-
-    def _sent(self, result: Any) -> None:
+    def _sent(self, result: UploadResult) -> None:
         from desktop_app.services.upload import write_results_file
 
-        self.result = result
+        self._sending = False
+        self.last_result = result
+        problem = ""
         try:
             self.results_file = write_results_file(result)
         except Exception as error:  # noqa: BLE001 - the upload happened; say so, then why
             self.results_file = None
-            self.done_details.setText(f"The results file could not be written: {error}")
+            problem = f"The results file could not be written: {error}"
         self._show_result(result)
-        refused = {u.row: m for u, m in result.failed}
-        self.model.show_server_messages(refused)
+        if problem:
+            self.done_details.setText(f"{self.done_details.text()} {problem}".strip())
+        if result.plan.kind == PlanKind.UPLOAD and self.model is not None:
+            refused = {u.row: m for u, m in result.failed}
+            self.model.show_server_messages(refused)
+            if not result.plan.source.is_current(self.model.document):
+                self.done_details.setText(
+                    f"{self.done_details.text()} Changes you made in the table while the "
+                    "upload ran were not sent: upload again to send them."
+                )
         self.finishedUpload.emit(result)
 
-    def _show_result(self, result: Any, undone: bool = False) -> None:
+    def _show_result(self, result: UploadResult) -> None:
+        undone = result.plan.kind == PlanKind.UNDO
         sentence = result.sentence() + "."
         if undone:
-            sentence = "Undone: " + sentence.replace("edited", "put back")
+            sentence = "Undone: " + sentence
         elif result.cancelled:
             sentence = "The upload was stopped. " + sentence
         self.done_label.setText(sentence)
         failed = result.failed
         lines = []
-        if failed:
+        if failed and undone:
+            lines.append(
+                f"{len(failed):,} {'user was' if len(failed) == 1 else 'users were'} not put "
+                "back; the list below says why."
+            )
+        elif failed:
             lines.append(
                 f"{len(failed):,} {'row was' if len(failed) == 1 else 'rows were'} not "
                 "uploaded; they are red in the table with the server's reason."
@@ -296,23 +596,27 @@ class UploadDialog(QDialog):
         if self.results_file is not None:
             lines.append(f"The results are saved in {self.results_file.name}.")
         self.done_details.setText(" ".join(lines))
-        self._fill_results(result, undone)
+        self._fill_results(result)
         self.stack.setCurrentIndex(2)
         self._buttons(upload=False, after=True)
         self.retry_button.setVisible(bool(failed) and not undone)
-        self.undo_button.setVisible(result.updated > 0 and not undone)
+        self.undo_button.setVisible(
+            result.updated > 0 and not undone and result.journal is not None
+        )
+        self.results_button.setVisible(self.results_file is not None)
         self.cancel_button.setText("Close")
 
-    def _fill_results(self, result: Any, undone: bool) -> None:
+    def _fill_results(self, result: UploadResult) -> None:
         """Each user the upload touched, with its before → after list, or why it failed."""
         tree = self.results_tree
         tree.clear()
         plan = result.plan
+        undone = plan.kind == PlanKind.UNDO
         refused = {u.row: m for u, m in result.failed}
-        for user in plan.to_update() + plan.to_create():
+        for user in plan.to_update() + plan.to_create() + plan.not_sendable():
             outcome = result.outcomes.get(user.row)
             if user.row in refused:
-                what = f"Not uploaded: {refused[user.row]}"
+                what = f"{'Not put back' if undone else 'Not uploaded'}: {refused[user.row]}"
             elif outcome is None:
                 what = "Not sent"
             elif user.action == "create":
@@ -320,10 +624,10 @@ class UploadDialog(QDialog):
             else:
                 what = "Put back" if undone else "Edited"
             item = QTreeWidgetItem([f"Row {user.excel_row}: {user.label}", what])
+            item.setToolTip(1, what)
             if outcome is not None and outcome.ok:
                 for change in user.chosen(plan.include_external):
-                    shown = change.reversed() if undone else change
-                    QTreeWidgetItem(item, ["", shown.describe()])
+                    QTreeWidgetItem(item, ["", change.describe()])
             tree.addTopLevelItem(item)
             item.setExpanded(tree.topLevelItemCount() <= 50)
         tree.setVisible(tree.topLevelItemCount() > 0)
@@ -332,43 +636,46 @@ class UploadDialog(QDialog):
 
     def retry(self) -> None:
         """Check again and send only the rows that failed (after any fixes in the table)."""
-        if self.result is None:
+        if self.last_result is None:
             return
-        self.rows = sorted(u.row for u, _m in self.result.failed)
+        self.rows = sorted(u.row for u, _m in self.last_result.failed)
         self.check()
 
     def undo(self) -> None:
-        from desktop_app.services.upload import undo
+        """Review putting back what this upload changed; nothing is sent before the admin agrees."""
+        result = self.last_result
+        if result is None or result.journal is None:
+            return
+        self.review_undo(result.journal)
 
-        result = self.result
-        assert result is not None
-
-        def job(report: Report) -> Any:
-            with self._client() as client:
-                return undo(result, client, _State(report, self._stop))
-
-        self._run(
-            job,
-            lambda undone: self._show_result(undone, undone=True),
-            "Putting back the values from before the upload…",
-        )
+    def review_undo(self, journal: Journal) -> None:
+        """Turn this dialog to the undo of ``journal``'s upload, starting with its review."""
+        self.undoing = journal
+        self.plan, self.last_result, self.results_file, self.note = None, None, None, ""
+        self._set_title()
+        self.check()
 
     def _open_results(self) -> None:
         if self.results_file is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.results_file)))
 
     def _cancel(self) -> None:
-        if self._worker is not None:
-            self._stop.set()
+        if self.sending:
+            self.jobs.stop()
             self.busy_label.setText("Stopping after the requests under way…")
             return
+        self.jobs.cancel()
         self.reject()
 
     def reject(self) -> None:
-        """Closing while work is under way stops it first; the dialog closes when it has."""
-        if self._worker is not None:
+        """Closing while sending stops it first; the dialog closes when it has.
+
+        A check under way is simply cancelled.
+        """
+        if self.sending:
             self._cancel()
             return
+        self.jobs.cancel()
         super().reject()
 
     def _buttons(self, upload: bool, after: bool) -> None:

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 
 from desktop_app.connectors.scim import ScimClient
 from desktop_app.services.demo import sample_fixes
-from desktop_app.services.upload import results_path
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.table_model import CELL_PROBLEM
 from tests.helpers.gui import open_in
@@ -63,7 +62,8 @@ def test_fix_upload_review_and_see_the_sentence(
     assert [o for o in outcomes if o.startswith("Not uploaded")] == [
         next(o for o in outcomes if "already in use" in o)
     ]
-    assert results_path(demo.download).exists()
+    assert dialog.results_file is not None and dialog.results_file.exists()
+    assert dialog.results_file.name.startswith("atlas-users-upload-results-")
     # The refused row is red in the table, with the server's reason on its key cell.
     key = model.index(9, doc.key_column or 0)
     assert key.data(Qt.ItemDataRole.BackgroundRole).color() == CELL_PROBLEM
@@ -78,8 +78,12 @@ def test_fix_upload_review_and_see_the_sentence(
     qtbot.mouseClick(dialog.upload_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 2, timeout=30000)
     assert dialog.done_label.text() == "1 user was successfully edited."
-    # Undo puts back what this last upload changed, and says so.
+    # Undo shows what it would put back, and sends only when asked.
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 1, timeout=30000)
+    assert dialog.summary.text() == "1 user will be put back as it was before the upload"
+    assert dialog.upload_button.text() == "Put Back 1…"
+    qtbot.mouseClick(dialog.upload_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.done_label.text().startswith("Undone"), timeout=30000)
     assert dialog.done_label.text() == "Undone: 1 user was put back as it was before the upload."
     assert dialog.results_tree.topLevelItem(0).text(1) == "Put back"
