@@ -26,14 +26,15 @@ def _changes(count: int) -> str:
 def ask(window: MainWindow, recovery: Recovery) -> int:
     """RECOVER, DISCARD or LATER, in the admin's words; a moved file may be located first."""
     name = recovery.file.name
-    when = f" (made on {recovery.started})" if recovery.started else ""
+    day, _, clock = recovery.started.partition(" ")
+    when = f" You started these edits on {day} at {clock}." if clock else ""
     if not recovery.file.exists():
         answer = messages.choose(
             window,
             "Recover unsaved changes?",
-            f"User Editor closed unexpectedly with {_changes(recovery.unsaved)} to {name}"
-            f"{when}, but the file is no longer at {recovery.file.parent}.",
-            "Find the file to put the changes back, or keep them for later.",
+            f"User Editor closed unexpectedly with {_changes(recovery.unsaved)} to {name}, "
+            f"and the file is no longer in {recovery.file.parent}.",
+            f"Find the file to put the changes back, or keep them for later.{when}",
             ["Find the File…", "Discard Changes", "Later"],
         )
         if answer != RECOVER:
@@ -49,18 +50,18 @@ def ask(window: MainWindow, recovery: Recovery) -> int:
         return messages.choose(
             window,
             "Recover unsaved changes?",
-            f"User Editor closed unexpectedly with {_changes(recovery.unsaved)} to {name}"
-            f"{when}. The file has changed since.",
+            f"User Editor closed unexpectedly with {_changes(recovery.unsaved)} to {name}, "
+            "and the file has changed since.",
             "Recovering puts each change back on its user's row where the cell still holds "
             "the value it had before; changes whose cells changed in the file are listed and "
-            "left out.",
+            f"left out.{when}",
             ["Recover Into the Changed File", "Discard Changes", "Later"],
         )
     return messages.choose(
         window,
         "Recover unsaved changes?",
         f"Recover {_changes(recovery.unsaved)} to {name}?",
-        f"User Editor closed unexpectedly{when} before they were saved.",
+        f"User Editor closed unexpectedly before they were saved.{when}",
         ["Recover", "Discard Changes", "Later"],
     )
 

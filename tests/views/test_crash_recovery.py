@@ -128,7 +128,7 @@ def test_file_changed_since_the_crash(
     with qtbot.waitSignal(window.documentLoaded, timeout=30000):
         assert offer_recovery(window)
     sentence, detail = answers[0]
-    assert "The file has changed since" in sentence and "users.csv" in sentence
+    assert "the file has changed since" in sentence and "users.csv" in sentence
     doc = window.document
     assert doc is not None
     for (row, col), text in final.items():
