@@ -8,17 +8,21 @@ and never touched. All checks on a file happen here, before any parser sees it.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import datetime as dt
+import os
 import re
+import stat
 import threading
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from desktop_app.models.errors import FileProblem
 from desktop_app.models.profiles import (
@@ -28,14 +32,22 @@ from desktop_app.models.profiles import (
     normalise_header,
     profile_named,
 )
+from desktop_app.models.validation import Issue
+from desktop_app.models.xlsx_parts import SheetArea, dropdown_lists, sheet_areas
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 HEADER_SEARCH_ROWS = 12
+MAX_HEADER = 1000
 # A zip that inflates more than this many times over, past MAX_INFLATED, is refused.
 MAX_RATIO = 100
 MAX_INFLATED = 2 * 1024**3
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Larger files are refused before a byte is read: no user list comes near this.
+MAX_FILE_BYTES = 512 * 1024**2
+# A sheet whose used area (first to last cell, as the parser lays it out) is larger is
+# refused: the parser would need tens of bytes for every cell of the rectangle.
+MAX_SHEET_CELLS = 40_000_000
 
 Progress = Callable[[str], None]
 
@@ -52,6 +64,9 @@ class CsvFormat:
     lines: list[str]
     # Per data row: the [start, end) range of physical lines it came from.
     spans: list[tuple[int, int]]
+    # Lines written in another character set than ``encoding``, by index, as their bytes:
+    # they are saved back as they were unless their row is edited.
+    foreign: dict[int, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +89,9 @@ class LoadedFile:
     source: bytes = b""
     # Each column's distinct values as read (None: too many), for the first validation.
     distinct: list[set[str] | None] | None = None
+    # Problems the reader found in cells, by (row, column): they hold while the cell
+    # keeps the value it was read with.
+    notes: dict[tuple[int, int], Issue] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
@@ -180,7 +198,12 @@ def _build(
     convert: bool,
 ) -> LoadedFile:
     head = [_texts(r) for r in rows[:HEADER_SEARCH_ROWS]] if convert else rows
-    header_row, profile = find_header(head, forced)
+    # No title is this long: a huge cell is cut short before headers are compared.
+    probe = [
+        [c if len(c) <= MAX_HEADER else c[:MAX_HEADER] for c in r]
+        for r in head[:HEADER_SEARCH_ROWS]
+    ]
+    header_row, profile = find_header(probe, forced)
     header = head[header_row]
     first, end = _header_width(header)
     headers = [
@@ -260,21 +283,26 @@ def _column_letter(index: int) -> str:
 
 
 def check_file(path: Path) -> str:
-    """Refuse what no parser should see; returns 'xlsx' or 'csv'."""
-    if not path.exists():
-        raise FileProblem(f"The file '{path.name}' does not exist (it may have been moved).")
-    if path.is_dir():
-        raise FileProblem(f"'{path.name}' is a folder, not a file.")
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(8)
-    except OSError as error:
-        raise FileProblem(f"The file '{path.name}' cannot be read: {error.strerror}.") from None
+    """Refuse what no parser should see; returns 'xlsx' or 'csv'.
+
+    Only a regular file is opened (a symbolic link counts by what it points to), so a
+    pipe or a device such as /dev/zero named '.csv' can neither block nor flood the app.
+    """
+    size = _regular_file_size(path)
+    if not size:
+        raise FileProblem(f"The file '{path.name}' is empty.")
+    with _open_regular(path) as handle:
+        magic = handle.read(8)
     if not magic:
         raise FileProblem(f"The file '{path.name}' is empty.")
+    if size > MAX_FILE_BYTES:
+        raise FileProblem(
+            f"'{path.name}' is {size / 1024**2:,.0f} MB, more than the "
+            f"{MAX_FILE_BYTES // 1024**2} MB User Editor opens, so it was not opened."
+        )
     suffix = path.suffix.lower()
     if magic.startswith(OLE_MAGIC):
-        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00" in path.read_bytes():
+        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00" in read_source(path):
             raise FileProblem(
                 f"'{path.name}' is protected with a password. Open it in Excel, remove the "
                 "password (File > Info > Protect Workbook), save, and open it here again."
@@ -292,6 +320,59 @@ def check_file(path: Path) -> str:
             "downloaded. Download it from the platform again."
         )
     return "csv"
+
+
+def _regular_file_size(path: Path) -> int:
+    """The size of the regular file at path; FileProblem for anything else."""
+    try:
+        info = os.stat(path)  # follows symbolic links and never blocks, unlike open()
+    except FileNotFoundError:
+        raise FileProblem(
+            f"The file '{path.name}' does not exist (it may have been moved)."
+        ) from None
+    except OSError as error:
+        raise FileProblem(f"The file '{path.name}' cannot be read: {error.strerror}.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise FileProblem(f"'{path.name}' is a folder, not a file.")
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(path)
+    return info.st_size
+
+
+def _not_regular(path: Path) -> FileProblem:
+    return FileProblem(
+        f"'{path.name}' is not an ordinary file (it is a pipe, a device or a socket), "
+        "so it was not opened."
+    )
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """path opened for reading, once more checked to be a regular file.
+
+    O_NONBLOCK keeps open() from waiting for a writer should a pipe have taken the
+    file's place since it was checked.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        raise FileProblem(f"The file '{path.name}' cannot be read: {error.strerror}.") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise _not_regular(path)
+    return os.fdopen(descriptor, "rb")
+
+
+def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, never more than limit of them."""
+    with _open_regular(path) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise FileProblem(
+            f"'{path.name}' is more than the {limit // 1024**2} MB User Editor opens, "
+            "so it was not opened."
+        )
+    return data
 
 
 def _check_zip(path: Path) -> None:
@@ -320,17 +401,33 @@ def _check_zip(path: Path) -> None:
 def read_xlsx(path: Path, forced: Profile | None = None) -> LoadedFile:
     import python_calamine as calamine
 
-    source = path.read_bytes()
+    source = read_source(path)
     workbook = None
     lists: dict[int, list[str]] = {}
     finder: threading.Thread | None = None
+    # How far each sheet reaches is measured while calamine reads the workbook's shared
+    # parts (both release the GIL), and known before calamine lays out any sheet.
+    areas: dict[str, SheetArea] = {}
+    measuring = threading.Thread(target=_measure_sheets, args=(path, areas), daemon=True)
+    measuring.start()
     try:
-        workbook = calamine.load_workbook(str(path))  # from the path: faster than bytes
+        try:
+            workbook = calamine.load_workbook(str(path))  # from the path: faster than bytes
+        finally:
+            measuring.join()
+        if "" in areas:
+            raise ValueError("the sheets could not be measured")
         sheets = [
             m.name
             for m in workbook.sheets_metadata
             if str(m.typ).endswith("WorkSheet") and str(m.visible).endswith("Visible")
         ] or list(workbook.sheet_names)
+        # A sheet too large to lay out is never parsed: the first is the users' sheet and
+        # is refused; any other is left out (it may only have held drop-down lists).
+        too_large = {n for n, a in areas.items() if a.cells > MAX_SHEET_CELLS}
+        if sheets[0] in too_large:
+            raise _sheet_too_large(path, sheets[0], areas[sheets[0]])
+        sheets = [name for name in sheets if name not in too_large]
         # Parsing a sheet is most of the cost of opening: each is parsed once at most.
         parsed = {}
         chosen = sheets[0]
@@ -343,15 +440,19 @@ def read_xlsx(path: Path, forced: Profile | None = None) -> LoadedFile:
                 if score > best:
                     chosen, best = name, score
         # The drop-downs are read while calamine parses: both release the GIL.
-        finder = threading.Thread(target=_read_dropdowns, args=(path, chosen, lists), daemon=True)
+        finder = threading.Thread(
+            target=_read_dropdowns, args=(path, chosen, lists, too_large), daemon=True
+        )
         finder.start()
         sheet = parsed.get(chosen) or workbook.get_sheet_by_name(chosen)
         rows = sheet.to_python(skip_empty_area=False)
         other_sheets = {
             name: (parsed.get(name) or workbook.get_sheet_by_name(name)).to_python()
             for name in workbook.sheet_names
-            if name != chosen
+            if name != chosen and name not in too_large
         }
+    except FileProblem:
+        raise
     except Exception as error:  # calamine raises several kinds for a damaged file
         if "password" in str(error).lower():
             raise FileProblem(f"'{path.name}' is protected with a password.") from None
@@ -376,12 +477,28 @@ def read_xlsx(path: Path, forced: Profile | None = None) -> LoadedFile:
     return loaded
 
 
-def _read_dropdowns(path: Path, sheet: str, into: dict[int, list[str]]) -> None:
-    """The sheet's list drop-downs; they help, and are never a reason to refuse a file."""
-    from desktop_app.models.xlsx_parts import dropdown_lists
-
+def _measure_sheets(path: Path, into: dict[str, SheetArea]) -> None:
+    """Fill ``into`` with each sheet's reach; the key '' says the package could not be read."""
     try:
-        into.update(dropdown_lists(path, sheet))
+        into.update(sheet_areas(path, MAX_SHEET_CELLS))
+    except Exception:  # noqa: BLE001 - a damaged package: calamine will say so too
+        into[""] = SheetArea(0, 0)
+
+
+def _sheet_too_large(path: Path, sheet: str, area: SheetArea) -> FileProblem:
+    return FileProblem(
+        f"The sheet '{sheet}' in '{path.name}' reaches out to cell {area.corner}, far beyond "
+        f"any list of users, so opening it would take {area.cells:,} cells; in Excel, delete "
+        "what lies in the rows and columns after your users, save, and open the file here again."
+    )
+
+
+def _read_dropdowns(
+    path: Path, sheet: str, into: dict[int, list[str]], skip: Collection[str] = ()
+) -> None:
+    """The sheet's list drop-downs; they help, and are never a reason to refuse a file."""
+    try:
+        into.update(dropdown_lists(path, sheet, skip))
     except Exception:  # noqa: BLE001
         into.clear()
 
@@ -420,31 +537,126 @@ def _add_sheet_lists(loaded: LoadedFile, sheets: dict[str, list[list[Any]]]) -> 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
 
 
-def decode_text(raw: bytes) -> tuple[str, str, bytes]:
-    """Text, codec and byte-order mark of a CSV as Excel and platforms write them."""
-    for bom, codec in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
+_RAW_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
+
+
+@dataclass
+class DecodedText:
+    """A text file's physical lines, and the character set each was written in."""
+
+    lines: list[str]
+    encoding: str
+    bom: bytes = b""
+    # Lines in another character set than ``encoding`` (by index, as their bytes).
+    foreign: dict[int, bytes] = field(default_factory=dict)
+    foreign_encoding: str | None = None
+
+
+def decode_text(raw: bytes, name: str = "This file") -> DecodedText:
+    """The lines of a CSV as Excel and platforms write them, decoded strictly.
+
+    Nothing is ever replaced: a file that is UTF-8 (with or without BOM), UTF-16 or one
+    single-byte character set reads as such; a file that mixes UTF-8 lines with lines
+    in another character set (one program appended to another's export) reads each line
+    in its own, and says which lines are foreign so their rows can be flagged.
+    """
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if raw.startswith(bom):
-            try:
-                return raw[len(bom) :].decode(codec), codec, bom
-            except UnicodeDecodeError:
-                break
-    sample = raw[:4000]
-    if sample and sample.count(b"\x00") > len(sample) // 4:
+            return DecodedText(_LINE.findall(_strict(raw[len(bom) :], codec, name)), codec, bom)
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    body = raw[len(bom) :]
+    sample = body[:4000]
+    if not bom and sample and sample.count(b"\x00") > len(sample) // 4:
         codec = "utf-16-le" if sample[1:2] == b"\x00" else "utf-16-be"
-        try:
-            return raw.decode(codec), codec, b""
-        except UnicodeDecodeError:
-            pass
+        return DecodedText(_LINE.findall(_strict(body, codec, name)), codec)
     if b"\x00" in sample:
         raise FileProblem("This is not a text file that User Editor can read.")
     try:
-        return raw.decode("utf-8"), "utf-8", b""
+        return DecodedText(_LINE.findall(body.decode("utf-8")), "utf-8", bom)
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "cp1252", b""
+        pass
+    raw_lines = _RAW_LINE.findall(body)
+    in_utf8, other = [], []
+    for index, line in enumerate(raw_lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            in_utf8.append(index)
+        except UnicodeDecodeError:
+            other.append(index)
+    other_codec = _single_byte_codec(b"".join(raw_lines[i] for i in other), name)
+    if not in_utf8:
+        return DecodedText(_LINE.findall(body.decode(other_codec)), other_codec, bom)
+    # Mixed: the file's character set is the one most of its lines are in (UTF-8 with a BOM).
+    if bom or len(in_utf8) >= len(other):
+        main, foreign, foreign_codec = "utf-8", other, other_codec
+    else:
+        main, foreign, foreign_codec = other_codec, in_utf8, "utf-8"
+    codecs_used = [main] * len(raw_lines)
+    for index in foreign:
+        codecs_used[index] = foreign_codec
+    lines = list(map(bytes.decode, raw_lines, codecs_used))
+    return DecodedText(lines, main, bom, {i: raw_lines[i] for i in foreign}, foreign_codec)
+
+
+def _strict(data: bytes, codec: str, name: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        raise FileProblem(
+            f"{name} says it is {codec_name(codec)} text but byte {error.start:,} is not, so "
+            "it may be damaged; save it again from Excel as 'CSV UTF-8' and open that here."
+        ) from None
+
+
+def _single_byte_codec(data: bytes, name: str) -> str:
+    """The character set of text that is not UTF-8: Windows-1252 (Excel's own on Western
+    Windows) when it fits, else the best guess of charset-normalizer that decodes it."""
+    try:
+        data.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(data).best()
+    if guess is not None:
+        try:
+            data.decode(guess.encoding)
+            return str(guess.encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    raise FileProblem(
+        f"{name} is not written in a character set User Editor can read without changing "
+        "letters; save it again from Excel as 'CSV UTF-8' and open that here."
+    )
+
+
+def codec_name(codec: str) -> str:
+    """A character set as people name it: 'Windows-1252', 'UTF-16'."""
+    known = {"cp1252": "Windows-1252", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
+    return known.get(codec, codec.upper().replace("_", "-"))
+
+
+@contextmanager
+def csv_field_limit(size: int) -> Iterator[None]:
+    """Let the csv module read fields up to ``size`` characters while in this block.
+
+    Its limit (131,072 by default) is process-wide: it is raised under a lock and put
+    back after, so a long cell is read and no other code sees a changed limit for good.
+    """
+    with _FIELD_LIMIT_LOCK:
+        before = csv.field_size_limit()
+        csv.field_size_limit(max(before, min(size + 1, _C_LONG_MAX)))
+        try:
+            yield
+        finally:
+            csv.field_size_limit(before)
+
+
+_FIELD_LIMIT_LOCK = threading.Lock()
+_C_LONG_MAX = 2**31 - 1  # the csv limit is a C long, 32 bits on Windows
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -456,8 +668,9 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def read_csv(path: Path, forced: Profile | None = None) -> LoadedFile:
-    text, codec, bom = decode_text(path.read_bytes())
-    lines = _LINE.findall(text)
+    name = f"'{path.name}'"
+    decoded = decode_text(read_source(path), name)
+    lines = decoded.lines
     if not any(line.strip() for line in lines):
         raise FileProblem(f"The file '{path.name}' is empty.")
     first = next(line for line in lines if line.strip())
@@ -467,10 +680,11 @@ def read_csv(path: Path, forced: Profile | None = None) -> LoadedFile:
     spans: list[tuple[int, int]] = []
     start = 0
     try:
-        for record in reader:
-            records.append(record)
-            spans.append((start, reader.line_num))
-            start = reader.line_num
+        with csv_field_limit(sum(map(len, lines))):
+            for record in reader:
+                records.append(record)
+                spans.append((start, reader.line_num))
+                start = reader.line_num
     except csv.Error:
         raise FileProblem(
             f"'{path.name}' is not a valid CSV file near line {reader.line_num}."
@@ -478,16 +692,40 @@ def read_csv(path: Path, forced: Profile | None = None) -> LoadedFile:
     width = max((len(r) for r in records), default=0)
     rows = [r + [""] * (width - len(r)) for r in records]
     loaded = _build(path, "csv", rows, forced, convert=False)
+    spans = spans[loaded.data_start : loaded.data_start + loaded.row_count]
     loaded.csv_format = CsvFormat(
-        encoding=codec,
-        bom=bom,
+        encoding=decoded.encoding,
+        bom=decoded.bom,
         delimiter=delimiter,
         quote_all=_all_quoted(first, delimiter),
         line_terminator=_terminator(first),
         lines=lines,
-        spans=spans[loaded.data_start : loaded.data_start + loaded.row_count],
+        spans=spans,
+        foreign=decoded.foreign,
     )
+    if decoded.foreign:
+        loaded.notes = _foreign_rows(loaded, spans, sorted(decoded.foreign), decoded)
     return loaded
+
+
+def _foreign_rows(
+    loaded: LoadedFile, spans: list[tuple[int, int]], foreign: list[int], decoded: DecodedText
+) -> dict[tuple[int, int], Issue]:
+    """A problem on the cells with accents of each row written in the other character set."""
+    issue = Issue(
+        "This row was written in a different character set than the rest of the file "
+        f"({codec_name(decoded.foreign_encoding or '')}); check its accents.",
+        "encoding",
+    )
+    notes = {}
+    for row, (start, end) in enumerate(spans):
+        at = bisect.bisect_left(foreign, start)
+        if at == len(foreign) or foreign[at] >= end:
+            continue
+        columns = [c for c, values in enumerate(loaded.columns) if not values[row].isascii()]
+        for col in columns or [0]:
+            notes[(row, col)] = issue
+    return notes
 
 
 def _terminator(line: str) -> str:

@@ -12,7 +12,7 @@ import bisect
 import difflib
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import compress, filterfalse, repeat
@@ -32,6 +32,18 @@ INVISIBLE = {
     "\u00ad": "soft hyphen",
 }
 _INVISIBLE_RE = "[" + "".join(INVISIBLE) + "]"
+# Control characters a person cannot see or type; tab and line breaks have their own check.
+# (U+FFFE and U+FFFF are not characters at all, and no workbook can hold them.)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL_NAMES = {
+    "\x00": "null",
+    "\x0b": "vertical tab",
+    "\x0c": "form feed",
+    "\x1b": "escape",
+    "\x7f": "delete",
+}
+# The most characters an Excel cell holds; a longer value was never typed by a person.
+CELL_LIMIT = 32_767
 _NOT_INSIDE = "\\r\\n\\t" + "".join(INVISIBLE)
 # A value with no space at either end, no invisible character and no line break.
 _TIDY = re.compile(rf"[^\s{_NOT_INSIDE}](?:[^{_NOT_INSIDE}]*[^\s{_NOT_INSIDE}])?")
@@ -251,6 +263,15 @@ class ColumnChecker:
             return ()
         if self.is_key:
             return ()
+        if len(value) > CELL_LIMIT:
+            return (
+                Issue(
+                    f"This cell holds {len(value):,} characters; an Excel cell holds at most "
+                    f"{CELL_LIMIT:,}, so this is not a {header} a person typed. Replace it "
+                    "with the right value or clear it.",
+                    "length",
+                ),
+            )
         untidy = self._untidy(value)
         if untidy:
             return (untidy,)
@@ -258,6 +279,19 @@ class ColumnChecker:
         return (issue,) if issue else ()
 
     def _untidy(self, value: str) -> Issue | None:
+        controls = sorted(set(_CONTROL.findall(value)))
+        if controls:
+            what = (
+                f"a control character ({control_name(controls[0])})"
+                if len(controls) == 1
+                else "control characters"
+            )
+            return Issue(
+                f"{self.header} contains {what} that cannot be seen; remove the control "
+                "characters.",
+                "control",
+                _CONTROL.sub("", value),
+            )
         fixed = _tidy(value)
         hidden = [name for char, name in INVISIBLE.items() if char in value]
         if hidden:
@@ -349,18 +383,26 @@ class ColumnChecker:
         return found[0] if found else None
 
 
+def control_name(char: str) -> str:
+    """'vertical tab', or 'U+0001' for one without a common name."""
+    return CONTROL_NAMES.get(char, f"U+{ord(char):04X}")
+
+
 def _tidy_flags(values: Iterable[str], rule: ColumnRule) -> Iterator[bool]:
     """True for each value that is surely fine in a text column: not blank, not too long,
-    no space at either end and every character printable (so no line break, tab,
-    non-breaking or zero-width space). Mapped in C, not per value in Python."""
+    no space at either end and every character printable (so no line break, tab, control
+    character, non-breaking or zero-width space). Mapped in C, not per value in Python."""
     values = values if isinstance(values, list) else list(values)
     ok = map(
         operator.and_,
         map(operator.and_, map(str.isprintable, values), map(bool, values)),
         map(operator.eq, map(str.strip, values), values),
     )
-    if rule.max_length:
-        ok = map(operator.and_, ok, map(operator.ge, repeat(rule.max_length), map(len, values)))
+    limit = rule.max_length
+    if not limit and values and max(map(len, values)) > CELL_LIMIT:
+        limit = CELL_LIMIT  # one pass over the lengths finds the rare column that needs it
+    if limit:
+        ok = map(operator.and_, ok, map(operator.ge, repeat(limit), map(len, values)))
     return ok
 
 
@@ -477,8 +519,14 @@ class Validator:
         columns: list[list[str]],
         lists: dict[int, list[str]] | None = None,
         first_row_number: int = 2,
+        notes: Mapping[tuple[int, int], Issue] | None = None,
     ) -> None:
         self.columns = columns
+        # Problems found when the file was read (a row in another character set): each
+        # holds while its cell keeps the value it was read with.
+        self.notes = {
+            cell: (columns[cell[1]][cell[0]], issue) for cell, issue in (notes or {}).items()
+        }
         self.first_row_number = first_row_number
         lists = lists or {}
         key = profile.key
@@ -537,6 +585,9 @@ class Validator:
                         self._refresh_cell(row, col)
             if progress:
                 progress(col + 1, len(self.checkers))
+        for row, col in self.notes:
+            if row not in blank_rows:
+                self._refresh_cell(row, col)
 
     def _blank_rows(self) -> set[int]:
         """Rows with nothing in them: not users, never red."""
@@ -586,6 +637,9 @@ class Validator:
             duplicate = self._duplicate_issue(row, col)
             if duplicate:
                 issues = (*issues, duplicate)
+            note = self.notes.get((row, col))
+            if note is not None and note[0] == value:
+                issues = (*issues, note[1])
         cells = self.problems.get(row)
         if issues:
             if cells is None:

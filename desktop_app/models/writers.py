@@ -8,6 +8,8 @@ byte. Every write goes to a temporary file first and replaces the target in one 
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import csv
 import io
 import os
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from desktop_app.models.document import UserDocument
 from desktop_app.models.errors import FileProblem
+from desktop_app.models.readers import CsvFormat, codec_name, csv_field_limit
 
 
 def edited_path(original: Path) -> Path:
@@ -25,27 +28,60 @@ def edited_path(original: Path) -> Path:
 
 
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write`` on a temporary file beside ``target``, then move it into place."""
+    """Call ``write`` on a temporary file beside ``target``, then move it into place.
+
+    The temporary file is flushed to disk before it replaces the target in one step,
+    and the folder after, so a crash or power cut leaves the old file or the new one,
+    never half of one. Whatever stops the write (an error, Ctrl+C, a full disk), the
+    temporary file is removed and the target is as it was.
+    """
     target = Path(target)
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
+    try:
+        handle, temp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as error:
+        raise _save_problem(target, error) from None
     os.close(handle)
     temp = Path(temp_name)
     try:
         write(temp)
+        _flush_to_disk(temp)
         if target.exists():
             os.chmod(temp, target.stat().st_mode & 0o777)
         os.replace(temp, target)
-    except PermissionError:
-        raise FileProblem(
+        _flush_folder(target.parent)
+    except OSError as error:
+        raise _save_problem(target, error) from None
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+
+
+def _save_problem(target: Path, error: OSError) -> FileProblem:
+    if isinstance(error, PermissionError):
+        return FileProblem(
             f"'{target.name}' could not be saved: it may be open in another program, such as "
             "Excel. Close it there and save again."
-        ) from None
-    except OSError as error:
-        raise FileProblem(f"'{target.name}' could not be saved: {error.strerror}.") from None
-    finally:
-        temp.unlink(missing_ok=True)
+        )
+    return FileProblem(f"'{target.name}' could not be saved: {error.strerror or error}.")
+
+
+def _flush_to_disk(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _flush_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); the file is saved whether or not this works."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def save(document: UserDocument, target: str | Path) -> Path:
@@ -83,6 +119,8 @@ def _new_workbook(document: UserDocument, target: Path) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    from desktop_app.models.xlsx_patch import UnstorableText, excel_escape
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(document.loaded.sheet_name or "Users")
     bold = Font(bold=True)
@@ -95,7 +133,15 @@ def _new_workbook(document: UserDocument, target: Path) -> None:
     for row in range(document.row_count):
         cells = []
         for col in range(document.column_count):
-            cell = WriteOnlyCell(sheet, value=document.value(row, col))
+            # Control characters are written as Excel writes them (_x000B_), never dropped.
+            try:
+                text = excel_escape(document.value(row, col))
+            except UnstorableText as error:
+                raise FileProblem(
+                    f"Row {row + 2}, {document.headers[col]} holds a character ({error}) that "
+                    "an Excel workbook cannot hold, so nothing was saved; remove it and save again."
+                ) from None
+            cell = WriteOnlyCell(sheet, value=text)
             cell.data_type = "s"  # text, never a formula
             cells.append(cell)
         sheet.append(cells)
@@ -103,31 +149,53 @@ def _new_workbook(document: UserDocument, target: Path) -> None:
 
 
 def csv_bytes(document: UserDocument) -> bytes:
-    """The CSV as it was read, with the edited rows written anew in the same dialect."""
+    """The CSV as it was read, with the edited rows written anew in the same dialect.
+
+    Unedited lines are their original bytes, also those in another character set than
+    the file's; an edited row is written in the file's own.
+    """
     loaded = document.loaded
     fmt = loaded.csv_format
     assert fmt is not None
     edited_rows = sorted({row for row, _ in document.originals})
-    pieces: list[str] = []
+    pieces: list[bytes] = [fmt.bom]
+    marks = sorted(fmt.foreign)
     position = 0
     for row in edited_rows:
         start, end = fmt.spans[row]
-        pieces.extend(fmt.lines[position:start])
+        pieces += _unedited(fmt, marks, position, start)
         original = "".join(fmt.lines[start:end])
         ending = next((e for e in ("\r\n", "\n", "\r") if original.endswith(e)), "")
-        record = next(csv.reader(fmt.lines[start:end], delimiter=fmt.delimiter), [])
-        pieces.append(_record(document, row, fmt.delimiter, fmt.quote_all, record, ending))
+        with csv_field_limit(len(original)):
+            record = next(csv.reader(fmt.lines[start:end], delimiter=fmt.delimiter), [])
+        text = _record(document, row, fmt.delimiter, fmt.quote_all, record, ending)
+        try:
+            pieces.append(text.encode(fmt.encoding))
+        except UnicodeEncodeError as error:
+            bad = text[error.start]
+            raise FileProblem(
+                f"The character '{bad}' cannot be saved in this file's "
+                f"{codec_name(fmt.encoding)} encoding. Replace it, or save the file as Excel "
+                "(.xlsx) instead."
+            ) from None
         position = end
-    pieces.extend(fmt.lines[position:])
-    text = "".join(pieces)
-    try:
-        return fmt.bom + text.encode(fmt.encoding)
-    except UnicodeEncodeError as error:
-        bad = text[error.start]
-        raise FileProblem(
-            f"The character '{bad}' cannot be saved in this file's {_codec_name(fmt.encoding)} "
-            "encoding. Replace it, or save the file as Excel (.xlsx) instead."
-        ) from None
+    pieces += _unedited(fmt, marks, position, len(fmt.lines))
+    return b"".join(pieces)
+
+
+def _unedited(fmt: CsvFormat, marks: list[int], start: int, end: int) -> list[bytes]:
+    """Lines start to end as they were in the file, byte for byte (``marks``: the sorted
+    indexes of the lines in another character set)."""
+    lines, foreign, encoding = fmt.lines, fmt.foreign, fmt.encoding
+    pieces = []
+    at = bisect.bisect_left(marks, start)
+    while at < len(marks) and marks[at] < end:
+        pieces.append("".join(lines[start : marks[at]]).encode(encoding))
+        pieces.append(foreign[marks[at]])
+        start = marks[at] + 1
+        at += 1
+    pieces.append("".join(lines[start:end]).encode(encoding))
+    return pieces
 
 
 def _record(
@@ -154,9 +222,3 @@ def _record(
         writer = csv.writer(buffer, delimiter=delimiter, lineterminator=ending)
     writer.writerow(record)
     return buffer.getvalue()
-
-
-def _codec_name(codec: str) -> str:
-    return {"cp1252": "Windows-1252", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}.get(
-        codec, codec.upper()
-    )

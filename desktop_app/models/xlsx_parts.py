@@ -11,7 +11,8 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,188 @@ _RANGE_RE = re.compile(
         (?P<a>\$?[A-Za-z]{1,3}(?:\$?\d+)?)(?::(?P<b>\$?[A-Za-z]{1,3}(?:\$?\d+)?))?$""",
     re.VERBOSE,
 )
+
+
+# Cell and row references: r="B7", r='XFD1048576', r = "12".
+_ANY_REF = rb"""\sr\s*=\s*["']"""
+# A reference past column Z or row 999,999: only then can a sheet's area be huge.
+_FAR_REF_RE = re.compile(_ANY_REF + rb"(?:[A-Za-z]{2,3}\d|[A-Za-z]{0,3}\d{7})")
+# A cell element; one without an r attribute goes right of the one before it.
+_CELL_TAG_RE = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s/>])")
+_LETTERS_RE = re.compile(_ANY_REF + rb"([A-Za-z]{1,3})\d")
+_ROW_DIGITS_RE = re.compile(_ANY_REF + rb"[A-Za-z]{0,3}(\d{1,9})[\"']")
+_ROW_END_RE = re.compile(rb"</(?:[\w.-]+:)?row\s*>")
+_SCAN_CHUNK = 4 << 20
+_SCAN_OVERLAP = 256  # longer than any reference, so none is missed between two chunks
+# Sheet parts up to this size are searched whole; that costs a few hundredths of a second.
+_SEARCH_WHOLE_BYTES = 16 << 20
+_HEAD_BYTES = 64 << 10
+_DIMENSION_RE = re.compile(rb"""<(?:[\w.-]+:)?dimension\b[^>]*?\sref\s*=\s*["']([^"']*)""")
+
+
+@dataclass(frozen=True)
+class SheetArea:
+    """How far a worksheet reaches: the rectangle a parser lays its cells out in."""
+
+    columns: int  # the farthest column, 1-based (an upper bound)
+    rows: int  # the farthest row, 1-based (an upper bound)
+
+    @property
+    def cells(self) -> int:
+        return self.columns * self.rows
+
+    @property
+    def corner(self) -> str:
+        """The farthest cell, as Excel names it ('XFD1048576')."""
+        return f"{column_letters(self.columns - 1)}{self.rows}"
+
+
+def sheet_areas(path: Path | str, max_cells: int) -> dict[str, SheetArea]:
+    """How far each worksheet reaches, read from its XML before any parser lays it out.
+
+    A parser allocates every cell of the rectangle from A1 to the farthest cell, so one
+    stray value at XFD1048576 asks for 17 billion cells. A sheet part up to 16 MB is
+    searched whole, a few MB at a time, for references past column Z or row 999,999 and
+    for cells without a reference; only a sheet that has them is measured exactly. A
+    larger part is taken at its <dimension> when that is within max_cells; without one,
+    its last rows are measured, where Excel writes a stray cell. (Searching a large part
+    whole would cost a good part of parsing it.)
+    """
+    areas: dict[str, SheetArea] = {}
+    with zipfile.ZipFile(path) as zf:
+        for name, part in worksheet_parts(zf).items():
+            if zf.getinfo(part).file_size <= _SEARCH_WHOLE_BYTES:
+                areas[name] = _searched_area(zf, part)
+                continue
+            stated = _stated_area(zf, part)
+            if stated is None:
+                areas[name] = _tail_area(zf, part)
+            elif stated.cells <= max_cells:
+                areas[name] = stated
+            else:
+                areas[name] = _searched_area(zf, part)
+    return areas
+
+
+def worksheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> zip member of every worksheet the workbook lists."""
+    book = workbook_part(zf)
+    parts = {
+        rel.get("Id"): resolve_target(book, rel["Target"])
+        for rel in relationships(zf, book)
+        if rel.get("Type", "").endswith("/worksheet") and "Target" in rel
+    }
+    found = {}
+    for el in ET.fromstring(zf.read(book)).iter():
+        if local_name(el.tag) != "sheet":
+            continue
+        ids = [v for k, v in el.attrib.items() if k.startswith("{") and local_name(k) == "id"]
+        if ids and ids[0] in parts and _has_member(zf, parts[ids[0]]):
+            found[el.get("name", "")] = parts[ids[0]]
+    return found
+
+
+def _has_member(zf: zipfile.ZipFile, name: str) -> bool:
+    try:
+        zf.getinfo(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _stated_area(zf: zipfile.ZipFile, part: str) -> SheetArea | None:
+    """The area the sheet's <dimension> states, when it has one before its cells."""
+    with zf.open(part) as stream:
+        head = stream.read(_HEAD_BYTES)
+    cells = head.find(b"sheetData")
+    match = _DIMENSION_RE.search(head, 0, cells if cells >= 0 else len(head))
+    if match is None:
+        return None
+    text = match.group(1).decode("ascii", "replace")
+    corners = [_CELL_RE.fullmatch(corner) for corner in text.split(":")]
+    if not all(corners):
+        return None
+    far = corners[-1]
+    assert far is not None
+    return SheetArea(column_index(far.group(1)) + 1, int(far.group(2)))
+
+
+def _chunks(zf: zipfile.ZipFile, part: str) -> Iterator[tuple[int, bytes]]:
+    """The member inflated a few MB at a time: (n, chunk), where the chunk starts with the
+    last n bytes of the one before."""
+    tail = b""
+    with zf.open(part) as stream:
+        while chunk := stream.read(_SCAN_CHUNK):
+            yield len(tail), tail + chunk
+            tail = chunk[-_SCAN_OVERLAP:]
+
+
+def _inflate_all(zf: zipfile.ZipFile, part: str) -> None:
+    with zf.open(part) as stream:
+        while stream.read(_SCAN_CHUNK):
+            pass
+
+
+def _searched_area(zf: zipfile.ZipFile, part: str) -> SheetArea:
+    """The sheet's reach: a cheap bound, or measured when a reference or a cell asks for it."""
+    far = unplaced = False
+    for seen, chunk in _chunks(zf, part):
+        far = far or _FAR_REF_RE.search(chunk) is not None
+        # Counting is far cheaper than matching every cell; Excel writes r first.
+        new = memoryview(chunk)[seen:].tobytes() if seen else chunk
+        placed = new.count(b'<c r="') + new.count(b"<c r='")
+        if new.count(b"<c>") or new.count(b"<c/>") or new.count(b"<c ") > placed:
+            unplaced = True
+        if far and unplaced:
+            break
+    if not far and not unplaced:
+        return SheetArea(26, 999_999)  # the most a sheet without either can reach
+    return _measured_area(zf, part, unplaced)
+
+
+def _tail_area(zf: zipfile.ZipFile, part: str) -> SheetArea:
+    """The reach of the sheet's last rows, at least Z999999 (a cheap bound for the rest)."""
+    tail = b""
+    for _, chunk in _chunks(zf, part):
+        tail = chunk[-_HEAD_BYTES:]
+    letters = _LETTERS_RE.findall(tail)
+    rows = _ROW_DIGITS_RE.findall(tail)
+    columns = max((column_index(x.decode("ascii")) + 1 for x in letters), default=1)
+    return SheetArea(max(columns, 26), max(max(map(int, rows), default=1), 999_999))
+
+
+def _measured_area(zf: zipfile.ZipFile, part: str, unplaced: bool) -> SheetArea:
+    """The exact farthest column and row of the references (a second pass, rarely needed).
+
+    Cells without a reference may each push a row one column further, so with them the
+    width is bounded by the most cells any one row holds.
+    """
+    letters: set[bytes] = set()
+    rows: set[bytes] = set()
+    widest = in_row = 0
+    for seen, chunk in _chunks(zf, part):
+        letters.update(_LETTERS_RE.findall(chunk))
+        rows.update(_ROW_DIGITS_RE.findall(chunk))
+        if not unplaced:
+            continue
+        at = seen
+        for end in _ROW_END_RE.finditer(chunk, seen):
+            in_row += len(_CELL_TAG_RE.findall(chunk, at, end.start()))
+            widest, in_row, at = max(widest, in_row), 0, end.end()
+        in_row += len(_CELL_TAG_RE.findall(chunk, at))
+    widest = max(widest, in_row)
+    columns = max((column_index(x.decode("ascii")) + 1 for x in letters), default=1)
+    return SheetArea(columns + widest, max(map(int, rows), default=1))
+
+
+def column_letters(index: int) -> str:
+    """Letters of a 0-based column index (0 -> 'A', 26 -> 'AA')."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def local_name(tag: str) -> str:
@@ -121,11 +304,12 @@ def _defined_names(workbook: ET.Element, sheet_name: str) -> dict[str, str]:
     return found | scoped
 
 
-def dropdown_lists(path: Path, sheet_name: str) -> dict[int, list[str]]:
+def dropdown_lists(path: Path, sheet_name: str, skip: Collection[str] = ()) -> dict[int, list[str]]:
     """0-based column index -> allowed values of the list drop-downs on that worksheet.
 
     Values keep their order, lose duplicates and blanks. Validations that cannot be
-    resolved (formulas, missing sheets, unknown names) are skipped silently.
+    resolved (formulas, missing sheets, unknown names, sheets in ``skip``) are skipped
+    silently.
     """
     with zipfile.ZipFile(path) as zf:
         part = sheet_part(zf, sheet_name)
@@ -133,7 +317,7 @@ def dropdown_lists(path: Path, sheet_name: str) -> dict[int, list[str]]:
         if not validations:
             return {}
         names = _defined_names(ET.fromstring(zf.read(workbook_part(zf))), sheet_name)
-    reader = _CellReader(path)
+    reader = _CellReader(path, skip)
     try:
         result: dict[int, list[str]] = {}
         for formula, sqref in validations:
@@ -279,10 +463,11 @@ def _unique(values: Iterable[str]) -> list[str]:
 class _CellReader:
     """Reads whole sheets through python-calamine on demand, each at most once."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, skip: Collection[str] = ()) -> None:
         self._path = path
         self._book: Any = None
-        self._sheets: dict[str, list[list[Any]] | None] = {}
+        # Sheets never to lay out (too large): they read as missing.
+        self._sheets: dict[str, list[list[Any]] | None] = dict.fromkeys(skip)
 
     def sheet(self, name: str) -> list[list[Any]] | None:
         """Rows from A1 of the named sheet, or None if it cannot be read."""

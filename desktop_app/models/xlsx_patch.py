@@ -58,6 +58,10 @@ _F_ELEMENT_RE = re.compile(rb"<([\w.-]+:|)f\b([^>]*?)(?:/>|>(.*?)</\1f\s*>)", re
 _REF_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 _ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_ESCAPE_RE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
+# Control characters: XML cannot hold them, Excel writes them as _x0001_ and reads them back.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Characters no workbook can hold at all, escaped or not (noncharacters, lone surrogates).
+_UNSTORABLE_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _DEFLATE_LEVELS = {0: 6, 1: 9, 2: 1, 3: 1}  # zip flag bits 1-2 -> zlib level
 _DEFLATE_WINDOW = 32 * 1024
 _CHUNK = 1024 * 1024
@@ -445,11 +449,31 @@ def _escape_xml(text: str) -> bytes:
     return text.replace("\r", "&#13;").encode("utf-8")
 
 
-def _escape_cell_text(text: str) -> bytes:
-    """Cell text as XML; a literal '_x0041_' is protected from Excel's own unescaping."""
+class UnstorableText(ValueError):
+    """Text holding a character no workbook can hold (U+FFFE, U+FFFF, a lone surrogate)."""
+
+    def __init__(self, char: str) -> None:
+        super().__init__(f"U+{ord(char):04X}")
+        self.char = char
+
+
+def excel_escape(text: str) -> str:
+    """Cell text as Excel stores it: control characters become _xHHHH_ (a vertical tab is
+    _x000B_), and a literal '_x0041_' is protected from being read as one. Raises
+    UnstorableText rather than drop a character."""
     if "_x" in text:
         text = _EXCEL_ESCAPE_RE.sub("_x005F_", text)
-    return _escape_xml(text)
+    if _ILLEGAL_XML_RE.search(text):
+        bad = _UNSTORABLE_RE.search(text)
+        if bad:
+            raise UnstorableText(bad.group())
+        text = _CONTROL_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    return text
+
+
+def _escape_cell_text(text: str) -> bytes:
+    """Cell text as XML, every character kept (see excel_escape)."""
+    return _escape_xml(excel_escape(text))
 
 
 def _find_element(data: bytes, opener: bytes, start: int, stop: int) -> int:
@@ -732,7 +756,14 @@ class _SheetPatcher:
         style_attribute = b' s="%s"' % style if style else b""
         if not text:
             return self.empty_cell % (ref, style_attribute)
-        return self.text_cell % (ref, style_attribute, _escape_cell_text(text))
+        try:
+            escaped = _escape_cell_text(text)
+        except UnstorableText as error:
+            raise FileProblem(
+                f"Cell {ref.decode()} holds a character ({error}) that an Excel workbook "
+                "cannot hold, so nothing was saved; remove it and save again."
+            ) from None
+        return self.text_cell % (ref, style_attribute, escaped)
 
     def _rewrite_row(self, row: bytes, number: int, edits: dict[int, str]) -> bytes | None:
         """The row with its edits applied and orphaned formulas fixed; None if unchanged."""

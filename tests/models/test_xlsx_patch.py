@@ -360,11 +360,34 @@ def test_awkward_text_round_trips(users: Path) -> None:
     assert values[(1, 0)] == "  padded  "
     assert values[(1, 1)] == "two\nlines"
     assert values[(1, 2)] == "tab\there"
-    assert values[(1, 3)] == "bellgone"  # illegal in XML 1.0: dropped
+    assert values[(1, 3)] == "bell\x07gone"  # illegal in XML 1.0: escaped as _x0007_
     assert values[(1, 4)] == "ünïcödé ✓ 中文 😀"
     assert values[(2, 0)] == "_x0041_ stays literal"
     assert values[(2, 1)] == "cr\r\nlf"
     assert grid(out)[(1, 1)] == "two\nlines"
+
+
+def test_control_characters_are_escaped_never_dropped(users: Path) -> None:
+    texts = {
+        (1, 0): "Ann\x0bMarie",
+        (1, 1): "\x00\x01\x1b\x1f",
+        (1, 2): "_x000B_ typed, \x0b real",
+    }
+    out = patched(users, texts)
+    sheet = members(out)[SHEET]
+    assert b"Ann_x000B_Marie" in sheet
+    assert b"_x005F_x000B_ typed, _x000B_ real" in sheet
+    values = calamine_grid(out)
+    for cell, text in texts.items():
+        assert values[cell] == text
+
+
+def test_a_character_no_workbook_holds_refuses_the_save(users: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(FileProblem, match=r"Cell B3 holds a character \(U\+FFFE\)"):
+        patch_xlsx(users, target, "Users", {(2, 1): "odd\ufffe"})
+    assert not target.exists()
+    assert list(tmp_path.glob("*.tmp")) == []
 
 
 # --- errors ----------------------------------------------------------------------------
