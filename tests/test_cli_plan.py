@@ -48,8 +48,8 @@ def edited_file(demo: Demo, tmp_path: Path, fix: bool = True) -> Path:
     return save(doc, tmp_path / "edited.xlsx")
 
 
-def cli(demo: Demo, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, TOKEN=demo.token)
+def cli(token: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, TOKEN=token)
     return subprocess.run(
         [sys.executable, "-m", "desktop_app", "upload", *args, "--token-env", "TOKEN"],
         env=env,
@@ -59,16 +59,16 @@ def cli(demo: Demo, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def patch_on_server(demo: Demo, user_id: str, path: str, value: str) -> None:
+def patch_on_server(url: str, token: str, user_id: str, path: str, value: str) -> None:
     """Someone else's change, made straight on the server."""
     reply = requests.patch(
-        f"{demo.url}/Users/{user_id}",
+        f"{url}/Users/{user_id}",
         json={
             "schemas": [PATCH_OP_SCHEMA],
             "Operations": [{"op": "replace", "path": path, "value": value}],
         },
         headers={
-            "Authorization": f"Bearer {demo.token}",
+            "Authorization": f"Bearer {token}",
             "Content-Type": "application/scim+json",
         },
         timeout=10,
@@ -86,7 +86,7 @@ def by_row(plan: dict[str, Any]) -> dict[int, dict[str, Any]]:
 def test_dry_run_json_with_problems_is_the_plan_and_exits_1(demo: Demo, tmp_path: Path) -> None:
     path = edited_file(demo, tmp_path, fix=False)
     before = everyone(demo)
-    result = cli(demo, str(path), "--server", demo.url, "--dry-run", "--json")
+    result = cli(demo.token, str(path), "--server", demo.url, "--dry-run", "--json")
     assert result.returncode == 1, result.stderr
     plan = json.loads(result.stdout)
     assert plan["format"] == "user-editor-plan" and plan["version"] == 1
@@ -127,7 +127,7 @@ def everyone(demo: Demo) -> list[dict[str, Any]]:
 
 def test_dry_run_json_of_a_clean_file_exits_0(demo: Demo, tmp_path: Path) -> None:
     path = edited_file(demo, tmp_path)
-    result = cli(demo, str(path), "--server", demo.url, "--dry-run", "--json")
+    result = cli(demo.token, str(path), "--server", demo.url, "--dry-run", "--json")
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     assert plan["problems"] == []
@@ -139,9 +139,9 @@ def test_dry_run_json_of_a_clean_file_exits_0(demo: Demo, tmp_path: Path) -> Non
 # -- --save-plan, then --plan ----------------------------------------------------------------
 
 
-def saved_plan(demo: Demo, path: Path, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+def saved_plan(url: str, token: str, path: Path, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     target = tmp_path / "plan.json"
-    review = cli(demo, str(path), "--server", demo.url, "--dry-run", "--save-plan", str(target))
+    review = cli(token, str(path), "--server", url, "--dry-run", "--save-plan", str(target))
     assert review.returncode == 0, review.stderr
     assert f"Plan saved to {target}" in review.stdout
     plan: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
@@ -152,12 +152,12 @@ def test_a_user_changed_since_the_review_is_a_conflict_the_others_are_sent(
     demo: Demo, tmp_path: Path
 ) -> None:
     path = edited_file(demo, tmp_path)
-    target, plan = saved_plan(demo, path, tmp_path)
+    target, plan = saved_plan(demo.url, demo.token, path, tmp_path)
     users = by_row(plan)
     changed = users[3]
-    patch_on_server(demo, changed["id"], "title", "Changed elsewhere")
+    patch_on_server(demo.url, demo.token, changed["id"], "title", "Changed elsewhere")
 
-    result = cli(demo, "--plan", str(target), "--server", demo.url, str(path), "--json")
+    result = cli(demo.token, "--plan", str(target), "--server", demo.url, str(path), "--json")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["failed"] == [{"row": 3, "message": PLAN_CONFLICT}]
@@ -187,14 +187,14 @@ def assert_sent(demo: Demo, user: dict[str, Any]) -> None:
 
 def test_a_plan_with_nothing_changed_since_is_sent_whole(demo: Demo, tmp_path: Path) -> None:
     path = edited_file(demo, tmp_path)
-    target, plan = saved_plan(demo, path, tmp_path)
+    target, plan = saved_plan(demo.url, demo.token, path, tmp_path)
 
-    result = cli(demo, "--plan", str(target), "--server", demo.url)  # the file is optional
+    result = cli(demo.token, "--plan", str(target), "--server", demo.url)  # the file is optional
     assert result.returncode == 0, result.stderr
     assert result.stdout == "6 users were successfully edited.\n"
     for user in plan["users"]:
         assert_sent(demo, user)
-    again = cli(demo, str(path), "--server", demo.url, "--dry-run", "--json")
+    again = cli(demo.token, str(path), "--server", demo.url, "--dry-run", "--json")
     assert again.returncode == 0 and json.loads(again.stdout)["users"] == []
 
 
@@ -203,9 +203,9 @@ def test_a_plan_with_nothing_changed_since_is_sent_whole(demo: Demo, tmp_path: P
 
 def test_a_plan_for_another_server_is_refused(demo: Demo, tmp_path: Path) -> None:
     path = edited_file(demo, tmp_path)
-    target, _plan = saved_plan(demo, path, tmp_path)
+    target, _plan = saved_plan(demo.url, demo.token, path, tmp_path)
     other = demo.url.replace("/v2", "/other/v2")
-    result = cli(demo, "--plan", str(target), "--server", other)
+    result = cli(demo.token, "--plan", str(target), "--server", other)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == (
         f"The plan {target} was made for {demo.url}, not {other}; make a new plan against "
@@ -215,11 +215,11 @@ def test_a_plan_for_another_server_is_refused(demo: Demo, tmp_path: Path) -> Non
 
 def test_an_edited_plan_is_refused(demo: Demo, tmp_path: Path) -> None:
     path = edited_file(demo, tmp_path)
-    target, plan = saved_plan(demo, path, tmp_path)
+    target, plan = saved_plan(demo.url, demo.token, path, tmp_path)
     user = by_row(plan)[3]
     user["changes"][0]["after"] = user["operations"][0]["value"] = "Board"
     target.write_text(json.dumps(plan), encoding="utf-8")
-    result = cli(demo, "--plan", str(target), "--server", demo.url)
+    result = cli(demo.token, "--plan", str(target), "--server", demo.url)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == (
         f"The plan file {target} is damaged or was edited after it was made; make a new plan "
@@ -230,11 +230,11 @@ def test_an_edited_plan_is_refused(demo: Demo, tmp_path: Path) -> None:
 
 def test_a_file_changed_since_the_plan_is_refused(demo: Demo, tmp_path: Path) -> None:
     path = edited_file(demo, tmp_path)
-    target, plan = saved_plan(demo, path, tmp_path)
+    target, plan = saved_plan(demo.url, demo.token, path, tmp_path)
     doc = open_document(path)
     doc.apply(doc.edits_for([(0, doc.headers.index("Department"), "Finance")]))
     save(doc, path)
-    result = cli(demo, "--plan", str(target), "--server", demo.url, str(path))
+    result = cli(demo.token, "--plan", str(target), "--server", demo.url, str(path))
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == (
         f"{path} has changed since the plan {target} was made; review it again with "
@@ -260,6 +260,57 @@ def test_options_that_do_not_go_together(
     demo: Demo, tmp_path: Path, args: list[str], sentence: str
 ) -> None:
     args = [str(demo.download) if a == "FILE" else a for a in args]
-    result = cli(demo, *args, "--server", demo.url)
+    result = cli(demo.token, *args, "--server", demo.url)
     assert result.returncode == 2
     assert result.stderr == sentence + "\n"
+
+
+# -- Group membership ----------------------------------------------------------------------
+
+
+def test_a_plan_joins_and_leaves_groups_unless_the_user_changed_since(tmp_path: Path) -> None:
+    """A change of groups only is made on the groups; the user is checked against the
+    version it had at review time first."""
+    from desktop_app.connectors.scim import USER_SCHEMA, ScimClient
+    from desktop_app.services.download import download_document
+    from tests.helpers.scim_server import running_scim_server
+
+    group_schema = "urn:ietf:params:scim:schemas:core:2.0:Group"
+    with running_scim_server(token="t") as server, ScimClient(server.base_url, "t") as client:
+        ids = {
+            name: client.create_user({"schemas": [USER_SCHEMA], "userName": name})[0]["id"]
+            for name in ("ann", "bob")
+        }
+        for name, members in (("North", [ids["bob"]]), ("South", [])):
+            requests.post(
+                f"{server.base_url}/Groups",
+                json={
+                    "schemas": [group_schema],
+                    "displayName": name,
+                    "members": [{"value": m} for m in members],
+                },
+                headers={"Authorization": "Bearer t", "Content-Type": "application/scim+json"},
+                timeout=10,
+            ).raise_for_status()
+        doc = download_document(client, tmp_path)
+        groups = doc.headers.index("groups")
+        row = {doc.value(r, 1): r for r in range(doc.row_count)}
+        doc.apply(doc.edits_for([(row["ann"], groups, "South"), (row["bob"], groups, "")]))
+        path = save(doc, tmp_path / "users.xlsx")
+        target, plan = saved_plan(server.base_url, "t", path, tmp_path)
+        assert {u["label"]: (u["join"], u["leave"]) for u in plan["users"]} == {
+            "ann": (["South"], []),
+            "bob": ([], ["North"]),
+        }
+        patch_on_server(server.base_url, "t", ids["ann"], "title", "Changed elsewhere")
+
+        result = cli("t", "--plan", str(target), "--server", server.base_url, "--json")
+        assert result.returncode == 1, result.stderr
+        ann = doc.excel_row(row["ann"])
+        assert json.loads(result.stdout)["failed"] == [{"row": ann, "message": PLAN_CONFLICT}]
+        names = {user_id: name for name, user_id in ids.items()}
+        members_now = {
+            g["displayName"]: {names[m["value"]] for m in g.get("members") or []}
+            for g, _ in client.list_groups()
+        }
+        assert members_now == {"North": set(), "South": set()}
