@@ -121,3 +121,23 @@ def test_upload_dry_run_then_upload(tmp_path: Path) -> None:
         assert missing.stderr.strip() == "The environment variable NOT_SET is empty or not set."
     finally:
         demo.stop()
+
+
+def test_upload_dry_run_with_problems_lists_them_and_exits_1(demo) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    env = dict(os.environ, TOKEN=demo.token)
+    dry = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "upload", str(demo.download), "--server", demo.url]
+        + ["--token-env", "TOKEN", "--dry-run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert dry.returncode == 1, dry.stderr
+    assert dry.stdout.startswith("0 users will be updated · 0 will be added · 6 rows have problems")
+    assert (
+        "Row 4, Email: Email 'jan.devries.example.com' is not a valid email address" in dry.stdout
+    )
+    assert "Not uploaded (no SCIM attribute): Hire date." in dry.stdout
