@@ -22,6 +22,17 @@ ROW_PROBLEM = QColor("#fde8e8")
 CELL_PROBLEM = QColor("#f8b4b4")
 CELL_CHANGED = QColor("#fef3c7")
 KEY_COLUMN = QColor("#f1f3f5")
+# A cell shows at most this many characters: laying out a 95 MB value would freeze the
+# window. The value itself (EditRole, copy, save) is never cut.
+DISPLAY_LIMIT = 1000
+
+
+def shown(value: str, limit: int = DISPLAY_LIMIT) -> str:
+    """The value as a cell or tooltip shows it: cut short, with the length, when huge."""
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}… ({len(value):,} characters)"
+
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -89,7 +100,9 @@ class UserTableModel(QAbstractTableModel):
             return None
         row, col = index.row(), index.column()
         doc = self.document
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return shown(doc.value(row, col))
+        if role == Qt.ItemDataRole.EditRole:
             return doc.value(row, col)
         refused = col == doc.key_column and row in doc.server_messages
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -127,7 +140,9 @@ class UserTableModel(QAbstractTableModel):
         original = doc.original(row, col)
         if original is not None:
             lines.append(
-                f"Changed here. It was: {original!r}" if original else "Changed here. It was empty."
+                f"Changed here. It was: {shown(original, 200)!r}"
+                if original
+                else "Changed here. It was empty."
             )
         if col == doc.key_column:
             lines.append(f"{doc.headers[col]} is locked: the platform finds each user by it.")

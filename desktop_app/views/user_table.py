@@ -24,6 +24,9 @@ from PySide6.QtWidgets import (
 from desktop_app.views.table_model import UserTableModel
 
 Index = QModelIndex | QPersistentModelIndex
+# Longer values are not opened in an editor (QLineEdit's maxLength); they are cleared or
+# cleared with Delete, or replaced by a paste or a fix.
+EDITOR_LIMIT = 32_767
 
 
 class ChoiceDelegate(QStyledItemDelegate):
@@ -44,7 +47,13 @@ class ChoiceDelegate(QStyledItemDelegate):
             return checker.allowed
         return []
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: Index
+    ) -> QWidget | None:
+        value = index.data(Qt.ItemDataRole.EditRole)
+        if isinstance(value, str) and len(value) > EDITOR_LIMIT:
+            # A line editor holds 32,767 characters: it would cut the value on commit.
+            return None
         choices = self._choices(index)
         if not choices:
             return super().createEditor(parent, option, index)
@@ -267,7 +276,7 @@ class UserTableView(QTableView):
             return
         rows: dict[int, list[str]] = {}
         for index in indexes:
-            rows.setdefault(index.row(), []).append(str(index.data() or ""))
+            rows.setdefault(index.row(), []).append(str(index.data(Qt.ItemDataRole.EditRole) or ""))
         QGuiApplication.clipboard().setText("\n".join("\t".join(r) for r in rows.values()))
 
     def paste(self) -> None:
