@@ -96,6 +96,7 @@ class Journal:
             "file": str(data_file),
             "server": server,
             "started": time.strftime(_STAMP),
+            "order": time.time(),  # orders uploads started in the same second
             "profile": profile,
             "undoes": undoes,
             "writes": [asdict(w) for w in writes],
@@ -196,6 +197,7 @@ class Journal:
             counts=dict((finished or {}).get("counts") or {}),
             results=Path(results[-1]) if results else None,
             undoes=header.get("undoes"),
+            order=float(header.get("order") or 0),
         )
 
     @staticmethod
@@ -225,6 +227,7 @@ class UploadSummary:
     counts: dict[str, int]
     results: Path | None
     undoes: str | None
+    order: float = 0.0
 
     def when(self) -> str:
         """'3 Dec 2026, 14:05'."""
@@ -258,7 +261,7 @@ def history(data_file: Path, folder: Path | None = None) -> list[UploadSummary]:
             continue
         if summary.file == data_file:
             found.append(summary)
-    return sorted(found, key=lambda s: (s.started, s.journal.name), reverse=True)
+    return sorted(found, key=lambda s: (s.started, s.order), reverse=True)
 
 
 def remove_expired(folder: Path, days: int = KEEP_DAYS, now: float | None = None) -> None:

@@ -323,10 +323,11 @@ def plan_undo(
 ) -> UploadPlan:
     """What putting back the values from before an upload would do, user by user.
 
-    Each user the upload changed is compared with the server now. A user whose changed
-    attributes still hold what the upload set is put back (its PATCH carries the
-    version read now, as If-Match); one whose attributes changed since is left as it
-    is and reported; one already as before is not sent. New users are not removed.
+    Each user the upload changed is compared with the server now. A user whose
+    version is still the one the upload left (and whose attributes still hold what
+    it set) is put back, its PATCH carrying that version as If-Match; a user changed
+    on the server since, by anyone, is left as it is and reported; one already as
+    before is not sent. New users are not removed.
     """
     header = journal.header
     profile = _profile(header.get("profile"))
@@ -364,12 +365,13 @@ def plan_undo(
                 moved.append(
                     f"{change.header} is now {now!r}" if now else f"{change.header} is now empty"
                 )
-        if moved:
+        left = done[recorded.ref].etag
+        if moved or (back and left and etag and left != etag):
             user.action = CHANGED_SINCE
+            detail = f" ({'; '.join(moved)})" if moved else ""
             user.message = (
-                "Someone changed this user on the server after the upload ("
-                + "; ".join(moved)
-                + "), so it is left as it is."
+                f"Someone changed this user on the server after the upload{detail}, so it "
+                "is left as it is."
             )
         else:
             user.action = UPDATE if back else UNCHANGED
@@ -554,7 +556,8 @@ def write_results_file(result: UploadResult, target: Path | None = None) -> Path
             values = [source.value(user.row, c) for c in range(source.column_count)]
         sheet.append([*values, status, message])
         for cell in sheet[sheet.max_row]:
-            cell.data_type = "s"  # text from a cell is never written as a formula
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text from a cell is never written as a formula
             if status in ("Failed", "Not uploaded", "Not put back"):
                 cell.fill = red
     before = book.create_sheet("Before undo" if undoing else "Before upload")

@@ -88,7 +88,7 @@ def test_upload_edits_then_read_back_every_attribute(demo: Demo) -> None:
             assert resource["meta"]["version"] == before[key]["meta"]["version"], key
     # The results file lists every row sent, and the values from before.
     path = write_results_file(result)
-    assert path == results_path(demo.download) and path.exists()
+    assert path == results_path(demo.download, result.started) and path.exists()
     import openpyxl
 
     book = openpyxl.load_workbook(path)
@@ -242,3 +242,62 @@ def test_a_manager_is_set_by_email_and_sent_as_an_id(demo: Demo) -> None:
     julia = users[doc.value(11, 0)]["id"]
     boss = users[doc.value(10, 0)]["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]
     assert boss["manager"]["value"] == julia
+
+
+def test_two_uploads_keep_two_results_files_and_the_older_is_undone_after_a_review(
+    demo: Demo,
+) -> None:
+    from desktop_app.services.journal import history
+    from desktop_app.services.upload import plan_undo, read_server
+
+    doc = open_document(demo.download)
+    fix_the_sample(doc)
+    col = doc.headers.index
+    with ScimClient(demo.url, demo.token) as client:
+        before = server_users(client)
+        first = upload(prepare(doc, client), client, State())
+        first_file = write_results_file(first)
+        # A second upload: one more change, and a second change to a user of the first.
+        doc.apply(doc.edits_for([(5, col("Department"), "Legal"), (0, col("Job title"), "CEO")]))
+        second = upload(prepare(doc, client), client, State())
+        second_file = write_results_file(second)
+        assert second.updated == 2
+        assert first_file != second_file and first_file.exists() and second_file.exists()
+        listed = history(demo.download)
+        assert [e.journal.path for e in listed] == [second.journal.path, first.journal.path]
+        assert [e.results for e in listed] == [second_file, first_file]
+        assert listed[1].outcome() == "7 edited"
+
+        # The review of undoing the first: what goes back, who is left as is; nothing sent.
+        assert first.journal is not None
+        counted = client.request_count
+        review = plan_undo(first.journal, read_server(client))
+        assert client.request_count - counted <= 3  # reads only: groups and users
+        assert review.summary() == (
+            "6 users will be put back as they were before the upload · 1 changed on the "
+            "server since the upload and will be left as it is"
+        )
+        back = {u.row: [c.describe() for c in u.changes] for u in review.to_update()}
+        assert back[3] == ["Job title: (empty) → 'Financial Controller'"]
+        assert back[4] == ["Status: 'Inactive' → 'Active'"]
+        # Row 0 changed again in the second upload: its user is left as the server has it.
+        (moved,) = review.not_sendable()
+        assert moved.row == 0 and 0 not in back
+        assert "Someone changed this user on the server after the upload" in (moved.message or "")
+        assert client.request_count - counted <= 3  # still nothing sent
+
+        undone = upload(review, client, State())
+        assert undone.sentence() == "6 users were put back as they were before the upload"
+        undo_file = write_results_file(undone)
+        assert undo_file.name.startswith("atlas-users-undo-results-")
+        after = server_users(client)
+        people = People(list(client.iter_users()))
+        listed = history(demo.download)
+        assert listed[0].undoes == first.journal.name and listed[0].results == undo_file
+    for key, resource in before.items():
+        for column, path in mapped_columns(doc):
+            now = server_text(after[key], path, doc.profile, people)
+            if key in (doc.value(0, 0), doc.value(5, 0)):  # changed by the second upload
+                assert now == doc.value(doc.value(0, 0) != key and 5 or 0, column), path
+            else:
+                assert now == server_text(resource, path, doc.profile, people), (key, path)

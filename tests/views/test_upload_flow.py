@@ -132,3 +132,124 @@ def test_start_offers_to_finish_an_interrupted_upload(
     )
     assert window.statusBar().currentMessage() == "7 users were successfully edited."
     assert journal.finished and Journal.unfinished() == []
+
+
+def type_into(window: MainWindow, qtbot: Any, row: int, header: str, text: str) -> None:
+    """Type a value into a cell through the real table and its editor, as an admin does."""
+    from PySide6.QtWidgets import QAbstractItemView, QLineEdit
+
+    doc, model = window.document, window.model
+    assert doc is not None and model is not None
+    index = window.proxy.mapFromSource(model.index(row, doc.headers.index(header)))
+    window.table.setCurrentIndex(index)
+    window.table.edit(index)
+    editor = window.table.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    editor.selectAll()
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.table.state() != QAbstractItemView.State.EditingState)
+
+
+def test_an_edit_made_while_the_check_runs_is_reviewed_and_sent(
+    window: MainWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.views.table_model import CELL_CHANGED
+    from tests.helpers.faults import Faults
+    from tests.helpers.scim_server import running_scim_server
+    from tests.services.test_groups import make_group, members
+
+    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "data"))
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    with (
+        running_scim_server(token="t", middleware=Faults) as server,
+        ScimClient(server.base_url, "t") as client,
+    ):
+        faults = server.app
+        assert isinstance(faults, Faults)
+        ids = {
+            name: client.create_user(
+                {
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", enterprise],
+                    "userName": name,
+                    enterprise: {"department": "Research"},
+                }
+            )[0]["id"]
+            for name in ("ann", "bob")
+        }
+        make_group(server, "Team North", [ids["ann"], ids["bob"]])
+        make_group(server, "Team South", [])
+        table = tmp_path / "users.csv"
+        table.write_text(
+            "id,userName,department,groups\n"
+            f"{ids['ann']},ann,Research,Team North\n"
+            f"{ids['bob']},bob,Research,Team Nrth\n",
+            encoding="utf-8",
+        )
+        with qtbot.waitSignal(window.documentLoaded, timeout=30000):
+            window.open_file(table, "scim")
+        doc, model = window.document, window.model
+        assert doc is not None and model is not None
+        groups, department = doc.headers.index("groups"), doc.headers.index("department")
+        assert doc.problems() == []  # the server's group names are not known yet
+        repainted: list[tuple[int, int, int, int]] = []
+        model.dataChanged.connect(
+            lambda top, bottom, *_: repainted.append(
+                (top.row(), top.column(), bottom.row(), bottom.column())
+            )
+        )
+
+        faults.delay_ms = 400  # every answer is slow: the check takes a few seconds
+        window.server_actions.server = (server.base_url, "t")
+        window.server_actions.start_upload()
+        dialog = window.server_actions.upload_dialog
+        assert dialog is not None and dialog.busy
+        type_into(window, qtbot, 0, "department", "Sales")
+        assert dialog.busy and dialog.stack.currentIndex() == 0  # typed while it ran
+        qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 1, timeout=30000)
+        faults.delay_ms = 0
+
+        # The review shows the edit; the note says why it was made again.
+        assert dialog.summary.text() == (
+            "1 user will be updated · 0 will be added · 1 row has problems and will not be uploaded"
+        )
+        ann = dialog.tree.topLevelItem(0)
+        assert ann.text(0) == "Row 2: ann"
+        assert [ann.child(i).text(1) for i in range(ann.childCount())] == [
+            "department: 'Research' → 'Sales'"
+        ]
+        assert dialog.note_label.isVisible()
+        assert "changed the table while it was being checked" in dialog.note_label.text()
+        # The table is right: the edit kept, bob's unknown team now red, every cell repainted.
+        edited = model.index(0, department)
+        assert edited.data() == "Sales"
+        assert edited.data(Qt.ItemDataRole.BackgroundRole).color() == CELL_CHANGED
+        team = model.index(1, groups)
+        assert team.data(Qt.ItemDataRole.BackgroundRole).color() == CELL_PROBLEM
+        assert "did you mean 'Team North'" in team.data(Qt.ItemDataRole.ToolTipRole)
+        assert (0, 0, model.rowCount() - 1, model.columnCount() - 1) in repainted
+        assert window.counts_label.text() == "2 users · 1 row with problems · 1 changed"
+
+        # An edit after the review: Upload makes the review again and sends nothing yet.
+        type_into(window, qtbot, 0, "groups", "Team North, Team South")
+        patches = faults.count("PATCH")
+        qtbot.mouseClick(dialog.upload_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: (
+                dialog.stack.currentIndex() == 1 and "after the check" in dialog.note_label.text()
+            ),
+            timeout=30000,
+        )
+        assert faults.count("PATCH") == patches
+        ann = dialog.tree.topLevelItem(0)
+        assert [ann.child(i).text(1) for i in range(ann.childCount())] == [
+            "department: 'Research' → 'Sales'",
+            "groups: 'Team North' → 'Team North, Team South'",
+        ]
+        qtbot.mouseClick(dialog.upload_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 2, timeout=30000)
+        assert dialog.done_label.text() == "1 user was successfully edited."
+        resource = client.get_user(ids["ann"])[0]
+        assert resource[enterprise]["department"] == "Sales"
+        assert members(client)["Team South"] == {"ann"}
+        dialog.close()
