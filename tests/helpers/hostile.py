@@ -361,26 +361,55 @@ def cli_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "desktop_app"]
 
 
-def run_check(path: Path, timeout: float = 60.0) -> CheckRun:
-    """Run ``user-editor check path``; its own wall time and peak resident memory.
+# Runs the command and writes "exit seconds peak_kb" to the file named first. A process
+# keeps the high-water memory mark of the one it was started from, so the command is
+# started from this small one, not from the test run (which holds the corpus in memory).
+_MEASURE = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+child.returncode = code = os.waitstatus_to_exitcode(status)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{code} {time.perf_counter() - started} {usage.ru_maxrss}")
+"""
 
-    The child is reaped with os.wait4, whose resource usage is that one child's alone.
+
+def run_check(path: Path, timeout: float = 60.0) -> CheckRun:
+    """Run ``user-editor check path``: its exit code, output, wall time and peak memory.
+
     Output goes to files, so a chatty child never blocks on a full pipe.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(
-            [*cli_command(), "check", str(path)], stdout=out, stderr=err, stdin=subprocess.DEVNULL
-        )
+    command = [*cli_command(), "check", str(path)]
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as folder,
+    ):
         if POSIX:
-            status, usage = _wait(child, timeout)
-            seconds = time.perf_counter() - started
-            code = os.waitstatus_to_exitcode(status)
-            peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+            report = Path(folder) / "report"
+            subprocess.run(
+                [sys.executable, "-c", _MEASURE, str(report), *command],
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                timeout=timeout,
+                check=False,
+            )
+            code_text, seconds_text, peak_kb = report.read_text().split()
+            code, seconds = int(code_text), float(seconds_text)
+            peak = int(peak_kb) / (1024 * 1024 if sys.platform == "darwin" else 1024)
         else:
-            code = child.wait(timeout)
-            seconds = time.perf_counter() - started
-            peak = float("nan")
+            started = time.perf_counter()
+            code = subprocess.run(
+                command,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                timeout=timeout,
+                check=False,
+            ).returncode
+            seconds, peak = time.perf_counter() - started, float("nan")
         out.seek(0)
         err.seek(0)
         return CheckRun(
@@ -390,18 +419,3 @@ def run_check(path: Path, timeout: float = 60.0) -> CheckRun:
             seconds,
             peak,
         )
-
-
-def _wait(child: subprocess.Popen[bytes], timeout: float):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-        if pid:
-            child.returncode = os.waitstatus_to_exitcode(status)
-            return status, usage
-        if time.monotonic() > deadline:
-            child.kill()
-            pid, status, usage = os.wait4(child.pid, 0)
-            child.returncode = os.waitstatus_to_exitcode(status)
-            raise TimeoutError(f"user-editor check did not finish in {timeout:.0f} s")
-        time.sleep(0.01)
