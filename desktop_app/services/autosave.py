@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ def file_stamp(path: Path) -> tuple[int, int] | None:
 def _lock(handle: IO[str]) -> bool:
     """Take the journal for this process; False when another running copy holds it."""
     try:
-        if os.name == "nt":
+        if sys.platform == "win32":
             import msvcrt
 
             handle.seek(0)
@@ -278,8 +279,8 @@ def changes_to_restore(
     by_key: dict[str, int] = {}
     key_col = document.key_column
     if moved and key_col is not None:
-        for row, value in enumerate(document.columns[key_col]):
-            by_key.setdefault(value, row)
+        for index, value in enumerate(document.columns[key_col]):
+            by_key.setdefault(value, index)
     by_header = {header: col for col, header in enumerate(document.headers)}
     restore: list[tuple[int, int, str]] = []
     left_out: list[CellChange] = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import faulthandler
 import logging
 import sys
+import traceback
+from types import TracebackType
 from typing import IO
 
 from PySide6.QtWidgets import QApplication
@@ -27,6 +29,28 @@ def _setup_logging() -> None:
     if _crash_log is None:
         _crash_log = (folder / "crash-report.txt").open("a", encoding="utf-8")
         faulthandler.enable(file=_crash_log, all_threads=True)
+    sys.excepthook = _unexpected
+
+
+def _unexpected(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    """A bug reached the event loop: log where (not the message, which may hold cell values),
+    tell the admin in one sentence, and keep the window and its autosave running."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    where = "".join(traceback.format_tb(trace))
+    logging.getLogger("desktop_app").error("Unexpected %s at\n%s", kind.__name__, where)
+    from desktop_app.views import messages
+
+    window = QApplication.activeWindow()
+    messages.show_problem(
+        window,
+        "Something went wrong",
+        "Something unexpected went wrong and that action was not finished. Your edits are "
+        "kept and saved automatically; the details are in the log file.",
+    )
 
 
 def create_application(argv: list[str]) -> QApplication:
