@@ -102,6 +102,7 @@ class JobRunner(QObject):
         super().__init__(parent)
         self._numbers = itertools.count(1)
         self._running: dict[int, tuple[_Job, QThread]] = {}
+        self._ended_jobs: list[tuple[_Job, QThread]] = []
         self._current: int | None = None
         self._handlers: (
             tuple[
@@ -122,6 +123,7 @@ class JobRunner(QObject):
         progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.cancel()
+        self._ended_jobs.clear()
         number = next(self._numbers)
         job = _Job(number, work)
         thread = QThread(self)
@@ -170,6 +172,8 @@ class JobRunner(QObject):
         entry = self._running.pop(number, None)
         if entry is not None:
             entry[1].wait()  # it has quit already; this only lets it finish returning
+            # Kept until the next job starts: never freed inside a slot of its own signal.
+            self._ended_jobs.append(entry)
         if number != self._current or self._handlers is None:
             return
         done, failed, _progress = self._handlers
@@ -462,6 +466,11 @@ class UploadDialog(QDialog):
         )
         if plan.kind == PlanKind.UNDO:
             self.title.setText(f"Undo the upload of {when(plan.undoes_started)}")
+            self.note = (
+                "Each user below gets back the value it had before that upload. Users "
+                "someone changed on the server since are left as they are, and users the "
+                "upload added are not removed. Nothing is sent until you press Put Back."
+            )
         self.title.setVisible(plan.kind == PlanKind.UNDO)
         self._show_review()
         self.stack.setCurrentIndex(1)

@@ -48,7 +48,7 @@ class UploadHistoryDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Upload History of {data_file.name}")
-        self.resize(860, 420)
+        self.resize(940, 420)
         self._load = load
         self.entries: list[UploadSummary] = []
 
@@ -63,7 +63,7 @@ class UploadHistoryDialog(QDialog):
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.setHeaderLabels(["When", "What", "Server", "Result", "Results file"])
-        for column, width in enumerate((150, 230, 150, 200)):
+        for column, width in enumerate((140, 220, 130, 150)):
             self.tree.setColumnWidth(column, width)
         self.tree.setAccessibleName("Past uploads")
         self.tree.currentItemChanged.connect(lambda *_args: self._update_buttons())
