@@ -163,7 +163,8 @@ def upload(args: argparse.Namespace) -> int:
                     plan, document, client.base_url, Path(args.file)
                 )
                 if args.save_plan:
-                    _save_plan(reviewed, Path(args.save_plan), client.host)
+                    versioned = client.capabilities().etag_supported
+                    _save_plan(reviewed, Path(args.save_plan), client.host, versioned)
                 return _print_review(plan, reviewed, args)
             return _send_file(plan, client, args)
     except (UserFacingError, KeyError) as error:
@@ -195,8 +196,10 @@ def _print_json(report: object) -> None:
 # -- Reviewing: --dry-run, --save-plan ---------------------------------------------------------
 
 
-def _save_plan(reviewed: Plan, path: Path, host: str) -> None:
-    if reviewed.without_versions():
+def _save_plan(reviewed: Plan, path: Path, host: str, versioned: bool) -> None:
+    """Write the plan; refused when the server could not tell a user changed since
+    (no ETag support announced, or users without a version)."""
+    if not versioned or reviewed.without_versions():
         raise UserFacingError(
             f"The server {host} gives its users no version, so a plan sent later could "
             "overwrite changes made after the review; upload the file directly instead."

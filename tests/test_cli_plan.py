@@ -314,3 +314,22 @@ def test_a_plan_joins_and_leaves_groups_unless_the_user_changed_since(tmp_path: 
             for g, _ in client.list_groups()
         }
         assert members_now == {"North": set(), "South": set()}
+
+
+def test_no_plan_for_a_server_without_versions(tmp_path: Path) -> None:
+    """Without ETags a plan sent later could overwrite a change made after the review."""
+    from tests.helpers.files import write_csv
+    from tests.helpers.scim_server import running_scim_server
+
+    path = write_csv(tmp_path / "users.csv", [["id", "userName"], ["", "ann"]])
+    target = tmp_path / "plan.json"
+    with running_scim_server(token="t", etag=False) as server:
+        result = cli(
+            "t", str(path), "--server", server.base_url, "--dry-run", "--save-plan", str(target)
+        )
+    assert result.returncode == 2 and not target.exists()
+    host = server.base_url.split("/")[2]
+    assert result.stderr == (
+        f"The server {host} gives its users no version, so a plan sent later could overwrite "
+        "changes made after the review; upload the file directly instead.\n"
+    )
