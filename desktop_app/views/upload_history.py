@@ -63,7 +63,7 @@ class UploadHistoryDialog(QDialog):
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.setHeaderLabels(["When", "What", "Server", "Result", "Results file"])
-        for column, width in enumerate((140, 220, 130, 150)):
+        for column, width in enumerate((130, 170, 120, 110)):
             self.tree.setColumnWidth(column, width)
         self.tree.setAccessibleName("Past uploads")
         self.tree.currentItemChanged.connect(lambda *_args: self._update_buttons())
