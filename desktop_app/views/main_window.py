@@ -631,9 +631,8 @@ class MainWindow(QMainWindow):
             self._worker.wait()
         if self._save_worker is not None:
             self._save_worker.wait()  # a save is never cut short
-        shutdown_server_jobs = getattr(self.server_actions, "shutdown", None)
-        if shutdown_server_jobs is not None:
-            shutdown_server_jobs()
+        if not self.server_actions.shutdown():
+            log.warning("A server job did not stop within its time; closing anyway")
         self._autosave_timer.stop()
         self._stop_autosave(remove=True)
 

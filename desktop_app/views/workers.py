@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from desktop_app.models.document import UserDocument, open_document
 from desktop_app.models.errors import UserFacingError
@@ -100,9 +100,11 @@ def start(worker: Worker, parent: QObject) -> QThread:
     worker.thread_ = thread
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit)
-    worker.failed.connect(thread.quit)
-    worker.cancelled.connect(thread.quit)
+    # Direct: the thread's loop must end even while the GUI thread waits for it (closing).
+    direct = Qt.ConnectionType.DirectConnection
+    worker.finished.connect(thread.quit, direct)
+    worker.failed.connect(thread.quit, direct)
+    worker.cancelled.connect(thread.quit, direct)
     thread.finished.connect(worker.deleteLater)
     thread.finished.connect(thread.deleteLater)
     thread.start()

@@ -147,3 +147,25 @@ def test_discarding_removes_the_journal(
     assert not offer_recovery(window)
     assert not list((data / "autosave").glob("*.jsonl"))
     assert window.document is None
+
+
+def test_closing_waits_for_a_save_and_an_open(
+    window: MainWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing while a file is being saved and another opened: both end before the window."""
+    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "data"))
+    path = _download(tmp_path, users=3000)
+    with qtbot.waitSignal(window.documentLoaded, timeout=30000):
+        window.open_file(path)
+    window.model.setData(window.model.index(5, 1), "Changed")  # type: ignore[union-attr]
+    assert window.autosave is not None
+    journal = window.autosave.path
+    assert window.save(wait=False)  # a save under way …
+    other = tmp_path / "other"
+    other.mkdir()
+    window.open_file(_download(other))
+    window.shutdown()  # … and an open: closing waits for both, then removes the journal
+    saved = tmp_path / "users-edited.csv"
+    assert saved.exists() and "Changed" in saved.read_text(encoding="utf-8")
+    assert not journal.exists()
+    assert not list(tmp_path.glob(".users-edited.csv.*.tmp"))
