@@ -1,4 +1,4 @@
-"""A crash never costs an admin their edits: a real app process is killed, the next start recovers."""
+"""A crash never costs an admin their edits: a killed app process, and the next start recovers."""
 
 from __future__ import annotations
 
