@@ -70,6 +70,7 @@ def run_gui(args: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="user-editor", description="Open a user download and fix it."
     )
+    parser.add_argument("--version", action="version", version=f"User Editor {__version__}")
     parser.add_argument("file", nargs="?", help="the downloaded .xlsx or .csv file to open")
     parser.add_argument("--profile", help="the platform profile to use instead of detecting it")
     parser.add_argument(
