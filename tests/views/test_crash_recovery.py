@@ -48,7 +48,7 @@ def _edit_and_kill(path: Path, data: Path, edits: int, seed: int) -> list[tuple[
         assert line.startswith("EDITED "), child.stderr.read() if child.stderr else line
     finally:
         os.kill(child.pid, signal.SIGKILL)  # no clean close, no chance to save
-        child.wait(timeout=30)
+        child.communicate(timeout=30)
     assert child.returncode == -signal.SIGKILL
     return [tuple(item) for item in json.loads(line.removeprefix("EDITED "))]
 
