@@ -39,6 +39,8 @@ class ColumnRule:
     org_list: bool = False
     # The SCIM attribute path the column uploads to ("emails" means the primary email).
     scim: str | None = None
+    # Other names the column goes by in real downloads (other languages, older layouts).
+    aliases: tuple[str, ...] = ()
 
     @property
     def is_list(self) -> bool:
@@ -63,6 +65,8 @@ class Profile:
     # How the table writes SCIM's active = true / false (e.g. "Active"/"Inactive", "x"/"").
     scim_true: str = "true"
     scim_false: str = "false"
+    # Words that mark a guidance row below the header ("Required", "Do not edit", ...).
+    guidance_words: tuple[str, ...] = ()
 
     def rule_for(self, header: str) -> ColumnRule | None:
         wanted = normalise_header(header)
@@ -83,8 +87,8 @@ class Profile:
 
     def for_headers(self, headers: Sequence[str]) -> Profile:
         """The generic profile made concrete for one file's headers; others stay as they are."""
-        if not self.generic:
-            return self
+        if not self.generic or (self.columns and not self.column_patterns):
+            return self  # a platform's, or already made concrete by a column mapping
         normalised = [normalise_header(h) for h in headers]
         key = next(
             (headers[normalised.index(name)] for name in self.key_names if name in normalised),
@@ -95,12 +99,22 @@ class Profile:
             if not norm:
                 continue
             rule = ColumnRule(header=header, unique=header == key)
-            for pattern, pattern_rule in self.column_patterns:
-                if re.search(pattern, norm):
-                    rule = replace(pattern_rule, header=header)
-                    break
+            found = self.pattern_rule(norm)
+            if found is not None:
+                rule = replace(found, header=header, unique=found.unique or header == key)
             columns.append(rule)
         return replace(self, key=key, columns=tuple(columns))
+
+    def pattern_rule(self, header: str) -> ColumnRule | None:
+        """The generic rule for a header: one naming it among its aliases, else by pattern."""
+        wanted = normalise_header(header)
+        for _pattern, rule in self.column_patterns:
+            if any(normalise_header(a) == wanted for a in rule.aliases):
+                return rule
+        for pattern, rule in self.column_patterns:
+            if pattern and re.search(pattern, wanted):
+                return rule
+        return None
 
 
 def _rule(data: dict, where: str) -> ColumnRule:
@@ -108,15 +122,17 @@ def _rule(data: dict, where: str) -> ColumnRule:
     if kind not in COLUMN_TYPES:
         raise ValueError(f"{where}: unknown column type {kind!r}")
     allowed = tuple(str(v) for v in data.get("allowed", ()))
-    fields = {k: v for k, v in data.items() if k not in {"allowed", "pattern"}}
-    return ColumnRule(**{**fields, "allowed": allowed})
+    aliases = tuple(str(v) for v in data.get("aliases", ()))
+    fields = {k: v for k, v in data.items() if k not in {"allowed", "pattern", "aliases"}}
+    return ColumnRule(**{**fields, "allowed": allowed, "aliases": aliases})
 
 
 def parse_profile(text: str, where: str = "profile") -> Profile:
     data = tomllib.loads(text)
     columns = tuple(_rule(c, where) for c in data.get("columns", ()))
     patterns = tuple(
-        (p["pattern"], _rule({**p, "header": ""}, where)) for p in data.get("column_patterns", ())
+        (p.get("pattern", ""), _rule({**p, "header": p.get("header", "")}, where))
+        for p in data.get("column_patterns", ())
     )
     profile = Profile(
         name=data["name"],
@@ -133,6 +149,7 @@ def parse_profile(text: str, where: str = "profile") -> Profile:
         scim_key=data.get("scim_key"),
         scim_true=str(data.get("scim_true", "true")),
         scim_false=str(data.get("scim_false", "false")),
+        guidance_words=tuple(str(w) for w in data.get("guidance_words", ())),
     )
     if profile.key and not profile.rule_for(profile.key):
         raise ValueError(f"{where}: the key column {profile.key!r} is not among its columns")
