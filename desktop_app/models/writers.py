@@ -17,9 +17,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop_app.models.document import UserDocument
+from desktop_app.models.document import DocumentSnapshot, UserDocument
 from desktop_app.models.errors import FileProblem
 from desktop_app.models.readers import CsvFormat, codec_name, csv_field_limit
+
+# What saving reads: the live document, or a snapshot of it taken for a save in the background.
+Saved = UserDocument | DocumentSnapshot
 
 
 def edited_path(original: Path) -> Path:
@@ -84,7 +87,7 @@ def _flush_folder(folder: Path) -> None:
             os.close(descriptor)
 
 
-def save(document: UserDocument, target: str | Path) -> Path:
+def save(document: Saved, target: str | Path) -> Path:
     """Write the document to ``target``, in the format of the file it was read from."""
     target = Path(target)
     loaded = document.loaded
@@ -113,7 +116,7 @@ def save(document: UserDocument, target: str | Path) -> Path:
     return target
 
 
-def _new_workbook(document: UserDocument, target: Path) -> None:
+def _new_workbook(document: Saved, target: Path) -> None:
     """A table that came from a server, as a plain workbook: one header row, text cells."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -148,7 +151,7 @@ def _new_workbook(document: UserDocument, target: Path) -> None:
     book.save(target)
 
 
-def csv_bytes(document: UserDocument) -> bytes:
+def csv_bytes(document: Saved) -> bytes:
     """The CSV as it was read, with the edited rows written anew in the same dialect.
 
     Unedited lines are their original bytes, also those in another character set than
@@ -199,7 +202,7 @@ def _unedited(fmt: CsvFormat, marks: list[int], start: int, end: int) -> list[by
 
 
 def _record(
-    document: UserDocument,
+    document: Saved,
     row: int,
     delimiter: str,
     quote_all: bool,

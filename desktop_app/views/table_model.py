@@ -25,6 +25,7 @@ KEY_COLUMN = QColor("#f1f3f5")
 # A cell shows at most this many characters: laying out a 95 MB value would freeze the
 # window. The value itself (EditRole, copy, save) is never cut.
 DISPLAY_LIMIT = 1000
+EDITOR_LIMIT = 32_767
 
 
 def shown(value: str, limit: int = DISPLAY_LIMIT) -> str:
@@ -89,7 +90,10 @@ class UserTableModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-        if self.document.is_editable(index.column()):
+        row, col = index.row(), index.column()
+        # A line editor holds 32,767 characters: it would cut a longer value on commit,
+        # so such a cell is replaced by paste or cleared, never typed into.
+        if self.document.is_editable(col) and len(self.document.value(row, col)) <= EDITOR_LIMIT:
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 

@@ -26,7 +26,6 @@ from desktop_app.views.table_model import UserTableModel
 Index = QModelIndex | QPersistentModelIndex
 # Longer values are not opened in an editor (QLineEdit's maxLength); they are cleared or
 # cleared with Delete, or replaced by a paste or a fix.
-EDITOR_LIMIT = 32_767
 
 
 class ChoiceDelegate(QStyledItemDelegate):
@@ -47,13 +46,7 @@ class ChoiceDelegate(QStyledItemDelegate):
             return checker.allowed
         return []
 
-    def createEditor(
-        self, parent: QWidget, option: QStyleOptionViewItem, index: Index
-    ) -> QWidget | None:
-        value = index.data(Qt.ItemDataRole.EditRole)
-        if isinstance(value, str) and len(value) > EDITOR_LIMIT:
-            # A line editor holds 32,767 characters: it would cut the value on commit.
-            return None
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         choices = self._choices(index)
         if not choices:
             return super().createEditor(parent, option, index)
