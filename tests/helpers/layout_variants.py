@@ -52,7 +52,7 @@ GUIDANCE = {
 }
 
 FIRST = ["Anna", "Élodie", "Jürgen", "Søren", "Zoë", "Chloé", "Joël", "Björn", "Ana", "Lars",
-         "Maël", "Noémie", "Özlem", "Łukasz", "Renée", "Tomás", "Ingrid", "Femke", "Daan"]  # fmt: skip
+         "Maël", "Noémie", "Özlem", "Łukasz", "Renée", "Tomás", "Ingrid", "Femke"]  # fmt: skip
 LAST = ["Bakker", "de Vries", "Müller", "Lefèvre", "Jansen", "Van den Berg", "Schröder",
         "Dubois", "Ångström", "García", "O'Neill", "Nowak", "Kovács", "Peeters"]  # fmt: skip
 DEPARTMENTS = ["Sales", "Finance", "HR", "Verkoop", "Vertrieb", "Ventes", "IT", "Logistiek"]
@@ -101,7 +101,7 @@ def _common_names(scim: str | None) -> list[str]:
 def _names_for(profile: Profile, rule: ColumnRule) -> list[str]:
     """Names the column may go by that name no other column of the profile."""
     own = [rule.header, *rule.aliases, *_common_names(rule.scim)]
-    others = set()
+    others: set[str] = set()
     for other in profile.columns:
         if other is not rule:
             others.update(fold(n) for n in (other.header, *other.aliases))
@@ -140,7 +140,7 @@ def _value(rule: ColumnRule, is_key: bool, row: int, profile: Profile, rng: rand
     if is_key:
         style = rng.choice(["padded", "plain", "prefixed", "uuid"])
         if profile.scim_key == "id" or style == "uuid":
-            return f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-4{row:03x}-a{row:03x}-{rng.getrandbits(48):012x}"
+            return f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-4{row:03x}-a000-{row:012x}"
         if style == "padded":
             return f"{1000 + row:06d}"
         return f"{1000 + row}" if style == "plain" else f"E-{1000 + row}"
