@@ -347,6 +347,7 @@ class MainWindow(QMainWindow):
             self._find_dialog = None
         self._set_open(True)
         self.profile_label.setText(f"{document.profile.title}")
+        self.problems.show_document(document)
         self._content_changed()
         self._update_title()
         if document.row_count:
@@ -396,16 +397,18 @@ class MainWindow(QMainWindow):
         if doc is None:
             self.counts_label.setText("")
             return
-        problems = doc.red_rows
+        problems = self.problems.red_rows()
         text = (
             f"{plural(doc.row_count, 'user')} · "
             f"{plural(problems, 'row')} with problems · {doc.changed_rows:,} changed"
         )
         self.counts_label.setText(text)
-        self._problems_timer.start()
+        # Edits reach the panel row by row; anything else has it count again, once settled.
+        if self.problems.content_changed():
+            self._problems_timer.start()
 
     def _refresh_problems(self) -> None:
-        self.problems.show_document(self.document)
+        self.problems.recount()
 
     def _update_title(self) -> None:
         name = self.document.loaded.path.name if self.document else "No file"

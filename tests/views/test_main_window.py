@@ -135,10 +135,11 @@ def test_filter_and_problems_panel(window: MainWindow, qtbot: Any, sample: Any) 
     open_in(window, qtbot, sample("atlas-users.xlsx"))
     window.set_filter(RowFilterProxy.PROBLEMS)
     assert window.proxy.rowCount() == 6
-    window.problems._refresh = None  # type: ignore[attr-defined]
-    qtbot.waitUntil(lambda: window.problems.model.rowCount() == 6)
     problems = window.problems
-    last = problems.model.index(5, 0)
+    qtbot.waitUntil(lambda: not problems.model.busy and problems.model.total == 6)
+    duplicates = problems.model.index(3, 0)  # "Email is used in more than one row — 2 rows"
+    problems.list.expand(duplicates)
+    last = problems.model.index(1, 0, duplicates)
     problems.list.clicked.emit(last)
     current = window.proxy.mapToSource(window.table.currentIndex())
     assert (current.row(), current.column()) == (26, 4)  # row 29, Email
