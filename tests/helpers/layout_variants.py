@@ -109,7 +109,7 @@ def _names_for(profile: Profile, rule: ColumnRule) -> list[str]:
     return [n for n in dict.fromkeys(own) if fold(n) not in others and fold(n)]
 
 
-def _restyle(name: str, rule: ColumnRule, rng: random.Random) -> str:
+def _restyle(name: str, rule: ColumnRule, rng: random.Random, typos: float = 0.08) -> str:
     """The same name as another export writes it: case, spacing, a required star, a typo."""
     roll = rng.random()
     if roll < 0.15:
@@ -128,7 +128,7 @@ def _restyle(name: str, rule: ColumnRule, rng: random.Random) -> str:
     if rule.required and rng.random() < 0.2:
         name += "*"
     letters = [i for i, c in enumerate(name) if c.isalpha()]
-    if len(fold(name)) >= 9 and rng.random() < 0.08:
+    if len(fold(name)) >= 9 and rng.random() < typos:
         i = rng.choice(letters[1:-1])
         name = name[:i] + name[i + 1] + name[i] + name[i + 2 :]  # two letters swapped
     return name
@@ -189,8 +189,11 @@ def _extra_value(name: str, rng: random.Random) -> str:
     return rng.choice(["", "ok", "2024-03-01", "12", "M", "Amsterdam", "see notes"])
 
 
-def variant(profile: Profile, rng: random.Random) -> Variant:
-    """One download in the profile's layout, changed the ways real ones are."""
+def variant(profile: Profile, rng: random.Random, typos: float = 0.08) -> Variant:
+    """One download in the profile's layout, changed the ways real ones are.
+
+    ``typos`` is the chance that a long header has two letters swapped.
+    """
     changes: list[str] = []
     rules = list(profile.columns)
     key = next((r for r in rules if r.header == profile.key), None)
@@ -212,7 +215,7 @@ def variant(profile: Profile, rng: random.Random) -> Variant:
     for rule in rules:
         options = _names_for(profile, rule)
         name = rule.header if rng.random() < 0.4 or len(options) < 2 else rng.choice(options)
-        name = _restyle(name, rule, rng)
+        name = _restyle(name, rule, rng, typos)
         if fold(name) in used or not fold(name):
             name = rule.header
         used.add(fold(name))
@@ -295,9 +298,9 @@ def layout_variants(draw: st.DrawFn, name: str | None = None) -> Variant:
     return variant(_profiles()[chosen], rng)
 
 
-def sweep(name: str, count: int = 400, seed: int = 2024) -> Iterator[Variant]:
+def sweep(name: str, count: int = 400, seed: int = 2024, typos: float = 0.08) -> Iterator[Variant]:
     """``count`` variants of one profile from a fixed seed: the same ones every run."""
     profile = _profiles()[name]
     rng = random.Random(f"{seed}-{name}")
     for _ in range(count):
-        yield variant(profile, rng)
+        yield variant(profile, rng, typos)
