@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,6 +41,7 @@ def right_mapping(variant: Variant, found: Recognition | None) -> bool:
     )
 
 
+@cache
 def figures(name: str, count: int = SWEEP) -> tuple[int, int, int, list[Variant]]:
     """(variants, right platform, right mapping, guidance rows read as users) for a profile."""
     platform = mapping = 0
