@@ -14,13 +14,16 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python scripts/check_qt.py
 	@touch $(STAMP)
 
+# Each checks that Qt starts on the platform it is about to use (the window's own for the
+# demo: xcb, wayland, ...; offscreen for the tests) and names the missing system libraries.
 demo: $(STAMP)
+	@$(BIN)/python scripts/check_qt.py
 	$(BIN)/user-editor --demo
 
 test: $(STAMP)
+	@$(BIN)/python scripts/check_qt.py --platform offscreen
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 check: $(STAMP)
