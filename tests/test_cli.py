@@ -112,6 +112,8 @@ def test_upload_dry_run_then_upload(tmp_path: Path) -> None:
             "failed": [],
             "skipped_invalid": 0,
             "unchanged": 33,
+            "matches_existing": [],
+            "created": [],
         }
         again = upload()
         assert again.returncode == 0

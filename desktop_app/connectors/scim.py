@@ -41,7 +41,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -320,16 +320,35 @@ def error_for_status(status: int, body: Any, *, action: str, write: bool) -> Sci
     )
 
 
+_UNIQUE_NAMES = {
+    "username": "this username",
+    "user_name": "this username",
+    "login": "this username",
+    "emails": "this email address",
+    "email": "this email address",
+    "externalid": "this external ID",
+    "external_id": "this external ID",
+    "employeenumber": "this employee number",
+    "employee_number": "this employee number",
+}
+
+
 def _unique_value_name(attribute: str | None) -> str:
-    """Name the clashing value in words: "this username", "this email address"..."""
-    leaf = (attribute or "").rsplit(":", 1)[-1].split(".")[0].split("[")[0].lower()
-    return {
-        "username": "this username",
-        "emails": "this email address",
-        "email": "this email address",
-        "externalid": "this external ID",
-        "employeenumber": "this employee number",
-    }.get(leaf, "the username or email" if not attribute else f"the value of “{attribute}”")
+    """Name the clashing value in words: "this username", "this email address"...
+
+    Servers backed by a database may name the column instead of the SCIM attribute
+    ("UNIQUE constraint failed: app_user.username"): every part of the name is
+    tried, so the admin reads "this username", never the database's table.
+    """
+    if not attribute:
+        return "the username or email"
+    words = re.split(r"[.:\[\]\s]+", attribute.lower())
+    for word in reversed(words):
+        if word in _UNIQUE_NAMES:
+            return _UNIQUE_NAMES[word]
+    if re.search(r"[a-z]_[a-z]", attribute) and "." in attribute:  # table.column: not ours
+        return "the username or email"
+    return f"the value of “{attribute}”"
 
 
 def _bad_request_sentence(
@@ -585,6 +604,27 @@ class _Reply:
 # -- Client ---------------------------------------------------------------------
 
 
+@dataclass
+class ServerHabits:
+    """What one server was found to refuse or to drop during a run, so each is found once.
+
+    Learned while sending (see ``desktop_app.services.sending``) and shared by the
+    threads of a parallel send, hence the lock. Paths are SCIM attribute paths.
+    """
+
+    #: Attributes a PATCH may not change (answered 501 when it tried).
+    patch_refused: set[str] = field(default_factory=set)
+    #: PATCH ``remove`` is refused; a blank value goes as ``replace`` with "" instead.
+    remove_refused: bool = False
+    #: PUT of a whole user is refused too.
+    put_refused: bool = False
+    #: Group members leave only as ``remove`` of ``members`` with a value list.
+    member_filter_refused: bool = False
+    #: Attributes seen stored after a write (a write's answer need not be read back for them).
+    kept: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
 class ScimClient:
     """Talks to one SCIM 2.0 server with one bearer token.
 
@@ -627,6 +667,8 @@ class ScimClient:
         self._lock = threading.Lock()
         self.request_count = 0
         self._capabilities: ServerCapabilities | None = None
+        #: What this server refuses or drops, learned during this client's run.
+        self.habits = ServerHabits()
 
         session = requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)

@@ -191,3 +191,67 @@ def new_resource(values: Mapping[str, str], profile: Profile) -> dict[str, Any]:
     if not resource.get("userName"):
         resource["userName"] = values.get("emails") or values.get("externalId") or ""
     return resource
+
+
+def operation_path(operation: Mapping[str, Any]) -> str:
+    """The attribute a PATCH operation of ours touches."""
+    return str(operation.get("path") or "")
+
+
+def apply_operations(
+    resource: Mapping[str, Any], operations: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A copy of ``resource`` with our own PATCH operations made (to PUT it instead)."""
+    result = copy.deepcopy(dict(resource))
+    for operation in operations:
+        urn, names = _split(operation_path(operation))
+        node = result.setdefault(urn, {}) if urn else result
+        for name in names[:-1]:
+            node = node.setdefault(name, {})
+        if str(operation.get("op", "")).lower() == "remove":
+            node.pop(names[-1], None)
+        else:
+            node[names[-1]] = copy.deepcopy(operation.get("value"))
+    if result.get(ENTERPRISE):
+        schemas = result.setdefault("schemas", [USER_SCHEMA])
+        if ENTERPRISE not in schemas:
+            schemas.append(ENTERPRISE)
+    return result
+
+
+def written_values(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """Each attribute a new user's resource sets, by path, with the value it sets."""
+    values: dict[str, Any] = {}
+    for name, value in resource.items():
+        if name in ("schemas", "id", "meta", "password", GROUPS):
+            continue
+        if name == ENTERPRISE and isinstance(value, Mapping):
+            for sub, inner in value.items():
+                values[f"{ENTERPRISE}:{sub}"] = inner
+        elif isinstance(value, Mapping) and name != "emails":
+            for sub, inner in value.items():
+                values[f"{name}.{sub}"] = inner
+        else:
+            values[name] = value
+    return values
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def holds(resource: Mapping[str, Any], path: str, value: Any) -> bool:
+    """Whether the server's copy of a user holds ``value`` (as sent) at ``path``."""
+    if path == "emails":
+        wanted = primary_email({"emails": value or []}) or ""
+        return (primary_email(resource) or "").casefold() == wanted.casefold()
+    have = read_value(resource, path)
+    if isinstance(value, Mapping) and "value" in value:
+        value = value["value"]
+    if _blank(value):
+        return _blank(have)
+    if isinstance(value, bool) or isinstance(have, bool):
+        return str(have).casefold() == str(value).casefold()
+    if isinstance(value, list | dict) or isinstance(have, list | dict):
+        return bool(have == value)
+    return have is not None and str(have) == str(value)

@@ -37,7 +37,7 @@ from desktop_app.models.scim_mapping import (
 
 Versioned = tuple[dict[str, Any], str | None]
 
-UPDATE, CREATE, UNCHANGED, INVALID, MISSING, AMBIGUOUS, CHANGED_SINCE = (
+UPDATE, CREATE, UNCHANGED, INVALID, MISSING, AMBIGUOUS, CHANGED_SINCE, EXISTS = (
     "update",
     "create",
     "unchanged",
@@ -45,6 +45,7 @@ UPDATE, CREATE, UNCHANGED, INVALID, MISSING, AMBIGUOUS, CHANGED_SINCE = (
     "missing",
     "ambiguous",
     "changed-since",  # an undo: the user changed on the server after the upload
+    "exists",  # a new row for someone already on the server (or added by another row)
 )
 
 
@@ -164,6 +165,8 @@ class UserUpdate:
     changes: list[Change] = field(default_factory=list)
     snapshot: dict[str, Any] | None = None
     message: str | None = None
+    # A new row held back: the user on the server (or the row of this file) it matches.
+    match: dict[str, Any] | None = None
 
     def chosen(self, include_external: bool) -> list[Change]:
         return [c for c in self.changes if c.edited_here or include_external]
@@ -212,7 +215,15 @@ class UploadPlan:
         return [(u, c) for u in self._with(UPDATE) for c in u.changes if not c.edited_here]
 
     def not_sendable(self) -> list[UserUpdate]:
-        return [u for u in self.users if u.action in (MISSING, AMBIGUOUS, CHANGED_SINCE)]
+        return [u for u in self.users if u.action in (MISSING, AMBIGUOUS, CHANGED_SINCE, EXISTS)]
+
+    def matches_existing(self) -> list[UserUpdate]:
+        """New rows held back: the user probably exists already, so none is created."""
+        return self._with(EXISTS)
+
+    def unlocked(self) -> bool:
+        """Whether users are updated without a version: the server cannot lock them."""
+        return any(u.etag is None for u in self.to_update())
 
     def summary(self) -> str:
         """'17 users will be updated · 2 will be added · 5 rows have problems…'."""
@@ -227,9 +238,15 @@ class UploadPlan:
                 f"{invalid:,} {'row has' if invalid == 1 else 'rows have'} problems and "
                 "will not be uploaded"
             )
-        missing = len(self.not_sendable())
+        exists = len(self.matches_existing())
+        missing = len(self.not_sendable()) - exists
         if missing:
             parts.append(f"{missing:,} cannot be matched to a user on the server")
+        if exists:
+            parts.append(
+                f"{exists:,} new {'row' if exists == 1 else 'rows'} probably already "
+                f"{'exists' if exists == 1 else 'exist'} and will not be added"
+            )
         return " · ".join(parts)
 
     def _undo_summary(self) -> str:
@@ -258,6 +275,13 @@ class UploadPlan:
         found: list[str] = []
         if self.kind == PlanKind.UNDO:
             return [f"Row {u.excel_row}: {u.label}: {u.message}" for u in self.not_sendable()]
+        if self.unlocked():
+            found.append(
+                "This server cannot lock users (it gives them no version): each user is read "
+                "again just before it is changed and left as it is if someone changed it "
+                "since this check, but a change made in the second between that read and "
+                "the write cannot be detected."
+            )
         for user in self.to_update():
             for change in user.chosen(self.include_external):
                 if change.path == "emails" and change.before and change.after:
@@ -334,15 +358,80 @@ def _label(values: Mapping[str, str], key: str) -> str:
     return values.get("userName") or values.get("emails") or key or "this user"
 
 
+class Lookalikes:
+    """Who a new row may already be: users on the server, and the new rows before it,
+    by user name and by email address, both case-insensitively (RFC 7643 makes
+    userName case-insensitive; not every server does)."""
+
+    def __init__(self, users: Iterable[Versioned]) -> None:
+        self._by: dict[tuple[str, str], dict[str, Any]] = {}
+        for resource, _etag in users:
+            found = {
+                "id": str(resource.get("id") or ""),
+                "userName": str(resource.get("userName") or ""),
+                "email": primary_email(resource) or "",
+            }
+            self._add(found, found["userName"], found["email"])
+
+    def _add(self, found: dict[str, Any], user_name: str, email: str) -> None:
+        if user_name:
+            self._by.setdefault(("userName", user_name.casefold()), found)
+        if email:
+            self._by.setdefault(("emails", email.casefold()), found)
+
+    def match(self, resource: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """(the attribute that matched, who) for a new user's resource, or None."""
+        for path, value in (
+            ("userName", resource.get("userName")),
+            ("emails", primary_email(resource)),
+        ):
+            if value and (path, str(value).casefold()) in self._by:
+                return path, self._by[(path, str(value).casefold())]
+        return None
+
+    def add_row(self, update: UserUpdate, resource: Mapping[str, Any]) -> None:
+        """A new row this upload adds: a later row for the same person matches it."""
+        found = {
+            "row": update.excel_row,
+            "userName": str(resource.get("userName") or ""),
+            "email": primary_email(resource) or "",
+        }
+        self._add(found, found["userName"], found["email"])
+
+
+def _matched_message(path: str, resource: Mapping[str, Any], found: Mapping[str, Any]) -> str:
+    """'The username 'Erin.Fox' is already in use on the server: … use that account?'."""
+    if path == "userName":
+        what = f"The username '{resource.get('userName')}'"
+    else:
+        what = f"The email address '{primary_email(resource)}'"
+    who = found.get("userName") or found.get("email") or "another user"
+    if found.get("email") and found.get("email") != who:
+        who = f"{who} ({found['email']})"
+    if "row" in found:
+        return (
+            f"{what} is already used by row {found['row']} of this file, which adds that "
+            f"user: this is probably the same person as {who}; only one account is added."
+        )
+    return (
+        f"{what} is already in use on the server: this user probably already exists as "
+        f"{who}: use that account? Put its ID in this row, or change the row, and upload "
+        "again."
+    )
+
+
 def build_plan(
     source: UserDocument | UploadSnapshot,
     directory: Mapping[str, list[Versioned]],
     rows: Iterable[int] | None = None,
     people: People | None = None,
+    everyone: Iterable[Versioned] | None = None,
 ) -> UploadPlan:
     """Compare the table (or some rows of it) with the directory indexed by ``index_by``.
 
     ``people`` (everyone on the server) lets a manager be shown and set by email address.
+    ``everyone`` (the users read from the server) keeps a new row from creating a user
+    that already exists under the same user name or email, whatever its case.
     A document is copied first; the plan only ever holds the copy.
     """
     document = source if isinstance(source, UploadSnapshot) else UploadSnapshot.of(source)
@@ -351,6 +440,7 @@ def build_plan(
     columns = mapped_columns(document)
     key_col = document.key_column
     _learn_new_emails(document, directory, people, columns)
+    lookalikes = Lookalikes(everyone or [])
     users: list[UserUpdate] = []
     for row in range(document.row_count) if rows is None else rows:
         values = {path: document.value(row, col) for col, path in columns}
@@ -372,10 +462,17 @@ def build_plan(
                 update.action = MISSING
                 update.message = "This user no longer exists on the server."
                 continue
-            update.action = CREATE
             if key and profile.scim_key:
                 values[profile.scim_key] = key
             update.snapshot = new_resource(values, profile)
+            matched = lookalikes.match(update.snapshot)
+            if matched is not None:
+                update.action = EXISTS
+                update.match = dict(matched[1])
+                update.message = _matched_message(matched[0], update.snapshot, matched[1])
+                continue
+            update.action = CREATE
+            lookalikes.add_row(update, update.snapshot)
             continue
         resource, etag = matches[0]
         update.user_id, update.etag, update.snapshot = resource.get("id"), etag, resource

@@ -21,6 +21,17 @@ The promises, whatever the mode:
   the same way, so none is started any more: each write not yet sent gets a
   failed outcome with that sentence and ``sent=False`` (safe to send again), instead
   of thousands of requests each retried and refused.
+* **Nothing is dropped silently.** After every write the server's answer (or the
+  user read back) is compared with what was sent; an attribute the server did not
+  keep is named in the outcome (``not_kept``). A PATCH the server refuses as not
+  implemented (501, or a 400 for several operations) is sent again operation by
+  operation, a ``remove`` it refuses as ``replace`` with an empty value, and what a
+  PATCH may not change goes as a PUT of the whole user; what even that cannot store
+  is named (``unsupported``). What a server refuses is remembered on the client
+  (:class:`~desktop_app.connectors.scim.ServerHabits`), so it is found once a run.
+* **Without ETags, a user is read again just before it is changed** (a write
+  with ``before``): when an attribute being changed no longer holds the value
+  reviewed, the write is a conflict and is not sent.
 * **The state is called from one thread**, the one running :func:`send_all`, even
   in parallel mode, so ``record`` and ``progress`` need no locking.
 
@@ -35,7 +46,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from urllib.parse import unquote
 
@@ -44,6 +55,7 @@ from urllib3.exceptions import NewConnectionError
 
 from desktop_app.connectors.scim import (
     BULK_REQUEST_SCHEMA,
+    CONFLICT_SENTENCE,
     ConflictError,
     ConnectionProblem,
     ScimClient,
@@ -54,6 +66,13 @@ from desktop_app.connectors.scim import (
     error_for_status,
     patch_operation,
     plan_bulk_batches,
+)
+from desktop_app.models.scim_mapping import (
+    apply_operations,
+    holds,
+    operation_path,
+    read_value,
+    written_values,
 )
 
 logger = logging.getLogger(__name__)
@@ -83,6 +102,8 @@ class Write:
     resource: dict[str, Any] | None
     etag: str | None
     label: str = ""
+    # Without an ETag: the value of each attribute being changed, as reviewed (see above).
+    before: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +118,9 @@ class Outcome:
     user changed on the server meanwhile (412) and was not overwritten. A success
     has a ``status`` only in bulk mode (a single PATCH may be followed by a GET, so
     its status says little). ``sent`` is False only when the write certainly never
-    reached the server: safe to send again.
+    reached the server: safe to send again. ``not_kept`` names the attributes (SCIM
+    paths) a successful write sent that the server did not keep, ``unsupported`` those
+    it refused to change in any way it offers.
     """
 
     ref: int
@@ -109,6 +132,8 @@ class Outcome:
     status: int | None = None
     user_id: str | None = None
     sent: bool = True
+    not_kept: tuple[str, ...] = ()
+    unsupported: tuple[str, ...] = ()
 
 
 class SendState(Protocol):
@@ -271,17 +296,18 @@ class _Run:
 
 def _send_one(client: ScimClient, write: Write) -> tuple[Outcome, ScimError | None]:
     """PATCH or POST one write; returns its outcome, and the client's error when it failed."""
+    unsupported: list[str] = []
     try:
         if write.user_id is None:
             assert write.resource is not None
             resource, etag = client.create_user(write.resource)
+            sent = written_values(write.resource)
         else:
-            resource, etag = client.patch_user(
-                write.user_id,
-                [dict(op) for op in write.operations],
-                write.etag,
-                user_name=write.label or None,
-            )
+            changed = _changed_since(client, write)
+            if changed is not None:
+                return changed, None
+            resource, etag = _update(client, write, unsupported)
+            sent = {operation_path(op): _sent_value(op) for op in write.operations}
     except ScimError as error:
         return _failed(write, error), error
     except Exception:  # a bug must not lose this write's outcome, nor stop the others
@@ -294,7 +320,158 @@ def _send_one(client: ScimClient, write: Write) -> tuple[Outcome, ScimError | No
         etag=etag,
         message=None,
         user_id=str(user_id) if user_id is not None else write.user_id,
+        not_kept=_not_kept(client, resource, sent, skip=unsupported),
+        unsupported=tuple(unsupported),
     ), None
+
+
+def _sent_value(operation: Mapping[str, Any]) -> Any:
+    """The value an operation leaves at its path (None for a remove)."""
+    return None if str(operation.get("op", "")).lower() == "remove" else operation.get("value")
+
+
+def _not_kept(
+    client: ScimClient,
+    resource: Mapping[str, Any],
+    sent: Mapping[str, Any],
+    skip: Sequence[str] = (),
+) -> tuple[str, ...]:
+    """The attributes sent that the server's copy does not hold; the others are remembered."""
+    missing = tuple(
+        path
+        for path, value in sent.items()
+        if path not in skip and not holds(resource, path, value)
+    )
+    kept = set(sent) - set(missing) - set(skip)
+    if kept - client.habits.kept:
+        with client.habits.lock:
+            client.habits.kept |= kept
+    return missing
+
+
+def _changed_since(client: ScimClient, write: Write) -> Outcome | None:
+    """Without an ETag: a conflict when the user changed since the review, else None.
+
+    A change made between this read and the write cannot be seen; the review says so.
+    """
+    if write.before is None or write.etag or write.user_id is None:
+        return None
+    current, _etag = client.get_user(write.user_id)
+    if all(read_value(current, path) == value for path, value in write.before.items()):
+        return None
+    return _failure(write, CONFLICT_SENTENCE, conflict=True, status=None)
+
+
+def _refused(error: ScimError, operations: int) -> bool:
+    """Whether the server refused a PATCH for what it touches rather than its values:
+    501, or a 400 for several operations (one of them may be the one it cannot do)."""
+    return error.status == 501 or (error.status == 400 and operations > 1)
+
+
+def _as_replace(operation: dict[str, Any]) -> dict[str, Any]:
+    """A blank value as ``replace`` with an empty value, for servers that refuse ``remove``."""
+    if str(operation.get("op", "")).lower() != "remove":
+        return operation
+    return {"op": "replace", "path": operation_path(operation), "value": ""}
+
+
+def _update(
+    client: ScimClient, write: Write, unsupported: list[str]
+) -> tuple[dict[str, Any], str | None]:
+    """Change a user with what the server accepts; name in ``unsupported`` what it refuses.
+
+    The operations go as one PATCH; when the server refuses it, one by one, and what
+    a PATCH may not change goes as a PUT of the whole user. Returns the user after.
+    """
+    assert write.user_id is not None
+    habits = client.habits
+    operations = [dict(op) for op in write.operations]
+    if habits.remove_refused:
+        operations = [_as_replace(op) for op in operations]
+    later = [op for op in operations if operation_path(op) in habits.patch_refused]
+    now = [op for op in operations if operation_path(op) not in habits.patch_refused]
+    etag = write.etag
+    result: tuple[dict[str, Any], str | None] | None = None
+    if now:
+        try:
+            result = client.patch_user(write.user_id, now, etag, user_name=write.label or None)
+        except ScimError as error:
+            if not _refused(error, len(now)):
+                raise
+            logger.info(
+                "%s refused a PATCH (%s); sending it piece by piece", client.host, error.status
+            )
+            result, refused = _patch_piecewise(client, write, now, etag)
+            later += refused
+    if result is not None:
+        etag = result[1]
+    if later:
+        put = _put(client, write, later, etag)
+        if put is None:
+            unsupported.extend(operation_path(op) for op in later)
+        else:
+            result = put
+    return result if result is not None else client.get_user(write.user_id)
+
+
+def _patch_piecewise(
+    client: ScimClient, write: Write, operations: list[dict[str, Any]], etag: str | None
+) -> tuple[tuple[dict[str, Any], str | None] | None, list[dict[str, Any]]]:
+    """Each operation as a PATCH of its own; returns the user after, and those refused.
+
+    A refused ``remove`` is tried as ``replace`` with an empty value. What the server
+    refuses is remembered, so later users skip straight to what works.
+    """
+    assert write.user_id is not None
+    habits = client.habits
+    result: tuple[dict[str, Any], str | None] | None = None
+    refused: list[dict[str, Any]] = []
+    for operation in operations:
+        removing = str(operation.get("op", "")).lower() == "remove"
+        tries = [operation, _as_replace(operation)] if removing else [operation]
+        for attempt in tries:
+            try:
+                result = client.patch_user(
+                    write.user_id, [attempt], etag, user_name=write.label or None
+                )
+            except ScimError as error:
+                # A 400 for one value is about the value, except for a remove.
+                if error.status != 501 and not (removing and error.status == 400):
+                    raise
+                continue
+            etag = result[1]
+            if attempt is not operation:
+                with habits.lock:
+                    habits.remove_refused = True
+            break
+        else:
+            refused.append(_as_replace(operation) if habits.remove_refused else operation)
+            with habits.lock:
+                habits.patch_refused.add(operation_path(operation))
+    return result, refused
+
+
+def _put(
+    client: ScimClient, write: Write, operations: list[dict[str, Any]], etag: str | None
+) -> tuple[dict[str, Any], str | None] | None:
+    """The user changed by a PUT of the whole user; None when the server refuses PUT."""
+    assert write.user_id is not None
+    habits = client.habits
+    if habits.put_refused:
+        return None
+    current, current_etag = client.get_user(write.user_id)
+    replacement = apply_operations(current, operations)
+    for name in ("meta", "groups"):
+        replacement.pop(name, None)
+    try:
+        return client.replace_user(write.user_id, replacement, etag or current_etag)
+    except ScimError as error:
+        if error.status not in (405, 501):
+            raise
+        with habits.lock:
+            habits.put_refused = True
+        logger.info("%s refused a PUT (%s)", client.host, error.status)
+        return None
 
 
 def _send_serial(client: ScimClient, run: _Run) -> None:
@@ -405,6 +582,34 @@ def _bulk_outcome(write: Write, result: Mapping[str, Any] | None) -> Outcome:
     )
 
 
+def _refused_in_bulk(write: Write, result: Mapping[str, Any]) -> bool:
+    """Whether /Bulk refused an update for what it touches (not applied; see ``_refused``)."""
+    status = int(result.get("status") or 0)
+    return status == 501 or (status == 400 and len(write.operations) > 1)
+
+
+def _checked_bulk_outcome(client: ScimClient, write: Write, outcome: Outcome) -> Outcome:
+    """A /Bulk success with what the server did not keep; read back only when the answer
+    has no body and the write sets an attribute not yet seen kept on this server."""
+    if not outcome.ok:
+        return outcome
+    if write.user_id is None:
+        assert write.resource is not None
+        sent = written_values(write.resource)
+    else:
+        sent = {operation_path(op): _sent_value(op) for op in write.operations}
+    resource = outcome.resource
+    if resource is None:
+        if set(sent) <= client.habits.kept or outcome.user_id is None:
+            return outcome
+        try:
+            resource, _etag = client.get_user(outcome.user_id)
+        except ScimError as error:
+            logger.info("could not read back a user after /Bulk: %s", error)
+            return outcome
+    return replace(outcome, not_kept=_not_kept(client, resource, sent))
+
+
 def _send_bulk(client: ScimClient, run: _Run, capabilities: ServerCapabilities) -> None:
     """Batches within maxOperations and maxPayloadSize, one request at a time.
 
@@ -419,6 +624,9 @@ def _send_bulk(client: ScimClient, run: _Run, capabilities: ServerCapabilities) 
     operations: list[tuple[int, dict[str, Any]]] = []
     alone: list[int] = []
     for index, write in enumerate(run.writes):
+        if write.before is not None and not write.etag:
+            alone.append(index)  # read again right before it is sent, on its own
+            continue
         operation = _bulk_operation(index, write)
         if max_payload is not None and envelope + len(encode_json(operation)) > max_payload:
             alone.append(index)
@@ -447,8 +655,14 @@ def _send_bulk(client: ScimClient, run: _Run, capabilities: ServerCapabilities) 
             continue
         matched = _match_results(indexed, results)
         for index, _ in indexed:
-            run.finish(index, _bulk_outcome(run.writes[index], matched.get(index)))
-    for index in alone:
+            write = run.writes[index]
+            result = matched.get(index)
+            if write.user_id is not None and result is not None and _refused_in_bulk(write, result):
+                alone.append(index)  # certainly not applied: sent alone, piece by piece
+                continue
+            outcome = _bulk_outcome(write, result)
+            run.finish(index, _checked_bulk_outcome(client, write, outcome))
+    for index in sorted(alone):
         if not run.may_start():
             return
         outcome, problem = _send_one(client, run.writes[index])

@@ -18,7 +18,15 @@ from typing import Any
 from desktop_app.connectors.scim import ScimClient, ScimError
 from desktop_app.models.document import UserDocument
 from desktop_app.models.profiles import Profile, UnknownProfile, generic_profile, profile_named
-from desktop_app.models.scim_mapping import GROUPS, People, server_text
+from desktop_app.models.scim_mapping import (
+    GROUPS,
+    MANAGER,
+    MANAGER_PATH,
+    People,
+    operation_path,
+    read_value,
+    server_text,
+)
 from desktop_app.models.upload_plan import (
     CHANGED_SINCE,
     CREATE,
@@ -80,7 +88,7 @@ def plan_against(
 ) -> UploadPlan:
     """Compare a snapshot of the table with what was read from the server."""
     directory = index_by(server.users, source.profile.scim_key or "id")
-    plan = build_plan(source, directory, rows, People(server.users))
+    plan = build_plan(source, directory, rows, People(server.users), server.users)
     plan.group_ids = dict(server.group_ids)
     plan.server = server
     return plan
@@ -130,7 +138,7 @@ def writes_for(plan: UploadPlan) -> list[Write]:
     for user in plan.to_update():
         operations = tuple(operations_for(plan, user))
         if operations:
-            writes.append(_update(user, operations, user.etag))
+            writes.append(_update(user, operations, user.etag, _as_reviewed(user, operations)))
     writes += [
         Write(ref=u.row, user_id=None, operations=(), resource=u.snapshot, etag=None, label=u.label)
         for u in plan.to_create()
@@ -138,7 +146,12 @@ def writes_for(plan: UploadPlan) -> list[Write]:
     return writes
 
 
-def _update(user: UserUpdate, operations: tuple[dict[str, Any], ...], etag: str | None) -> Write:
+def _update(
+    user: UserUpdate,
+    operations: tuple[dict[str, Any], ...],
+    etag: str | None,
+    before: dict[str, Any] | None = None,
+) -> Write:
     return Write(
         ref=user.row,
         user_id=user.user_id,
@@ -146,7 +159,47 @@ def _update(user: UserUpdate, operations: tuple[dict[str, Any], ...], etag: str 
         resource=None,
         etag=etag,
         label=user.label,
+        before=before,
     )
+
+
+def _as_reviewed(user: UserUpdate, operations: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
+    """Without a version to send as If-Match: what each attribute being changed held at
+    the review, so the user is read again and compared just before it is changed."""
+    if user.etag or user.snapshot is None:
+        return None
+    return {operation_path(op): read_value(user.snapshot, operation_path(op)) for op in operations}
+
+
+def _not_saved_message(user: UserUpdate, outcome: Outcome, plan: UploadPlan) -> str | None:
+    """'Language was not saved: the server does not keep this field', naming each column."""
+    if not outcome.not_kept and not outcome.unsupported:
+        return None
+    labels = _column_labels(plan)
+    parts = []
+    for paths, why_one, why_many in (
+        (outcome.unsupported, "the server does not allow changing this field",
+         "the server does not allow changing these fields"),
+        (outcome.not_kept, "the server does not keep this field",
+         "the server does not keep these fields"),
+    ):  # fmt: skip
+        names = list(dict.fromkeys(labels.get(_mapped_path(p), p) for p in paths))
+        if names:
+            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+            verb = "was" if len(names) == 1 else "were"
+            parts.append(f"{listed} {verb} not saved: {why_one if len(names) == 1 else why_many}")
+    done = "The user was added" if user.action == CREATE else "The other changes were saved"
+    return f"{'; '.join(parts)}. {done}."
+
+
+def _mapped_path(path: str) -> str:
+    """The profile's path of a SCIM path sent (the manager goes as its id)."""
+    return MANAGER if path == MANAGER_PATH else path
+
+
+def _column_labels(plan: UploadPlan) -> dict[str, str]:
+    source = plan.source
+    return {path: source.labels[col] for col, path in mapped_columns(source)}
 
 
 @dataclass
@@ -161,7 +214,12 @@ class UploadResult:
     journal: Journal | None = None
 
     def _ok(self, users: list[UserUpdate]) -> int:
-        return sum(1 for u in users if u.row in self.outcomes and self.outcomes[u.row].ok)
+        return sum(1 for u in users if u.row in self.outcomes and self._whole(self.outcomes[u.row]))
+
+    @staticmethod
+    def _whole(outcome: Outcome) -> bool:
+        """Whether the write went through with every value it carried."""
+        return outcome.ok and not outcome.not_kept and not outcome.unsupported
 
     @property
     def updated(self) -> int:
@@ -179,7 +237,44 @@ class UploadResult:
             outcome = self.outcomes.get(user.row)
             if outcome is not None and not outcome.ok:
                 failed.append((user, outcome.message or "The server refused this user."))
+            elif outcome is not None:
+                partly = _not_saved_message(user, outcome, self.plan)
+                if partly:
+                    failed.append((user, partly))
         return failed
+
+    @property
+    def partly_saved(self) -> int:
+        """Rows that went through without some of their values (the server did not keep them)."""
+        return sum(
+            1
+            for o in self.outcomes.values()
+            if o.ok and (o.not_kept or o.unsupported) and o.ref in self._sent_rows()
+        )
+
+    def _sent_rows(self) -> set[int]:
+        return {u.row for u in self.plan.to_update() + self.plan.to_create()}
+
+    def created_keys(self) -> dict[int, str]:
+        """The key each added row now has on the server, for rows whose key cell is blank:
+        the new user's id, or the attribute the profile keys on when the server gave one."""
+        source = self.plan.source
+        if source.key_column is None or not source.columns:
+            return {}
+        key_path = source.profile.scim_key or "id"
+        keys: dict[int, str] = {}
+        for user in self.plan.to_create():
+            outcome = self.outcomes.get(user.row)
+            if outcome is None or not outcome.ok or source.value(user.row, source.key_column):
+                continue
+            if key_path == "id":
+                key = outcome.user_id
+            else:
+                value = read_value(outcome.resource or {}, key_path)
+                key = None if value in (None, "") else str(value)
+            if key:
+                keys[user.row] = key
+        return keys
 
     @property
     def not_sent(self) -> int:
@@ -207,6 +302,12 @@ class UploadResult:
         text = f"{n:,} {'user was' if n == 1 else 'users were'} successfully edited"
         if self.added:
             text += f". {self.added:,} {'user was' if self.added == 1 else 'users were'} added"
+        partly = self.partly_saved
+        if partly:
+            text += (
+                f". {partly:,} {'row was' if partly == 1 else 'rows were'} saved without "
+                "values the server does not keep (each row says which)"
+            )
         return text
 
     def report(self) -> dict[str, Any]:
@@ -217,6 +318,14 @@ class UploadResult:
             "failed": [{"row": u.excel_row, "message": m} for u, m in self.failed],
             "skipped_invalid": len(self.plan._with("invalid")),
             "unchanged": len(self.plan._with("unchanged")),
+            "matches_existing": [
+                {"row": u.excel_row, "existing": u.match, "message": u.message}
+                for u in self.plan.matches_existing()
+            ],
+            "created": [
+                {"row": self.plan.source.excel_row(row), "key": key}
+                for row, key in sorted(self.created_keys().items())
+            ],
         }
 
 
@@ -471,21 +580,42 @@ def _settle_groups(
             user.row, True, None, user.etag, None, user_id=user_id
         )
     for name in sorted(rows_in):
-        operations: list[dict[str, Any]] = []
-        if joins.get(name):
-            operations.append(
-                {"op": "add", "path": "members", "value": [{"value": uid} for uid in joins[name]]}
-            )
-        operations += [
-            {"op": "remove", "path": f'members[value eq "{uid}"]'} for uid in leaves.get(name, [])
-        ]
         try:
-            client.patch_group(plan.group_ids[name], name, operations)
+            change_members(
+                client, plan.group_ids[name], name, joins.get(name, []), leaves.get(name, [])
+            )
         except ScimError as error:
             for row in rows_in[name]:
                 settled[row] = Outcome(row, False, None, None, str(error))
     outcomes.update(settled)
     return settled
+
+
+def change_members(
+    client: ScimClient, group_id: str, name: str, joining: list[str], leaving: list[str]
+) -> None:
+    """One PATCH to a group: members join, and leave as RFC 7644 says
+    (``members[value eq "id"]``), or, where the server refuses that (501, 400), as a
+    ``remove`` of ``members`` with the leaving members in ``value`` (as Azure AD sends it);
+    the server's answer is remembered for the rest of the run."""
+    operations: list[dict[str, Any]] = []
+    if joining:
+        operations.append(
+            {"op": "add", "path": "members", "value": [{"value": uid} for uid in joining]}
+        )
+    by_value = {"op": "remove", "path": "members", "value": [{"value": uid} for uid in leaving]}
+    if leaving and client.habits.member_filter_refused:
+        client.patch_group(group_id, name, [*operations, by_value])
+        return
+    operations += [{"op": "remove", "path": f'members[value eq "{uid}"]'} for uid in leaving]
+    try:
+        client.patch_group(group_id, name, operations)
+    except ScimError as error:
+        if not leaving or error.status not in (400, 501):
+            raise
+        client.patch_group(group_id, name, [*operations[: 1 if joining else 0], by_value])
+        with client.habits.lock:
+            client.habits.member_filter_refused = True
 
 
 # --- results files ----------------------------------------------------------------------
@@ -534,12 +664,16 @@ def write_results_file(result: UploadResult, target: Path | None = None) -> Path
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     failed = {u.row: m for u, m in result.failed}
+    created = result.created_keys()
     red = PatternFill("solid", fgColor="F8B4B4")
     for user in plan.users:
         if user.action == UNCHANGED and not undoing:
             continue
         outcome = result.outcomes.get(user.row)
-        if user.row in failed:
+        if user.row in failed and outcome is not None and outcome.ok:
+            status = "Added in part" if user.action == CREATE else "Edited in part"
+            message = failed[user.row]
+        elif user.row in failed:
             status, message = ("Not put back" if undoing else "Failed"), failed[user.row]
         elif user.action == UNCHANGED:
             status, message = "Already as before", ""
@@ -554,11 +688,19 @@ def write_results_file(result: UploadResult, target: Path | None = None) -> Path
             values = [user.excel_row, user.label]
         else:
             values = [source.value(user.row, c) for c in range(source.column_count)]
+            if user.row in created and source.key_column is not None:
+                values[source.key_column] = created[user.row]  # the new user's key
         sheet.append([*values, status, message])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text from a cell is never written as a formula
-            if status in ("Failed", "Not uploaded", "Not put back"):
+            if status in (
+                "Failed",
+                "Not uploaded",
+                "Not put back",
+                "Added in part",
+                "Edited in part",
+            ):
                 cell.fill = red
     before = book.create_sheet("Before undo" if undoing else "Before upload")
     before.append(["Row", "User", "Server record before (JSON)"])
