@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -41,6 +42,20 @@ class ColumnRule:
     scim: str | None = None
     # Other names the column goes by in real downloads (other languages, older layouts).
     aliases: tuple[str, ...] = ()
+    # Required only when this other column is blank (Email, for users without a Username).
+    required_unless: str | None = None
+    # A language column: the codes of the languages the platform supports (empty: any),
+    # how a value is written when the file has no list of its own ("code"), and where
+    # the admin switches a language on ("in your academy").
+    languages: tuple[str, ...] = ()
+    language_form: str | None = None
+    switched_on_in: str = "in your organisation"
+    # Why a column is not uploaded, when the platform's API cannot change it.
+    not_uploaded_reason: str | None = None
+    # The SCIM attribute holds a list: the cell's items are sent as a JSON array.
+    scim_list: bool = False
+    # The platform ignores a blank value: a blank cell changes nothing, so nothing is sent.
+    blank_ignored: bool = False
 
     @property
     def is_list(self) -> bool:
@@ -74,6 +89,10 @@ class Profile:
             if normalise_header(rule.header) == wanted:
                 return rule
         return None
+
+    def scim_rule(self, path: str) -> ColumnRule | None:
+        """The column that uploads to the SCIM attribute ``path``, if any."""
+        return next((rule for rule in self.columns if rule.scim == path), None)
 
     def match_score(self, headers: Sequence[str]) -> float:
         """Share of this profile's columns in ``headers``; 0 unless its signature is all there."""
@@ -121,10 +140,15 @@ def _rule(data: dict, where: str) -> ColumnRule:
     kind = data.get("type", "text")
     if kind not in COLUMN_TYPES:
         raise ValueError(f"{where}: unknown column type {kind!r}")
-    allowed = tuple(str(v) for v in data.get("allowed", ()))
-    aliases = tuple(str(v) for v in data.get("aliases", ()))
-    fields = {k: v for k, v in data.items() if k not in {"allowed", "pattern", "aliases"}}
-    return ColumnRule(**{**fields, "allowed": allowed, "aliases": aliases})
+    lists = {
+        name: tuple(str(v) for v in data.get(name, ()))
+        for name in ("allowed", "aliases", "languages")
+    }
+    unknown = [code for code in lists["languages"] if code not in language_table().names]
+    if unknown:
+        raise ValueError(f"{where}: unknown language codes {unknown!r}")
+    fields = {k: v for k, v in data.items() if k not in {"pattern", *lists}}
+    return ColumnRule(**{**fields, **lists})
 
 
 def parse_profile(text: str, where: str = "profile") -> Profile:
@@ -153,6 +177,12 @@ def parse_profile(text: str, where: str = "profile") -> Profile:
     )
     if profile.key and not profile.rule_for(profile.key):
         raise ValueError(f"{where}: the key column {profile.key!r} is not among its columns")
+    for rule in columns:
+        if rule.required_unless and not profile.rule_for(rule.required_unless):
+            raise ValueError(
+                f"{where}: {rule.header!r} depends on {rule.required_unless!r}, "
+                "which is not among its columns"
+            )
     return profile
 
 
@@ -195,3 +225,65 @@ def detect(headers: Sequence[str]) -> tuple[Profile, float]:
         if s > score:
             best, score = profile, s
     return best, score
+
+
+# --- languages ----------------------------------------------------------------------
+
+
+def fold_name(text: str) -> str:
+    """Compare language names as a person would: case, accents and spacing don't count."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.replace("_", "-").split()).casefold()
+
+
+@dataclass(frozen=True)
+class LanguageTable:
+    """Languages by ISO 639-1 code, and every name and code a cell may give them by."""
+
+    # code -> its names: English first, then Dutch, German, French, its own, others.
+    names: Mapping[str, tuple[str, ...]]
+    # folded name or code -> (code, the name as written in the table)
+    lookup: Mapping[str, tuple[str, str]]
+
+    def english(self, code: str) -> str:
+        return self.names[code][0] if code in self.names else code
+
+    def find(self, text: str) -> str | None:
+        """The code of the language ``text`` names or tags ('Engels', 'en', 'en-GB'), or None."""
+        folded = fold_name(text)
+        found = self.lookup.get(folded)
+        if found is not None:
+            return found[0]
+        base = folded.partition("-")[0]
+        if base != folded and base in self.names and _LANGUAGE_TAG.fullmatch(folded):
+            return base
+        return None
+
+    def is_code(self, text: str) -> bool:
+        """Whether ``text`` is a code or tag ('nl', 'NL', 'nl-BE'), not a name."""
+        folded = fold_name(text)
+        return bool(_LANGUAGE_TAG.fullmatch(folded)) and folded.partition("-")[0] in self.names
+
+
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
+
+
+def parse_languages(text: str) -> LanguageTable:
+    names: dict[str, tuple[str, ...]] = {}
+    lookup: dict[str, tuple[str, str]] = {}
+    for entry in tomllib.loads(text).get("language", ()):
+        code = str(entry["code"]).casefold()
+        spelled = [str(entry[k]) for k in ("en", "nl", "de", "fr", "native") if entry.get(k)]
+        spelled += [str(v) for v in entry.get("also", ())]
+        names[code] = tuple(dict.fromkeys(spelled))
+        for name in (code, *spelled):
+            lookup.setdefault(fold_name(name), (code, name))
+    return LanguageTable(names, lookup)
+
+
+@cache
+def language_table() -> LanguageTable:
+    """The bundled table of languages (resources/languages/languages.toml)."""
+    item = resource("languages", "languages.toml")
+    return parse_languages(item.read_text(encoding="utf-8"))

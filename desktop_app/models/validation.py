@@ -20,7 +20,14 @@ from itertools import compress, filterfalse, repeat
 import pandas as pd
 from email_validator import EmailNotValidError, validate_email
 
-from desktop_app.models.profiles import ColumnRule, Profile
+from desktop_app.models.profiles import (
+    ColumnRule,
+    LanguageTable,
+    Profile,
+    fold_name,
+    language_table,
+    normalise_header,
+)
 
 INVISIBLE = {
     "\u00a0": "non-breaking space",
@@ -64,8 +71,15 @@ _SURE_DATE = re.compile(
 )
 FLAG_TRUE = {"yes", "y", "true", "1", "ja", "j", "active", "on", "✓"}
 FLAG_FALSE = {"no", "n", "false", "0", "nee", "inactive", "off", "-"}
+# The kind of a note read from the platform's own import report: the platform refused
+# the row last time, and says why.
+REFUSED_NOTE = "refused"
 # Messages name at most this many other rows of a duplicate group.
 MAX_ROWS_NAMED = 3
+# What a list's separator is called in a message.
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "|": "bar", "/": "slash"}
+# Control characters as a character class, for the patterns of surely fine list cells.
+_CONTROL_CLASS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,12 @@ class Issue:
     message: str
     kind: str
     fix: str | None = None
+
+
+# The kind of a note that the platform refused the row (read from its error report): it
+# holds while the whole row keeps the values it was read with, since editing the row is
+# fixing it.
+REFUSED_NOTE = "refused"
 
 
 def rows_text(rows: Sequence[int], total: int | None = None) -> str:
@@ -142,10 +162,29 @@ class ColumnChecker:
         self.rule = rule
         self.is_key = is_key
         self.required = rule.required or (is_key and key_required)
-        self.allowed = list(dict.fromkeys(a for a in allowed if a))
         self._fold = rule.ignore_case
-        self.allowed_set = {self._norm(a) for a in self.allowed}
+        self.languages: LanguageTable | None = language_table() if rule.type == "language" else None
+        self.allowed: list[str] = []
+        self.allowed_set: set[str] = set()
+        # A language column: each listed language's code -> how the list writes it (None
+        # when the list writes it more than one way).
+        self.listed_languages: dict[str, str | None] = {}
         self.check = lru_cache(maxsize=65536)(self._check)
+        self.set_allowed(allowed)
+
+    def set_allowed(self, allowed: Sequence[str]) -> None:
+        """The column's list of allowed values (a drop-down, the profile's, the server's)."""
+        self.allowed = list(dict.fromkeys(a for a in allowed if a))
+        self.allowed_set = {self._norm(a) for a in self.allowed}
+        self.listed_languages = {}
+        if self.languages is not None:
+            for item in self.allowed:
+                code = self.languages.find(item)
+                if code is not None:
+                    known = self.listed_languages.setdefault(code, item)
+                    if known != item:
+                        self.listed_languages[code] = None
+        self.check.cache_clear()
 
     def _norm(self, value: str) -> str:
         return value.casefold() if self._fold else value
@@ -178,7 +217,7 @@ class ColumnChecker:
             for row in compress(rows, map(bad.__contains__, values)):
                 yield row, bad[values[row]]
             return
-        elif kind in {"email", "language", "date"}:
+        elif kind in {"email", "date"} or self.rule.is_list:
             suspect_rows = compress(rows, map(operator.not_, map(self._sure.fullmatch, values)))
         else:
             suspect_rows = compress(rows, map(operator.not_, _tidy_flags(values, self.rule)))
@@ -191,7 +230,9 @@ class ColumnChecker:
     def _listed(self) -> bool:
         """Checked against a list of values (or 'x'), so best checked per distinct value."""
         kind = self.rule.type
-        return kind == "flag" or (kind in {"choice", "multi"} and bool(self.allowed_set))
+        return kind in {"flag", "language"} or (
+            kind in {"choice", "multi"} and bool(self.allowed_set)
+        )
 
     def suspects(self, values: list[str], distinct: set[str] | None) -> Iterable[str]:
         """Of a column's distinct values, those ``check`` must look at; the rest are surely fine."""
@@ -206,7 +247,7 @@ class ColumnChecker:
                 return [v for v in options if v.casefold() not in self.allowed_set]
             return options - self.allowed_set
         pool = values if distinct is None else distinct
-        if kind in {"email", "language", "date"}:
+        if kind in {"email", "date"} or self.rule.is_list:
             return filterfalse(self._sure.fullmatch, pool)
         return compress(pool, map(operator.not_, _tidy_flags(pool, self.rule)))
 
@@ -221,9 +262,30 @@ class ColumnChecker:
             return _LANGUAGE
         if kind == "date":
             return _SURE_DATE
+        if self.rule.is_list:
+            return self._sure_list()
         if self.rule.max_length:
             return re.compile(rf"(?s:(?=.{{1,{self.rule.max_length}}}\Z)){_TIDY.pattern}")
         return _TIDY
+
+    def _sure_list(self) -> re.Pattern[str]:
+        """Cells of a list column that are certainly fine: tidy items, one separator between.
+
+        Items are not checked against a list here (a column with a list is checked per
+        distinct value instead); addresses must have the shape every mail system accepts.
+        """
+        sep = self.rule.separator
+        limit = self.rule.max_length or CELL_LIMIT
+        length = rf"(?s:(?=.{{1,{limit}}}\Z))"
+        if self.rule.type == "email_list":
+            if not sep or len(sep) != 1 or re.fullmatch(_EMAIL_ATOM, sep) or sep in ".@":
+                return re.compile("(?!)")  # an address could hold the separator: check each
+            end = rf"[ {re.escape(sep)}]"
+            item = rf"(?=[^\s{re.escape(sep)}]{{1,64}}(?:{end}|\Z)){_EMAIL_SURE}"
+        else:
+            bad = re.escape(sep) + _NOT_INSIDE + _CONTROL_CLASS
+            item = rf"[^\s{bad}](?:[^{bad}]*[^\s{bad}])?"
+        return re.compile(rf"{length}{item}(?: *{re.escape(sep)} *{item})*")
 
     def bad_values(
         self, values: list[str], distinct: set[str] | None = None
@@ -249,13 +311,13 @@ class ColumnChecker:
 
     def _check(self, value: str) -> tuple[Issue, ...]:
         header = self.header
-        if value == "" or (not self.is_key and value.strip() == "" and not _has_invisible(value)):
+        if value == "" or (not self.is_key and is_blank(value)):
             if self.required:
                 if self.is_key:
                     return (
                         Issue(
-                            f"{header} is missing: the platform cannot tell which user "
-                            "this row is.",
+                            f"This row has no {header}, so the platform cannot tell who it "
+                            "is: delete the row, or copy the ID from the platform.",
                             "required",
                         ),
                     )
@@ -263,6 +325,8 @@ class ColumnChecker:
             return ()
         if self.is_key:
             return ()
+        if self._listed and self._norm(value) in self.allowed_set:
+            return ()  # exactly as listed (the same test that spares it a full check)
         if len(value) > CELL_LIMIT:
             return (
                 Issue(
@@ -275,8 +339,7 @@ class ColumnChecker:
         untidy = self._untidy(value)
         if untidy:
             return (untidy,)
-        issue = self._check_value(value)
-        return (issue,) if issue else ()
+        return self._check_value(value)
 
     def _untidy(self, value: str) -> Issue | None:
         controls = sorted(set(_CONTROL.findall(value)))
@@ -308,65 +371,179 @@ class ColumnChecker:
             return Issue(f"{self.header} contains a line break or tab.", "whitespace", fixed)
         return None
 
-    def _check_value(self, value: str) -> Issue | None:
+    def _check_value(self, value: str) -> tuple[Issue, ...]:
         rule, header = self.rule, self.header
         if rule.max_length and len(value) > rule.max_length:
-            return Issue(
-                f"{header} is {len(value):,} characters long; the platform accepts "
-                f"at most {rule.max_length:,}.",
-                "length",
+            return (
+                Issue(
+                    f"{header} is {len(value):,} characters long; the platform accepts "
+                    f"at most {rule.max_length:,}.",
+                    "length",
+                ),
             )
         kind = rule.type
+        issue: Issue | None = None
         if kind == "email":
             reason = email_problem(value)
             if reason:
-                return Issue(
+                issue = Issue(
                     f"{header} {_quote(value)} is not a valid email address: {reason}.",
                     "email",
                     _email_fix(value),
                 )
-        elif kind == "email_list":
-            for item in _split(value, rule.separator):
-                reason = email_problem(item)
-                if reason:
-                    return Issue(
-                        f"{header}: {_quote(item)} is not a valid email address: {reason}.", "email"
-                    )
+        elif rule.is_list:
+            return self._check_items(value)
         elif kind == "choice" and self.allowed_set:
             if self._norm(value) not in self.allowed_set:
-                return self._not_allowed(value, value)
-        elif kind == "multi" and self.allowed_set:
-            items = _split(value, rule.separator)
-            for item in items:
-                if self._norm(item) not in self.allowed_set:
-                    return self._not_allowed(item, value)
+                issue = self._not_allowed(value, value)
         elif kind == "flag" and value not in {"x", "X"}:
             fix = (
                 "x"
                 if value.casefold() in FLAG_TRUE
                 else ("" if value.casefold() in FLAG_FALSE else None)
             )
-            return Issue(f"{header} must be 'x' or left blank, not {_quote(value)}.", "flag", fix)
-        elif kind == "language" and not _LANGUAGE.fullmatch(value):
-            return Issue(
-                f"{header} {_quote(value)} is not a language code such as 'en' or 'nl'.", "language"
-            )
+            issue = Issue(f"{header} must be 'x' or left blank, not {_quote(value)}.", "flag", fix)
+        elif kind == "language":
+            issue = self._language_issue(value)
         elif kind == "date":
-            return _date_issue(header, value)
+            issue = _date_issue(header, value)
+        return (issue,) if issue else ()
+
+    def _check_items(self, value: str) -> tuple[Issue, ...]:
+        """A list cell, item by item: each bad item is named, and its fix changes only it."""
+        rule, header = self.rule, self.header
+        sep = rule.separator
+        parts = value.split(sep)
+        if any(not part.strip() for part in parts):
+            what = SEPARATOR_NAMES.get(sep, f"'{sep}'")
+            items = [part.strip() for part in parts if part.strip()]
+            joiner = sep + " " if any(part.startswith(" ") for part in parts[1:]) else sep
+            return (
+                Issue(
+                    f"{header} has an empty item: a {what} too many, at the start, the end "
+                    f"or twice in a row; remove the extra {what}.",
+                    "separator",
+                    joiner.join(items),
+                ),
+            )
+        issues: list[Issue] = []
+        for index, part in enumerate(parts):
+            item = part.strip()
+            if rule.type == "email_list":
+                reason = email_problem(item)
+                if reason:
+                    fixed = _email_fix(item)
+                    issues.append(
+                        Issue(
+                            f"{header}: {_quote(item)} in this cell is not an email address: "
+                            f"{reason}.",
+                            "email",
+                            None if fixed is None else _replace_item(parts, index, fixed, sep),
+                        )
+                    )
+            elif self.allowed_set and self._norm(item) not in self.allowed_set:
+                issues.append(self._not_allowed(item, value, parts, index))
+        return tuple(issues)
+
+    # --- languages ---------------------------------------------------------------------
+
+    def _language_issue(self, value: str) -> Issue | None:
+        """A language by any of its names or codes, written as the column's list writes it."""
+        table = self.languages
+        assert table is not None
+        header, rule = self.header, self.rule
+        supported = set(rule.languages)
+        listed = self.listed_languages
+        code = table.find(value)
+        if code is None:
+            if not self.allowed and not supported and _LANGUAGE.fullmatch(value):
+                return None  # a language tag of a language the table does not name
+            return self._unknown_language(value)
+        name = table.english(code)
+        if supported and code not in supported:
+            return Issue(
+                f"{name} is not one of the platform's languages. "
+                f"Choose one of: {self._language_choices()}.",
+                "language",
+            )
+        if self.allowed:
+            if code not in listed:
+                return Issue(
+                    f"{name} is not switched on {rule.switched_on_in}. "
+                    f"Choose one of: {', '.join(self.allowed)}.",
+                    "language",
+                )
+            written = listed[code]
+            if written is None:
+                return Issue(
+                    f"{header} {_quote(value)} is not how the list of languages writes {name}. "
+                    f"Choose one of: {', '.join(self.allowed)}.",
+                    "language",
+                )
+            return Issue(
+                f"{header} {_quote(value)} is written '{written}' in the list of languages.",
+                "language",
+                written,
+            )
+        if rule.language_form == "code" and not table.is_code(value):
+            return Issue(
+                f"{header} {_quote(value)} is not a language code such as 'en' or 'nl'; "
+                f"the code of {name} is '{code}'.",
+                "language",
+                code,
+            )
         return None
 
-    def _not_allowed(self, item: str, whole: str) -> Issue:
+    def _unknown_language(self, value: str) -> Issue:
+        """A value that names no language the column takes, with the closest that it does."""
+        table = self.languages
+        assert table is not None
+        listed = self.listed_languages
+        wanted = set(listed) if self.allowed else set(self.rule.languages) or set(table.names)
+        names = {f: found for f, found in table.lookup.items() if found[0] in wanted}
+        message = f"{self.header} {_quote(value)} is not a language"
+        if self.allowed or self.rule.languages:
+            message += " the platform offers"
+        elif self.rule.language_form == "code":
+            message = f"{self.header} {_quote(value)} is not a language code such as 'en' or 'nl'"
+        close = difflib.get_close_matches(fold_name(value), list(names), n=1, cutoff=0.75)
+        if close:
+            code, spelled = names[close[0]]
+            if self.allowed:
+                fix = listed.get(code)
+            elif self.rule.language_form == "code":
+                fix = code
+            else:
+                fix = spelled
+            if fix is not None:
+                return Issue(f"{message}: did you mean '{fix}'?", "language", fix)
+        if self.allowed or self.rule.languages:
+            return Issue(f"{message}. Choose one of: {self._language_choices()}.", "language")
+        return Issue(f"{message}.", "language")
+
+    def _language_choices(self) -> str:
+        if self.allowed:
+            return ", ".join(self.allowed)
+        table = self.languages
+        assert table is not None
+        codes = self.rule.languages or tuple(table.names)
+        if self.rule.language_form == "code":
+            return ", ".join(codes)
+        return ", ".join(table.english(code) for code in codes)
+
+    def _not_allowed(
+        self, item: str, whole: str, parts: list[str] | None = None, index: int = 0
+    ) -> Issue:
         match = self.closest(item)
         where = "is not in your organisation" if self.rule.org_list else "is not allowed here"
         message = f"{self.header} {_quote(item)} {where}"
         fix = None
         if match is not None:
             message += f": did you mean '{match}'?"
-            if whole == item:
+            if parts is None:
                 fix = match
             else:
-                sep = self.rule.separator
-                fix = f"{sep} ".join(match if i == item else i for i in _split(whole, sep))
+                fix = _replace_item(parts, index, match, self.rule.separator)
         elif len(self.allowed) <= 6:
             message += f". Choose one of: {', '.join(self.allowed)}."
         else:
@@ -410,8 +587,19 @@ def _has_invisible(value: str) -> bool:
     return any(c in value for c in INVISIBLE)
 
 
-def _split(value: str, separator: str) -> list[str]:
-    return [item.strip() for item in value.split(separator) if item.strip()]
+def is_blank(value: str) -> bool:
+    """Empty as far as the platform is concerned: nothing, or only spaces."""
+    return value.strip() == "" and not _has_invisible(value)
+
+
+def _replace_item(parts: list[str], index: int, new: str, separator: str) -> str:
+    """The cell with one item replaced; the other items and the spacing stay as they were."""
+    part = parts[index]
+    start = len(part) - len(part.lstrip())
+    end = len(part.rstrip())
+    changed = [*parts]
+    changed[index] = part[:start] + new + part[end:]
+    return separator.join(changed)
 
 
 _DOMAIN_TYPOS = {
@@ -527,15 +715,41 @@ class Validator:
         self.notes = {
             cell: (columns[cell[1]][cell[0]], issue) for cell, issue in (notes or {}).items()
         }
+        self._row_notes: dict[int, tuple[tuple[str, ...], list[int]]] = {}
+        for (row, col), (_value, issue) in self.notes.items():
+            if issue.kind == REFUSED_NOTE:
+                self._row_notes.setdefault(row, (self._row_values(row), []))[1].append(col)
         self.first_row_number = first_row_number
         lists = lists or {}
         key = profile.key
         self.checkers: list[ColumnChecker] = []
         for index, header in enumerate(headers):
             rule = profile.rule_for(header) or ColumnRule(header=header)
-            allowed = list(rule.allowed) or lists.get(index, [])
+            if rule.type == "language":  # the file's own list says how the platform writes them
+                allowed = lists.get(index) or list(rule.allowed)
+            else:
+                allowed = list(rule.allowed) or lists.get(index, [])
             is_key = key is not None and rule.header == key
             self.checkers.append(ColumnChecker(header, rule, allowed, is_key, profile.key_required))
+        # Columns required only while another column of the row is blank: col -> that
+        # column (None when the file does not have it, so always required), and back.
+        self.conditions: dict[int, int | None] = {}
+        self.dependents: dict[int, list[int]] = {}
+        for col, checker in enumerate(self.checkers):
+            other = checker.rule.required_unless
+            if other and not checker.required:
+                wanted = normalise_header(other)
+                found = next(
+                    (
+                        i
+                        for i, c in enumerate(self.checkers)
+                        if normalise_header(c.rule.header) == wanted
+                    ),
+                    None,
+                )
+                self.conditions[col] = found
+                if found is not None:
+                    self.dependents.setdefault(found, []).append(col)
         self.unique: dict[int, UniqueIndex] = {}
         self.problems: dict[int, dict[int, tuple[Issue, ...]]] = {}
 
@@ -588,6 +802,12 @@ class Validator:
         for row, col in self.notes:
             if row not in blank_rows:
                 self._refresh_cell(row, col)
+        for col in self.conditions:
+            values = self.columns[col]
+            blank = compress(range(len(values)), map(operator.not_, map(str.strip, values)))
+            for row in blank:
+                if row not in blank_rows and self._condition_issue(row, col) is not None:
+                    self._refresh_cell(row, col)
 
     def _blank_rows(self) -> set[int]:
         """Rows with nothing in them: not users, never red."""
@@ -600,6 +820,9 @@ class Validator:
                 break
             candidates = [r for r in candidates if values[r] == ""]
         return set(candidates)
+
+    def _row_values(self, row: int) -> tuple[str, ...]:
+        return tuple(values[row] for values in self.columns)
 
     def _row_is_blank(self, row: int) -> bool:
         return all(values[row] == "" for values in self.columns)
@@ -618,9 +841,10 @@ class Validator:
         where = rows_text(numbers, total=len(group) - 1)
         header = checker.header
         if checker.is_key:
+            others = "others" if len(group) > 2 else "other"
             message = (
-                f"{header} {_quote(self.columns[col][row])} is also in {where}: "
-                "each user may appear only once."
+                f"{header} {self.columns[col][row].strip()} is also in {where}. Each user "
+                f"appears once: keep the row that matches the platform and delete the {others}."
             )
         elif checker.rule.type == "email":
             message = f"This email is also used in {where}."
@@ -628,17 +852,40 @@ class Validator:
             message = f"This {header} is also used in {where}."
         return Issue(message, "duplicate")
 
+    def _condition_issue(self, row: int, col: int) -> Issue | None:
+        """Why a column required only while another is blank is missing here, or None."""
+        if col not in self.conditions or not is_blank(self.columns[col][row]):
+            return None
+        other = self.conditions[col]
+        if other is not None and not is_blank(self.columns[other][row]):
+            return None
+        header = self.checkers[col].header
+        if other is None:
+            return Issue(f"{header} is required, but this cell is empty.", "required")
+        return Issue(
+            f"{header} is required for a user without a {self.checkers[other].header}, "
+            "but this cell is empty.",
+            "required",
+        )
+
     def _refresh_cell(self, row: int, col: int) -> None:
         value = self.columns[col][row]
         if self._row_is_blank(row):
             issues: tuple[Issue, ...] = ()
         else:
             issues = self.checkers[col].check(value)
+            condition = self._condition_issue(row, col)
+            if condition:
+                issues = (*issues, condition)
             duplicate = self._duplicate_issue(row, col)
             if duplicate:
                 issues = (*issues, duplicate)
             note = self.notes.get((row, col))
-            if note is not None and note[0] == value:
+            if (
+                note is not None
+                and note[0] == value
+                and (row not in self._row_notes or self._row_values(row) == self._row_notes[row][0])
+            ):
                 issues = (*issues, note[1])
         cells = self.problems.get(row)
         if issues:
@@ -652,10 +899,7 @@ class Validator:
 
     def use_allowed_values(self, col: int, values: list[str]) -> None:
         """Give a column its list of allowed values and check all of it again."""
-        checker = self.checkers[col]
-        checker.allowed = list(dict.fromkeys(v for v in values if v))
-        checker.allowed_set = {checker._norm(v) for v in checker.allowed}
-        checker.check.cache_clear()
+        self.checkers[col].set_allowed(values)
         for row in range(len(self.columns[col])):
             self._refresh_cell(row, col)
 
@@ -678,4 +922,8 @@ class Validator:
                 self._refresh_cell(row, c)
         else:
             self._refresh_cell(row, col)
+            for dependent in self.dependents.get(col, ()):
+                self._refresh_cell(row, dependent)
+        for note_col in self._row_notes[row][1] if row in self._row_notes else ():
+            self._refresh_cell(row, note_col)
         return touched

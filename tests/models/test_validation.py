@@ -47,7 +47,10 @@ def test_rakoo_lists_come_from_the_templates_dropdowns(sample) -> None:  # type:
         "'Team Nort' is not in your organisation: did you mean 'Team North'?"
         in found[(10, "Teams")]
     )
-    assert found[(14, "Employee number*")].startswith("Employee number is missing")
+    assert found[(14, "Employee number*")] == (
+        "This row has no Employee number, so the platform cannot tell who it is: "
+        "delete the row, or copy the ID from the platform."
+    )
     assert "not a valid email address: it contains a space" in found[(19, "Email address*")]
     assert found[(25, "Active")] == "Active must be 'x' or left blank, not 'yes'."
     assert doc.validator.rows_with_issues == 5
@@ -187,6 +190,78 @@ def test_incremental_checks_equal_a_full_check(
     assert doc.validator.problems == fresh.problems
 
 
+ATLAS_HEADERS = ["User ID", "Username", "Email", "Status", "Language"]
+ATLAS_ROWS = [
+    ["000101", "abakker", "anna@acme.example", "Active", "nl"],
+    ["000102", "", "", "Active", "en"],
+    ["000103", "cdevries", "", "Inactive", "Dutch"],
+    ["000101", "dsmit", "d@acme", "actve", "de"],
+    ["", "", "", "", ""],
+]
+ATLAS_VALUES = ["", "  ", "ann", "ann@acme.example", "Active", "active", "nl", "Engels", "xx"]
+RAKOO_HEADERS = ["Employee number", "Email address", "Language", "Teams", "Managers"]
+RAKOO_ROWS = [
+    ["E1", "a@acme.example", "Dutch", "Team North", "boss@acme.example"],
+    ["E2", "b@acme.example", "nl", "Team North, Team Nort", "boss@acme.example, nope"],
+    ["E3", "a@acme.example", "German", "", ""],
+    ["", "", "", "", ""],
+]
+RAKOO_VALUES = [
+    "",
+    "Dutch",
+    "en",
+    "Duits",
+    "Spanish",
+    "Klingon",
+    "Team North",
+    "Team Nort, Team South",
+    "Team South,,Team North",
+    "boss@acme.example",
+    "boss@acme.example, nope",
+    "a@acme.example",
+]
+RAKOO_LISTS = {2: ["Dutch", "English", "German"], 3: ["Team North", "Team South"]}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(["atlas", "rakoo"]).flatmap(
+        lambda name: st.tuples(
+            st.just(name),
+            st.lists(
+                st.tuples(
+                    st.integers(0, 4 if name == "atlas" else 3),
+                    st.integers(1, 4),
+                    st.sampled_from(ATLAS_VALUES if name == "atlas" else RAKOO_VALUES),
+                ),
+                min_size=1,
+                max_size=30,
+            ),
+        )
+    )
+)
+def test_incremental_checks_equal_a_full_check_with_platform_rules(
+    case: tuple[str, list[tuple[int, int, str]]],
+) -> None:
+    """The same for the rules that look at another cell (Email only without a Username),
+    languages written as the file's list writes them, and lists checked item by item."""
+    name, edits = case
+    profile = profile_named(name)
+    headers = ATLAS_HEADERS if name == "atlas" else RAKOO_HEADERS
+    rows = ATLAS_ROWS if name == "atlas" else RAKOO_ROWS
+    lists = {} if name == "atlas" else RAKOO_LISTS
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    validator = Validator(profile, headers, columns, lists)
+    validator.validate_all()
+    for row, col, value in edits:
+        old = columns[col][row]
+        columns[col][row] = value
+        validator.revalidate(row, col, old)
+    fresh = Validator(profile, headers, [list(c) for c in columns], lists)
+    fresh.validate_all()
+    assert validator.problems == fresh.problems
+
+
 def test_undo_restores_problems_and_marks(sample) -> None:  # type: ignore[no-untyped-def]
     from desktop_app.models.document import invert
 
@@ -226,7 +301,10 @@ def test_generic_profile_finds_key_and_email_columns(tmp_path: Path) -> None:
     found = messages(doc)
     assert "is not a valid email address" in found[(3, "E-mail")]
     assert found[(4, "E-mail")] == "This email is also used in row 2."
-    assert "each user may appear only once" in found[(4, "User ID")]
+    assert found[(4, "User ID")] == (
+        "User ID 2 is also in row 3. Each user appears once: keep the row that matches "
+        "the platform and delete the other."
+    )
 
 
 def test_every_bundled_profile_loads() -> None:
