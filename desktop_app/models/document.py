@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from desktop_app.models.column_mapping import ColumnMapping
 from desktop_app.models.profiles import Profile
 from desktop_app.models.readers import LoadedFile, read_file
 from desktop_app.models.validation import Issue, ProgressFn, Validator
@@ -301,15 +302,21 @@ def collector_paused() -> Iterator[None]:
 
 
 def open_document(
-    path: str | Path, profile: str | None = None, progress: ProgressFn | None = None
+    path: str | Path,
+    profile: str | None = None,
+    progress: ProgressFn | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> UserDocument:
-    """Read and check a download: the one way the window, the CLI and scripts open files."""
+    """Read and check a download: the one way the window, the CLI and scripts open files.
+
+    ``mapping`` says what each column is (the mapping dialog, the CLI's ``--mapping``).
+    """
     try:
         status = os.stat(path)
         stamp: tuple[int, int] | None = (status.st_size, status.st_mtime_ns)
     except OSError:
         stamp = None  # read_file says why in a sentence
     with collector_paused():
-        document = UserDocument(read_file(path, profile), progress=progress)
+        document = UserDocument(read_file(path, profile, mapping), progress=progress)
     document.opened_stamp = stamp
     return document

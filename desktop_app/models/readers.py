@@ -22,17 +22,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
+from desktop_app.models.column_mapping import (
+    ColumnMapping,
+    MappingFileProblem,
+    MappingStore,
+    apply_mapping,
+)
 from desktop_app.models.errors import FileProblem
 from desktop_app.models.profiles import (
     Profile,
-    detect,
-    generic_profile,
     normalise_header,
     profile_named,
 )
-from desktop_app.models.validation import Issue
+from desktop_app.models.recognition import SAMPLE_ROWS, Recognition, fold, recognise
+from desktop_app.models.validation import REFUSED_NOTE, Issue
 from desktop_app.models.xlsx_parts import SheetArea, dropdown_lists, sheet_areas
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -50,6 +55,8 @@ MAX_FILE_BYTES = 512 * 1024**2
 MAX_SHEET_CELLS = 40_000_000
 
 Progress = Callable[[str], None]
+# "recognised" from the file, "remembered" from the admin's earlier choice, "given" by the caller.
+MappingSource = Literal["recognised", "remembered", "given"]
 
 
 @dataclass
@@ -92,6 +99,13 @@ class LoadedFile:
     # Problems the reader found in cells, by (row, column): they hold while the cell
     # keeps the value it was read with.
     notes: dict[tuple[int, int], Issue] = field(default_factory=dict)
+    # What the first rows said about the layout (None: the table did not come from a file).
+    recognition: Recognition | None = None
+    # The mapping the profile was made with, and where it came from.
+    mapping: ColumnMapping | None = None
+    mapping_source: MappingSource = "recognised"
+    # The columns of an import error report or results file (shown, never uploaded).
+    report: ReportColumns | None = None
 
     @property
     def row_count(self) -> int:
@@ -142,46 +156,42 @@ def _texts(values: Sequence[Any]) -> list[str]:
 # --- finding the header ----------------------------------------------------------
 
 
-def _looks_like_header(row: Sequence[str]) -> bool:
-    cells = [c.strip() for c in row if c.strip()]
-    if len(cells) < 2:
-        return False
-    data_like = sum("@" in c or _NUMBER.fullmatch(c) is not None for c in cells)
-    return data_like == 0
-
-
-_NUMBER = re.compile(r"[-+]?\d[\d.,:/ -]*")
-
-
 def find_header(
-    rows: Sequence[Sequence[str]], forced: Profile | None = None
-) -> tuple[int, Profile]:
-    """The header row among the first rows, and the profile that fits it."""
-    search = rows[:HEADER_SEARCH_ROWS]
-    if forced is not None and not forced.generic:
-        scores = [forced.match_score(r) for r in search]
-        best = max(range(len(search)), key=lambda i: scores[i], default=0)
-        if search and scores[best] > 0:
-            return best, forced
+    rows: Sequence[Sequence[str]], forced: Profile | None = None, must_fit: bool = True
+) -> Recognition:
+    """The header row among the first rows, the profile that fits it and what each column is.
+
+    A platform asked for (``forced``) must fit: its key column, or some of its columns,
+    must be there, unless ``must_fit`` is False (a mapping says what each column is).
+    """
+    found = recognise(rows, forced=forced)
+    if (
+        must_fit
+        and forced is not None
+        and not forced.generic
+        and (
+            found is None
+            or not any(target for _h, target in found.mapping.columns)
+            or (forced.key_required and forced.key is not None and found.mapping.key is None)
+        )
+    ):
         raise FileProblem(
             f"This file does not have the columns of a {forced.title}: "
             f"its header should include {', '.join(forced.signature)}."
         )
-    if forced is None:
-        best_row, best_profile, best_score = -1, None, 0.0
-        for index, row in enumerate(search):
-            profile, score = detect(row)
-            if score > best_score:
-                best_row, best_profile, best_score = index, profile, score
-        if best_profile is not None:
-            return best_row, best_profile
-    for index, row in enumerate(search):
-        if _looks_like_header(row):
-            return index, forced or generic_profile()
-    raise FileProblem(
-        "No header row was found: the first row should hold column titles such as "
-        "'Email' or 'First name', but it looks like user data or is empty."
-    )
+    if found is None:
+        raise FileProblem(
+            "No header row was found: the first row should hold column titles such as "
+            "'Email' or 'First name', but it looks like user data or is empty."
+        )
+    return found
+
+
+def _probe(rows: Sequence[Sequence[Any]], convert: bool) -> list[list[str]]:
+    """The rows recognition reads, as text; no title is this long, so a huge cell is cut."""
+    head = rows[: HEADER_SEARCH_ROWS + SAMPLE_ROWS]
+    texts = [_texts(r) for r in head] if convert else head
+    return [[c if len(c) <= MAX_HEADER else c[:MAX_HEADER] for c in r] for r in texts]
 
 
 def _header_width(header: Sequence[str]) -> tuple[int, int]:
@@ -196,21 +206,49 @@ def _build(
     rows: list[list[str]] | list[list[Any]],
     forced: Profile | None,
     convert: bool,
+    mapping: ColumnMapping | None = None,
 ) -> LoadedFile:
-    head = [_texts(r) for r in rows[:HEADER_SEARCH_ROWS]] if convert else rows
-    # No title is this long: a huge cell is cut short before headers are compared.
-    probe = [
-        [c if len(c) <= MAX_HEADER else c[:MAX_HEADER] for c in r]
-        for r in head[:HEADER_SEARCH_ROWS]
-    ]
-    header_row, profile = find_header(probe, forced)
-    header = head[header_row]
+    if mapping is not None:
+        given = profile_named(mapping.profile)
+        if forced is not None and forced.name != given.name:
+            raise FileProblem(
+                f"The column mapping is for the {given.title}, not the {forced.title}; "
+                "choose one of them."
+            )
+        forced = given
+    probe = _probe(rows, convert)
+    found = find_header(probe, forced, must_fit=mapping is None)
+    header_row = found.header_row
+    header = _texts(rows[header_row]) if convert else rows[header_row]
     first, end = _header_width(header)
     headers = [
         h.strip() or f"Column {_column_letter(first + i)}" for i, h in enumerate(header[first:end])
     ]
+    data_start = found.data_start
+    sample = [r[first:end] for r in probe[data_start : data_start + SAMPLE_ROWS]]
+    report = find_report_columns(headers, sample, found.mapping)
+    if report is not None:
+        headers = report.headers
+    source: MappingSource = "given"
+    chosen = mapping.for_headers(headers) if mapping is not None else None
+    if chosen is None:
+        chosen = _remembered(found.profile.name, headers, report)
+        source = "remembered" if chosen is not None else "recognised"
+    if chosen is None:
+        chosen = found.mapping.for_headers(headers)
+    if report is not None:
+        chosen = report.leave_out(chosen)
+    try:
+        profile = apply_mapping(found.profile, chosen, headers)
+    except MappingFileProblem:
+        if source != "remembered":
+            raise
+        # A remembered mapping that the platform's columns no longer fit: recognise afresh.
+        chosen, source = found.mapping.for_headers(headers), "recognised"
+        if report is not None:
+            chosen = report.leave_out(chosen)
+        profile = apply_mapping(found.profile, chosen, headers)
     profile = profile.for_headers(headers)
-    data_start = header_row + 1 + profile.rows_after_header
     body = rows[data_start:]
     # Trailing rows with nothing in them are formatting, not users.
     last = len(body)
@@ -255,7 +293,23 @@ def _build(
         first_column=first,
         preamble=[_texts(r) for r in preamble] if convert else preamble,
         distinct=distinct,
+        recognition=found,
+        mapping=chosen,
+        mapping_source=source,
+        report=report,
+        notes=refusal_notes(report, headers, columns, profile) if report is not None else {},
     )
+
+
+def _remembered(
+    profile: str, headers: list[str], report: ReportColumns | None
+) -> ColumnMapping | None:
+    """The mapping the admin confirmed for these headers (a results file: for the download's)."""
+    store = MappingStore()
+    found = store.recall(profile, headers)
+    if found is None and report is not None:
+        found = store.recall(profile, report.data_headers())
+    return None if found is None else found.for_headers(headers)
 
 
 def _distinct(values: list[Any]) -> set[Any] | None:
@@ -395,10 +449,199 @@ def _check_zip(path: Path) -> None:
         )
 
 
+# --- import error reports and results files --------------------------------------------
+#
+# A platform's import error report, or the results file an upload here writes, is the
+# download with a status and a message per row. Opened, each refused row shows its
+# message as a problem, so the admin fixes it and sends it again without retyping.
+# The words are compared folded (no case, accents or punctuation), as recognition does.
+
+_STATUS_HEADERS = {
+    "status", "result", "results", "outcome", "import status", "import result",
+    "upload status", "upload result", "resultaat", "uitkomst", "ergebnis", "resultat",
+    "statut", "resultat de l import",
+}  # fmt: skip
+_MESSAGE_HEADERS = {
+    "message", "messages", "result message", "status message", "details", "melding",
+    "meldingen", "meldung", "nachricht",
+}  # fmt: skip
+# Headers that name an error whether or not a status column is there.
+_ERROR_HEADERS = {
+    "error", "errors", "error message", "error messages", "error details", "reason",
+    "failure reason", "reason for failure", "rejection reason", "import error",
+    "import errors", "fout", "fouten", "foutmelding", "foutmeldingen", "reden", "fehler",
+    "fehlermeldung", "grund", "erreur", "erreurs", "message d erreur", "motif", "raison",
+}  # fmt: skip
+# A row's status, folded, and how its message is introduced when the row needs the admin.
+_FAILED = "The platform refused this row"
+_REFUSED_STATUSES = {
+    "failed": _FAILED, "failure": _FAILED, "error": _FAILED, "errors": _FAILED,
+    "refused": _FAILED, "rejected": _FAILED, "not imported": _FAILED, "invalid": _FAILED,
+    "mislukt": _FAILED, "fout": _FAILED, "geweigerd": _FAILED, "afgewezen": _FAILED,
+    "niet geimporteerd": _FAILED, "fehlgeschlagen": _FAILED, "fehler": _FAILED,
+    "abgelehnt": _FAILED, "nicht importiert": _FAILED, "echec": _FAILED,
+    "erreur": _FAILED, "rejete": _FAILED, "refuse": _FAILED, "non importe": _FAILED,
+    "not uploaded": "This row was not uploaded",
+    "edited in part": "Only part of this row was saved",
+    "added in part": "Only part of this row was saved",
+    "not put back": "This row was not put back",
+}  # fmt: skip
+_OTHER_STATUSES = {
+    "edited", "added", "updated", "created", "imported", "success", "succeeded",
+    "successful", "ok", "done", "unchanged", "skipped", "not sent", "already as before",
+    "put back", "no change", "no changes", "geslaagd", "gelukt", "bijgewerkt",
+    "toegevoegd", "geimporteerd", "erfolgreich", "aktualisiert", "importiert",
+    "hinzugefugt", "succes", "reussi", "importe", "mis a jour", "ajoute",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReportColumns:
+    """Where a report keeps each row's status and message (indexes into ``headers``)."""
+
+    headers: list[str]  # the file's headers; a report column named like a data column is renamed
+    status: int | None
+    message: int | None
+
+    @property
+    def indexes(self) -> set[int]:
+        return {i for i in (self.status, self.message) if i is not None}
+
+    def data_headers(self) -> list[str]:
+        """The headers of the download the report was made from."""
+        return [h for i, h in enumerate(self.headers) if i not in self.indexes]
+
+    def leave_out(self, mapping: ColumnMapping) -> ColumnMapping:
+        """The mapping with the report's columns not uploaded (and never the key)."""
+        names = {normalise_header(self.headers[i]) for i in self.indexes}
+        columns = tuple(
+            (h, None if normalise_header(h) in names else t) for h, t in mapping.columns
+        )
+        key = (
+            None
+            if mapping.key is not None and normalise_header(mapping.key) in names
+            else mapping.key
+        )
+        return ColumnMapping(mapping.profile, columns, key)
+
+
+def _status_words(values: Sequence[str]) -> bool:
+    """Whether most filled values are import outcomes ('Failed', 'Edited'), not user data."""
+    filled = [fold(v) for v in values if v.strip()]
+    if not filled:
+        return False
+    outcomes = sum(v in _REFUSED_STATUSES or v in _OTHER_STATUSES for v in filled)
+    return outcomes >= 0.8 * len(filled)
+
+
+def find_report_columns(
+    headers: Sequence[str], sample: Sequence[Sequence[str]], mapping: ColumnMapping
+) -> ReportColumns | None:
+    """The status and message columns of an error report or results file; None for a download.
+
+    A status column is named like one and holds outcomes; a message column is named like
+    one beside a status column, or named like an error and mapped to no platform column.
+    The last such columns count: a results file of a results file adds a pair.
+    """
+    folded = [fold(h) for h in headers]
+    mapped = dict(mapping.columns)
+    status = None
+    for index in reversed(range(len(headers))):
+        if folded[index] in _STATUS_HEADERS:
+            values = [r[index] if index < len(r) else "" for r in sample]
+            if _status_words(values):
+                status = index
+                break
+    message = None
+    for index in reversed(range(len(headers))):
+        if index == status:
+            continue
+        if folded[index] in _ERROR_HEADERS and mapped.get(headers[index]) is None:
+            message = index
+            break
+        if status is not None and folded[index] in _MESSAGE_HEADERS:
+            message = index
+            break
+    if status is None and message is None:
+        return None
+    renamed = list(headers)
+    taken = {normalise_header(h) for i, h in enumerate(headers) if i not in (status, message)}
+    for column in (status, message):
+        if column is not None and normalise_header(headers[column]) in taken:
+            # Two columns of one name would share one rule: the report's gets its own name.
+            renamed[column] = f"{headers[column]} (import result)"
+    return ReportColumns(renamed, status, message)
+
+
+def refusal_notes(
+    report: ReportColumns, headers: Sequence[str], columns: Sequence[list[str]], profile: Profile
+) -> dict[tuple[int, int], Issue]:
+    """The report's message on each refused row: on the column it names, else the key.
+
+    Such a note holds while its row is as read: editing the row is fixing it.
+    """
+    statuses = columns[report.status] if report.status is not None else None
+    messages = columns[report.message] if report.message is not None else None
+    data = [i for i in range(len(headers)) if i not in report.indexes]
+    key = next(
+        (i for i in data if profile.key is not None and headers[i] == profile.key),
+        data[0] if data else 0,
+    )
+    named = _header_finder([headers[i] for i in data])
+    notes: dict[tuple[int, int], Issue] = {}
+    cache: dict[tuple[str, str], tuple[int, Issue] | None] = {}
+    for row in range(len(columns[0]) if columns else 0):
+        status = statuses[row] if statuses is not None else ""
+        message = messages[row].strip() if messages is not None else ""
+        if (status, message) not in cache:  # a report repeats a few messages many times
+            cache[(status, message)] = _refusal(status, message, statuses is not None, named)
+        found = cache[(status, message)]
+        if found is not None:
+            at, issue = found
+            notes[(row, data[at] if at >= 0 else key)] = issue
+    return notes
+
+
+def _refusal(
+    status: str, message: str, has_status: bool, named: Callable[[str], int]
+) -> tuple[int, Issue] | None:
+    """Where a row's note goes (an index into the data headers, -1: the key) and what it says."""
+    if has_status:
+        lead = _REFUSED_STATUSES.get(fold(status))
+        if lead is None:
+            return None
+    elif not message or fold(message) in _OTHER_STATUSES:
+        return None
+    else:
+        lead = _FAILED
+    text = f"{lead}: {message}" if message else f"{lead}."
+    return named(message), Issue(text, REFUSED_NOTE)
+
+
+def _header_finder(headers: Sequence[str]) -> Callable[[str], int]:
+    """A function giving the header a message names first (-1 if it names none)."""
+    words = [(i, fold(h)) for i, h in enumerate(headers) if fold(h)]
+    patterns = [(i, re.compile(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])")) for i, w in words]
+
+    def first_named(message: str) -> int:
+        text = fold(message)
+        best, rank = -1, (len(text) + 1, 0)
+        for index, pattern in patterns:
+            hit = pattern.search(text)
+            # The first named; of two starting there, the longer ('Email' < 'Email address').
+            if hit is not None and (hit.start(), -len(hit.group())) < rank:
+                best, rank = index, (hit.start(), -len(hit.group()))
+        return best
+
+    return first_named
+
+
 # --- Excel -------------------------------------------------------------------------
 
 
-def read_xlsx(path: Path, forced: Profile | None = None) -> LoadedFile:
+def read_xlsx(
+    path: Path, forced: Profile | None = None, mapping: ColumnMapping | None = None
+) -> LoadedFile:
     import python_calamine as calamine
 
     source = read_source(path)
@@ -435,8 +678,11 @@ def read_xlsx(path: Path, forced: Profile | None = None) -> LoadedFile:
             best = -1.0
             for name in sheets:
                 parsed[name] = workbook.get_sheet_by_name(name)
-                sample = parsed[name].to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
-                score = max((detect(_texts(r))[1] for r in sample), default=0.0)
+                sample = parsed[name].to_python(
+                    skip_empty_area=False, nrows=HEADER_SEARCH_ROWS + SAMPLE_ROWS
+                )
+                found = recognise(_probe(sample, convert=True)) if sample else None
+                score = -1.0 if found is None else found.confidence
                 if score > best:
                     chosen, best = name, score
         # The drop-downs are read while calamine parses: both release the GIL.
@@ -467,7 +713,7 @@ def read_xlsx(path: Path, forced: Profile | None = None) -> LoadedFile:
             finder.join()
     if not rows:
         raise FileProblem(f"The sheet '{chosen}' in '{path.name}' is empty.")
-    loaded = _build(path, "xlsx", rows, forced, convert=True)
+    loaded = _build(path, "xlsx", rows, forced, convert=True, mapping=mapping)
     loaded.sheet_name = chosen
     loaded.source = source
     loaded.dropdowns = {
@@ -667,7 +913,9 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(path: Path, forced: Profile | None = None) -> LoadedFile:
+def read_csv(
+    path: Path, forced: Profile | None = None, mapping: ColumnMapping | None = None
+) -> LoadedFile:
     name = f"'{path.name}'"
     decoded = decode_text(read_source(path), name)
     lines = decoded.lines
@@ -691,7 +939,7 @@ def read_csv(path: Path, forced: Profile | None = None) -> LoadedFile:
         ) from None
     width = max((len(r) for r in records), default=0)
     rows = [r + [""] * (width - len(r)) for r in records]
-    loaded = _build(path, "csv", rows, forced, convert=False)
+    loaded = _build(path, "csv", rows, forced, convert=False, mapping=mapping)
     spans = spans[loaded.data_start : loaded.data_start + loaded.row_count]
     loaded.csv_format = CsvFormat(
         encoding=decoded.encoding,
@@ -704,7 +952,8 @@ def read_csv(path: Path, forced: Profile | None = None) -> LoadedFile:
         foreign=decoded.foreign,
     )
     if decoded.foreign:
-        loaded.notes = _foreign_rows(loaded, spans, sorted(decoded.foreign), decoded)
+        foreign = _foreign_rows(loaded, spans, sorted(decoded.foreign), decoded)
+        loaded.notes = {**foreign, **loaded.notes}
     return loaded
 
 
@@ -743,13 +992,22 @@ def _all_quoted(line: str, delimiter: str) -> bool:
 # --- the one door ------------------------------------------------------------------
 
 
-def read_file(path: str | Path, profile: str | None = None) -> LoadedFile:
-    """Read a download; a file that can't be read raises FileProblem with one sentence."""
+def read_file(
+    path: str | Path, profile: str | None = None, mapping: ColumnMapping | None = None
+) -> LoadedFile:
+    """Read a download; a file that can't be read raises FileProblem with one sentence.
+
+    ``profile`` names the platform (otherwise it is recognised); ``mapping`` says what
+    each column is (otherwise the one the admin confirmed for these headers, or the
+    recognised one).
+    """
     path = Path(path)
     forced = profile_named(profile) if profile else None
     kind = check_file(path)
     try:
-        return read_xlsx(path, forced) if kind == "xlsx" else read_csv(path, forced)
+        if kind == "xlsx":
+            return read_xlsx(path, forced, mapping)
+        return read_csv(path, forced, mapping)
     except FileProblem:
         raise
     except MemoryError:

@@ -91,12 +91,6 @@ class Issue:
     fix: str | None = None
 
 
-# The kind of a note that the platform refused the row (read from its error report): it
-# holds while the whole row keeps the values it was read with, since editing the row is
-# fixing it.
-REFUSED_NOTE = "refused"
-
-
 def rows_text(rows: Sequence[int], total: int | None = None) -> str:
     """'row 7', 'rows 7 and 9', 'rows 7, 9, 12 and 40 more' (of ``total`` rows, if given)."""
     named = [f"{r:,}" for r in rows[:MAX_ROWS_NAMED]]
@@ -715,6 +709,8 @@ class Validator:
         self.notes = {
             cell: (columns[cell[1]][cell[0]], issue) for cell, issue in (notes or {}).items()
         }
+        # A refused row's note holds while the whole row keeps the values it was read
+        # with: editing any cell of the row is fixing it (undoing the edit brings it back).
         self._row_notes: dict[int, tuple[tuple[str, ...], list[int]]] = {}
         for (row, col), (_value, issue) in self.notes.items():
             if issue.kind == REFUSED_NOTE:

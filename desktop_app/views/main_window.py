@@ -27,15 +27,18 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedWidget,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
-from desktop_app.models.document import CellEdit, DocumentSnapshot, UserDocument
+from desktop_app.models.column_mapping import ColumnMapping, MappingStore
+from desktop_app.models.document import CellEdit, DocumentSnapshot, UserDocument, open_document
 from desktop_app.models.writers import edited_path, save
 from desktop_app.services.autosave import Autosave
 from desktop_app.views import messages
 from desktop_app.views.find_replace import FindReplaceDialog
 from desktop_app.views.icons import icon
+from desktop_app.views.mapping_dialog import MappingDialog
 from desktop_app.views.problems_panel import ProblemsPanel
 from desktop_app.views.server_actions import ServerActions
 from desktop_app.views.table_model import RowFilterProxy, UserTableModel
@@ -75,6 +78,9 @@ class MainWindow(QMainWindow):
         self._autosave_broken = False
         self._closed = False
         self._find_dialog: FindReplaceDialog | None = None
+        self.mapping_dialog: MappingDialog | None = None
+        # Edits to put back once the file is read again with other columns.
+        self._carried: list[tuple[int, int, str]] = []
         self.server_actions = ServerActions(self)
 
         self.table = UserTableView()
@@ -203,6 +209,14 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.previous_problem_action)
         view_menu.addSeparator()
         view_menu.addAction(self.problems_dock.toggleViewAction())
+        self.columns_action = self._action(
+            "Columns and &Platform…",
+            lambda: self.show_mapping_dialog(),
+            tip="Check what each column of the file is and which platform it is for",
+        )
+        self.columns_action.setEnabled(False)
+        view_menu.addSeparator()
+        view_menu.addAction(self.columns_action)
 
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -256,7 +270,14 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         self.counts_label = QLabel()
         self.counts_label.setAccessibleName("Summary")
-        self.profile_label = QLabel()
+        # The platform the file was recognised as; a click shows its columns to change it.
+        self.profile_label = QToolButton()
+        self.profile_label.setAutoRaise(True)
+        self.profile_label.setArrowType(Qt.ArrowType.DownArrow)
+        self.profile_label.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.profile_label.setAccessibleName("Platform")
+        self.profile_label.clicked.connect(lambda: self.show_mapping_dialog())
+        self.profile_label.hide()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(False)
@@ -314,15 +335,26 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self.show_document(document)
+        self._put_back_carried()
         QSettings().setValue("lastFolder", str(document.loaded.path.parent))
+        loaded = document.loaded
+        if (
+            loaded.recognition is not None
+            and loaded.recognition.weak
+            and loaded.mapping_source == "recognised"
+        ):
+            # After the table shows: the admin sees the file behind the question.
+            QTimer.singleShot(0, lambda: self.show_mapping_dialog(unsure=True))
         self.documentLoaded.emit()
 
     def _on_load_cancelled(self) -> None:
         self._worker = None
+        self._carried = []
         self._set_idle()
 
     def _on_load_failed(self, message: str) -> None:
         self._worker = None
+        self._carried = []
         self._set_idle()
         messages.show_problem(self, "The file could not be opened", message)
         self.loadFailed.emit(message)
@@ -346,7 +378,7 @@ class MainWindow(QMainWindow):
             self._find_dialog.close()
             self._find_dialog = None
         self._set_open(True)
-        self.profile_label.setText(f"{document.profile.title}")
+        self._show_platform(document)
         self.problems.show_document(document)
         self._content_changed()
         self._update_title()
@@ -356,6 +388,108 @@ class MainWindow(QMainWindow):
             )
             self.table.setCurrentIndex(first)
         self.table.setFocus()
+
+    # --- columns and platform ---------------------------------------------------------------
+
+    def _show_platform(self, document: UserDocument) -> None:
+        loaded = document.loaded
+        recognition = loaded.recognition
+        self.profile_label.setText(document.profile.title)
+        self.profile_label.show()
+        if loaded.is_new or recognition is None:
+            self.profile_label.setToolTip("")
+            self.profile_label.setEnabled(False)
+            self.columns_action.setEnabled(False)
+            return
+        if loaded.mapping_source == "recognised":
+            why = recognition.reason
+        else:
+            why = f"Read as {document.profile.title.lower()}, with the columns you chose."
+        self.profile_label.setToolTip(
+            f"{why}\nClick to check the columns or choose another platform."
+        )
+        self.profile_label.setEnabled(True)
+        self.columns_action.setEnabled(True)
+
+    def show_mapping_dialog(self, unsure: bool = False) -> None:
+        """Columns and Platform: OK reads the file again with the columns chosen."""
+        doc = self.document
+        if doc is None or doc.loaded.is_new or self._worker is not None:
+            return
+        if self.mapping_dialog is not None:
+            self.mapping_dialog.raise_()
+            return
+        dialog = MappingDialog(doc, self, unsure=unsure)
+        dialog.accepted.connect(lambda: self.use_mapping(dialog.mapping()))
+        dialog.finished.connect(self._mapping_dialog_closed)
+        self.mapping_dialog = dialog
+        dialog.open()
+
+    def _mapping_dialog_closed(self) -> None:
+        if self.mapping_dialog is not None:
+            self.mapping_dialog.deleteLater()
+        self.mapping_dialog = None
+
+    def use_mapping(self, mapping: ColumnMapping) -> None:
+        """Remember the columns for this platform and these headers, and read the file again.
+
+        The admin's edits are kept: each goes back to its cell once the file is read
+        again (the rows and columns stay where they were; only what they mean changes).
+        """
+        doc = self.document
+        if doc is None:
+            return
+        path = doc.loaded.path
+        changed = [(row, col, doc.value(row, col)) for row, col in sorted(doc.originals)]
+        if changed and doc.opened_stamp is not None:
+            try:
+                status = path.stat()
+                now: tuple[int, int] | None = (status.st_size, status.st_mtime_ns)
+            except OSError:
+                now = None
+            if now != doc.opened_stamp:
+                messages.show_problem(
+                    self,
+                    "The columns were not changed",
+                    f"'{path.name}' changed on disk since it was opened, so your edits could "
+                    "land on the wrong users. Save your changes, then open the saved copy and "
+                    "choose its columns.",
+                )
+                return
+        try:
+            MappingStore().remember(mapping)
+        except OSError:
+            log.exception("The column mapping could not be remembered")
+            self.statusBar().showMessage(
+                "These columns are used now but could not be remembered for next time "
+                "(the app's data folder cannot be written).",
+                8000,
+            )
+        self._carried = changed
+        self.load_with(
+            lambda report: open_document(
+                path,
+                progress=lambda done, total: report("Checking every row…", done, total),
+                mapping=mapping,
+            ),
+            f"Reading {path.name} with the columns you chose…",
+        )
+
+    def _put_back_carried(self) -> None:
+        """Put the admin's edits back after the file was read again, as one undoable step."""
+        carried, self._carried = self._carried, []
+        if not carried or self.model is None or self.document is None:
+            return
+        doc = self.document
+        kept = [(r, c, v) for r, c, v in carried if doc.is_editable(c) and r < doc.row_count]
+        self.model.set_cells(kept, "Keep")
+        lost = len(carried) - len(kept)
+        if lost:
+            self.statusBar().showMessage(
+                f"{plural(lost, 'edit')} in {doc.headers[doc.key_column or 0]} could not be "
+                "kept: that column is now the locked key.",
+                0,
+            )
 
     # --- autosave ----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ ROW_PROBLEM = QColor("#fde8e8")
 CELL_PROBLEM = QColor("#f8b4b4")
 CELL_CHANGED = QColor("#fef3c7")
 KEY_COLUMN = QColor("#f1f3f5")
+NOT_UPLOADED = QColor("#8a94a6")
 # A cell shows at most this many characters: laying out a 95 MB value would freeze the
 # window. The value itself (EditRole, copy, save) is never cut.
 DISPLAY_LIMIT = 1000
@@ -166,15 +167,35 @@ class UserTableModel(QAbstractTableModel):
             return doc.headers[section]
         if role == Qt.ItemDataRole.DecorationRole and section == doc.key_column:
             return self._lock
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(NOT_UPLOADED) if self.not_uploaded(section) else None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._italic if self.not_uploaded(section) else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if section == doc.key_column:
                 return (
                     f"{doc.headers[section]} is locked: the platform finds each user by it, "
                     "so changing it would break the upload."
                 )
+            why = self.not_uploaded(section)
+            if why:
+                return why
             rule = doc.profile.rule_for(doc.headers[section])
             return "Required" if rule is not None and rule.required else None
         return None
+
+    def not_uploaded(self, section: int) -> str:
+        """Why a column is never sent to the server ('' when it is, or is the key)."""
+        doc = self.document
+        if section == doc.key_column:
+            return ""
+        report = doc.loaded.report
+        if report is not None and section in report.indexes:
+            return "Not uploaded: the import's result for this row, kept in the file as it is"
+        rule = doc.profile.rule_for(doc.headers[section])
+        if rule is None or not rule.scim:
+            return "Not uploaded: the server has no field for it (View › Columns and Platform…)"
+        return ""
 
     # --- edits -------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ def test_xlsx_values_are_the_text_excel_shows(tmp_path: Path) -> None:
         tmp_path / "values.xlsx",
         [
             HEADER + ["Hire date", "Score", "Active"],
-            ["Guidance", "", "", "", "", "", "", ""],
+            ["Do not edit", "Required", "Required", "Required", "Required", "", "", ""],
             ["000123", "a", "Ann", "Ay", "a@example.com", dt.datetime(2021, 3, 4), 1.5, True],
             [123456789012345, "b", "Bo", "Be", "b@example.com", dt.date(1999, 12, 31), 7, False],
             [42, "c", "Cy", "", "c@example.com", dt.datetime(2020, 1, 2, 8, 30), 0.1 + 0.2, None],
