@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check benchmark screenshots clean
+.PHONY: demo test build-test check benchmark screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "User Editor needs Python 3.11 or newer; this is " + sys.version.split()[0] + ".")'
@@ -25,6 +25,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	@$(BIN)/python scripts/check_qt.py --platform offscreen
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# Builds the one-folder app (dist/User Editor/) and tests the frozen program: its size, its
+# `check --json` against the source's, and its window offscreen. Takes about three minutes.
+build-test: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[build]'
+	@$(BIN)/python scripts/check_qt.py --platform offscreen
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/build_app.py
 
 check: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff mypy
