@@ -259,3 +259,129 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path: Path) -> None:
 def test_forced_profile_that_does_not_fit(sample) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(FileProblem, match="does not have the columns of a Rakoo"):
         read_file(sample("udemy-users.csv"), profile="rakoo")
+
+
+# --- layouts recognised, mappings, import error reports ---------------------------------
+
+
+ATLAS_ISSUE = [
+    ["User ID", "First name", "Last name", "Email", "Department", "Job title"],
+    ["Do not edit", "Required", "Required", "Required", "Optional", "Optional"],
+    *[
+        [f"{101 + i:06d}", "Anna", "Bakker", f"user{i}@atlas-demo.com", "Sales", "Advisor"]
+        for i in range(9)
+    ],
+]
+
+
+def test_the_atlas_download_from_the_issue_has_nine_users(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "data"))
+    for path in (
+        write_xlsx(tmp_path / "atlas.xlsx", ATLAS_ISSUE),
+        write_csv(tmp_path / "atlas.csv", ATLAS_ISSUE, delimiter=";"),
+    ):
+        loaded = read_file(path)
+        assert loaded.profile.name == "atlas" and loaded.row_count == 9
+        assert loaded.data_start == 2 and loaded.columns[0][0] == "000101"
+        assert loaded.recognition is not None and not loaded.recognition.weak
+        assert loaded.mapping_source == "recognised"
+        rule = loaded.profile.rule_for("Job title")
+        assert rule is not None and rule.scim == "title"
+
+
+def test_a_given_mapping_is_used_and_a_remembered_one_is_recalled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.models.column_mapping import ColumnMapping, MappingStore
+
+    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "data"))
+    path = write_csv(
+        tmp_path / "staff.csv",
+        [["Nr", "Naam", "Mail", "Notities"], ["7", "Ann", "ann@example.com", "x"]],
+    )
+    mapping = ColumnMapping(
+        "generic",
+        (
+            ("Nr", "Employee number"),
+            ("Naam", "Display name"),
+            ("Mail", "Email"),
+            ("Notities", None),
+        ),
+        key="Nr",
+    )
+    loaded = read_file(path, mapping=mapping)
+    assert loaded.mapping_source == "given" and loaded.profile.key == "Nr"
+    assert loaded.profile.rule_for("Naam").scim == "displayName"  # type: ignore[union-attr]
+    assert loaded.profile.rule_for("Notities").scim is None  # type: ignore[union-attr]
+    MappingStore().remember(mapping)
+    again = read_file(path)
+    assert again.mapping_source == "remembered" and again.mapping == mapping
+    with pytest.raises(FileProblem, match="mapping is for the Spreadsheet of users"):
+        read_file(path, profile="atlas", mapping=mapping)
+
+
+def test_a_platform_error_report_shows_each_refusal_on_its_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.models.document import UserDocument
+
+    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "data"))
+    header = ["User ID", "Username", "First name", "Last name", "Email", "Error"]
+    path = write_csv(
+        tmp_path / "import-errors.csv",
+        [
+            header,
+            ["000101", "ann", "Ann", "Ay", "ann@example.com", "Email/Username is already in use"],
+            ["000102", "bob", "Bob", "Be", "bob@example.com", ""],
+            ["000103", "cy", "Cy", "Ce", "cy@example.com", "The account is locked"],
+        ],
+    )
+    loaded = read_file(path)
+    assert loaded.profile.name == "atlas" and loaded.report is not None
+    assert loaded.profile.rule_for("Error").scim is None  # type: ignore[union-attr]
+    assert set(loaded.notes) == {(0, 4), (2, 0)}  # the column named, else the key
+    doc = UserDocument(loaded)
+    assert [doc.row_is_red(r) for r in range(3)] == [True, False, True]
+    assert doc.cell_issues(0, 4)[-1].message == (
+        "The platform refused this row: Email/Username is already in use"
+    )
+    # Editing any cell of the row is fixing it; undoing the edit brings the reason back.
+    edits = doc.edits_for([(0, 1, "ann2")])
+    doc.apply(edits)
+    assert not doc.row_is_red(0)
+    from desktop_app.models.document import invert
+
+    doc.apply(invert(edits))
+    assert doc.row_is_red(0)
+
+
+def test_a_results_file_marks_only_the_rows_that_did_not_go_through(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "users-upload-results-2026-12-03-1405.xlsx",
+        [
+            ["User ID", "Username", "Email", "Status", "Status", "Message"],
+            ["000101", "ann", "ann@example.com", "Active", "Edited", "Email: 'a' → 'b'"],
+            ["000102", "bob", "bob@example.com", "Active", "Failed", "Username is taken"],
+            ["000103", "cy", "cy@example.com", "Inactive", "Not sent", "The upload stopped."],
+        ],
+    )
+    loaded = read_file(path)
+    assert loaded.headers[3:] == ["Status", "Status (import result)", "Message"]
+    assert loaded.profile.rule_for("Status").scim == "active"  # type: ignore[union-attr]
+    assert {cell: issue.message for cell, issue in loaded.notes.items()} == {
+        (1, 1): "The platform refused this row: Username is taken"
+    }
+
+
+def test_an_ordinary_status_column_is_not_a_report(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "users.csv",
+        [
+            ["Email", "Name", "Surname", "Role", "Status"],
+            ["a@example.com", "A", "B", "learner", "Active"],
+        ],
+    )
+    loaded = read_file(path)
+    assert loaded.report is None and not loaded.notes

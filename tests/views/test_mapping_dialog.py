@@ -1,4 +1,4 @@
-"""Columns and Platform: a layout nobody wrote a profile for is checked, corrected and remembered."""
+"""Columns and Platform: a layout no profile knows is checked, corrected and remembered."""
 
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ from tests.helpers.files import write_xlsx
 from tests.helpers.gui import open_in
 
 ROOT = Path(__file__).resolve().parents[2]
-DUTCH = ["Personeelsnr", "Voornaam", "Achternaam", "E-mailadres", "Afdeling", "Kostenplaats", "Remarks"]
+DUTCH = [
+    "Personeelsnr",
+    "Voornaam",
+    "Achternaam",
+    "E-mailadres",
+    "Afdeling",
+    "Kostenplaats",
+    "Remarks",
+]
 PEOPLE = [
     ["P-1001", "Anna", "de Vries", "anna.devries@voorbeeld.nl", "Verkoop", "KP-100", ""],
     ["P-1002", "Bram", "Jansen", "bram.jansen@voorbeeld.nl", "Inkoop", "KP-200", "Parttime"],
@@ -99,7 +107,9 @@ def test_an_unknown_layout_is_checked_corrected_and_remembered(
     brush = model.headerData(remarks, Qt.Orientation.Horizontal, Qt.ItemDataRole.ForegroundRole)
     assert brush.color() == NOT_UPLOADED
     assert (
-        model.headerData(DUTCH.index("Afdeling"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ForegroundRole)
+        model.headerData(
+            DUTCH.index("Afdeling"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ForegroundRole
+        )
         is None
     )
     assert list((private_data / "mappings").glob("generic-*.json"))
