@@ -16,6 +16,7 @@ from desktop_app.models.plan_file import Plan, UserRecord
 
 if TYPE_CHECKING:
     from desktop_app.connectors.scim import ScimClient
+    from desktop_app.models.document import UserDocument
     from desktop_app.models.upload_plan import UploadPlan
     from desktop_app.services.journal import Journal
     from desktop_app.services.sending import Outcome
@@ -166,25 +167,38 @@ def upload(args: argparse.Namespace) -> int:
                     versioned = client.capabilities().etag_supported
                     _save_plan(reviewed, Path(args.save_plan), client.host, versioned)
                 return _print_review(plan, reviewed, args)
-            return _send_file(plan, client, args)
+            return _send_file(plan, client, args, document)
     except (UserFacingError, KeyError) as error:
         print(error.args[0] if isinstance(error, KeyError) else str(error), file=sys.stderr)
         return EXIT_UNREADABLE
 
 
-def _send_file(plan: UploadPlan, client: ScimClient, args: argparse.Namespace) -> int:
-    from desktop_app.services.upload import Unattended, write_results_file
+def _send_file(
+    plan: UploadPlan, client: ScimClient, args: argparse.Namespace, document: UserDocument
+) -> int:
+    from desktop_app.services.upload import Unattended, save_created_keys, write_results_file
     from desktop_app.services.upload import upload as send
 
     result = send(plan, client, Unattended(), mode=args.mode)
     results = write_results_file(result)
+    try:
+        copy = save_created_keys(result, document)
+        copy_problem = None
+    except (OSError, UserFacingError) as error:  # the upload happened: say so, then why
+        copy, copy_problem = None, f"The copy with the new users' IDs could not be saved: {error}"
     if args.json:
-        _print_json(result.report())
+        report = result.report()
+        report["saved_copy"] = str(copy) if copy is not None else None
+        _print_json(report)
     else:
         print(result.sentence() + ".")
         for user, message in result.failed:
             print(f"Row {user.excel_row}: {message}")
         print(f"Results: {results}")
+        if copy is not None:
+            print(f"The new users' IDs are in {copy}: upload that file next time.")
+    if copy_problem:
+        print(copy_problem, file=sys.stderr)
     return EXIT_PROBLEMS if result.failed or result.report()["skipped_invalid"] else EXIT_VALID
 
 

@@ -114,6 +114,7 @@ def test_upload_dry_run_then_upload(tmp_path: Path) -> None:
             "unchanged": 33,
             "matches_existing": [],
             "created": [],
+            "saved_copy": None,
         }
         again = upload()
         assert again.returncode == 0

@@ -218,6 +218,23 @@ class UserDocument:
                 listener(edits)
         return touched
 
+    def set_created_key(self, row: int, key: str) -> set[int]:
+        """Give a row that had no key the key of the user an upload created for it.
+
+        The one way the key column changes: not an edit (it is not undone, nor
+        journalled), but marked changed so Save writes it, and checked again.
+        Returns the rows whose look may have changed (none when the row had a key).
+        """
+        if self.key_column is None or not key or not (0 <= row < self.row_count):
+            return set()
+        column = self.columns[self.key_column]
+        if column[row]:
+            return set()
+        column[row] = key
+        self._track(CellEdit(row, self.key_column, "", key))
+        self.generation += 1
+        return {row} | self.validator.revalidate(row, self.key_column, "")
+
     def snapshot(self) -> DocumentSnapshot:
         """What saving needs, copied: the admin can keep editing while it is written."""
         rows: Iterable[int] = (

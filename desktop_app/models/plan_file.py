@@ -14,7 +14,9 @@ The format is a small versioned JSON schema of its own::
                 "after"}], "version", "id", "label", "operations", "resource",
                 "join", "leave"}],
      "problems": [{"row", "key", "column", "message"}],
-     "columns_not_uploaded": [HEADER], "unchanged": N, "checksum": HEX}
+     "columns_not_uploaded": [HEADER], "unchanged": N,
+     "matches_existing": [{"row", "existing": {"id", "userName", "email"}, "message"}],
+     "checksum": HEX}
 
 ``row`` is the row number Excel shows. A user record is the same whether it is
 printed for review or sent: ``changes`` are for people, ``operations`` (SCIM PATCH
@@ -112,6 +114,8 @@ class Plan:
     columns_not_uploaded: tuple[str, ...] = ()
     unchanged: int = 0
     groups: Mapping[str, str] = field(default_factory=dict)
+    # New rows held back: the user probably exists already (also listed in problems).
+    matches_existing: tuple[Mapping[str, Any], ...] = ()
 
     def to_update(self) -> list[UserRecord]:
         return [u for u in self.users if u.action == Action.UPDATE]
@@ -192,6 +196,10 @@ def from_upload_plan(
         ),
         unchanged=sum(1 for u in upload.users if u.action == "unchanged"),
         groups=dict(upload.group_ids),
+        matches_existing=tuple(
+            {"row": u.excel_row, "existing": dict(u.match or {}), "message": u.message or ""}
+            for u in upload.matches_existing()
+        ),
     )
 
 
@@ -244,6 +252,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
         ],
         "columns_not_uploaded": list(plan.columns_not_uploaded),
         "unchanged": plan.unchanged,
+        "matches_existing": [dict(m) for m in plan.matches_existing],
     }
     body["checksum"] = _checksum(body)
     return body
@@ -389,6 +398,7 @@ def _plan(body: dict[str, Any]) -> Plan:
         columns_not_uploaded=tuple(_text(c) for c in _list(body["columns_not_uploaded"])),
         unchanged=_count(body["unchanged"]),
         groups={_text(name): _text(group_id) for name, group_id in groups.items()},
+        matches_existing=tuple(map(_object, _list(body.get("matches_existing") or []))),
     )
 
 

@@ -391,12 +391,10 @@ class Lookalikes:
 
     def add_row(self, update: UserUpdate, resource: Mapping[str, Any]) -> None:
         """A new row this upload adds: a later row for the same person matches it."""
-        found = {
-            "row": update.excel_row,
-            "userName": str(resource.get("userName") or ""),
-            "email": primary_email(resource) or "",
-        }
-        self._add(found, found["userName"], found["email"])
+        user_name, email = str(resource.get("userName") or ""), primary_email(resource) or ""
+        self._add(
+            {"row": update.excel_row, "userName": user_name, "email": email}, user_name, email
+        )
 
 
 def _matched_message(path: str, resource: Mapping[str, Any], found: Mapping[str, Any]) -> str:

@@ -720,6 +720,27 @@ def write_results_file(result: UploadResult, target: Path | None = None) -> Path
     return target
 
 
+def save_created_keys(result: UploadResult, document: UserDocument) -> Path | None:
+    """Without the window: a copy of the file with each added user's new key in its row
+    (``NAME-with-new-ids.EXT`` beside it, never replacing a file), so that uploading
+    that copy again finds those users. None when no user was added without a key."""
+    from desktop_app.models.writers import save
+
+    keys = result.created_keys()
+    if not keys:
+        return None
+    for row, key in keys.items():
+        document.set_created_key(row, key)
+    path = document.loaded.path
+    target = _claim_free_name(path.with_name(f"{path.stem}-with-new-ids{path.suffix}"))
+    try:
+        save(document, target)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
 # --- an upload cut short ------------------------------------------------------------------
 
 

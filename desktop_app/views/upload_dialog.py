@@ -504,6 +504,23 @@ class UploadDialog(QDialog):
                 QTreeWidgetItem(item, ["", change.describe() + suffix])
             self.tree.addTopLevelItem(item)
             item.setExpanded(self.tree.topLevelItemCount() <= 50)
+        if not undoing:
+            matches = plan.matches_existing()
+            if matches:
+                group = QTreeWidgetItem(
+                    [
+                        f"Probably already on the server: {len(matches):,} new "
+                        f"{'row' if len(matches) == 1 else 'rows'} not added",
+                        "",
+                    ]
+                )
+                for user in matches:
+                    child = QTreeWidgetItem(
+                        group, [f"Row {user.excel_row}: {user.label}", user.message or ""]
+                    )
+                    child.setToolTip(1, user.message or "")
+                self.tree.addTopLevelItem(group)
+                group.setExpanded(True)
         if undoing:
             for user in plan.not_sendable():
                 item = QTreeWidgetItem(
@@ -578,7 +595,21 @@ class UploadDialog(QDialog):
                     f"{self.done_details.text()} Changes you made in the table while the "
                     "upload ran were not sent: upload again to send them."
                 )
+            self._write_created_keys(result)
         self.finishedUpload.emit(result)
+
+    def _write_created_keys(self, result: UploadResult) -> None:
+        """Each added user's new key goes into its row's blank key cell, so that Save keeps
+        it and uploading the file again finds the user instead of adding it twice."""
+        model = self.model
+        assert model is not None
+        touched: set[int] = set()
+        for row, key in result.created_keys().items():
+            touched |= model.document.set_created_key(row, key)
+        if touched:
+            last = model.columnCount() - 1
+            model.dataChanged.emit(model.index(min(touched), 0), model.index(max(touched), last))
+            model.contentChanged.emit()
 
     def _show_result(self, result: UploadResult) -> None:
         undone = result.plan.kind == PlanKind.UNDO
@@ -624,7 +655,10 @@ class UploadDialog(QDialog):
         refused = {u.row: m for u, m in result.failed}
         for user in plan.to_update() + plan.to_create() + plan.not_sendable():
             outcome = result.outcomes.get(user.row)
-            if user.row in refused:
+            if user.row in refused and outcome is not None and outcome.ok:
+                done = "Added" if user.action == "create" else "Edited"
+                what = f"{done} in part: {refused[user.row]}"
+            elif user.row in refused:
                 what = f"{'Not put back' if undone else 'Not uploaded'}: {refused[user.row]}"
             elif outcome is None:
                 what = "Not sent"

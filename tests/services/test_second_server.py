@@ -111,10 +111,12 @@ def test_a_row_without_key_is_created_once(scim: Server, tmp_path: Path) -> None
 
     assert first[:2] == (0, {**first[1], "added": 1, "failed": []}), first[2]
     assert len(scim.users_named("dee")) == 1
-    # The file still has no id: the server refuses the second POST and the admin reads why.
+    # The file still has no id: the user just added is found by name, not added again,
+    # and the admin reads why.
     assert second[0] == 1 and second[1]["added"] == 0
     [failure] = second[1]["failed"]
     assert "already in use" in failure["message"]
+    assert [m["row"] for m in second[1]["matches_existing"]] == [failure["row"]]
     assert len(scim.users_named("dee")) == 1
 
 
@@ -202,3 +204,58 @@ def row_of_atlas(user_name: str, given: str, family: str, user_id: str) -> dict[
         "userName": user_name, "givenName": given, "familyName": family,
         "email": f"{user_name}@example.org", "active": "true", "externalId": user_id,
     }  # fmt: skip
+
+
+@both()
+def test_a_user_name_taken_after_the_review_is_named_in_plain_words(
+    scim: Server, tmp_path: Path
+) -> None:
+    """The server's own refusal (409), not the app's lookup: someone took the name meanwhile."""
+    new = {"userName": "hal", "givenName": "Hal", "familyName": "Ho", "email": "hal@example.org"}
+    path = write_xlsx(tmp_path / "users.xlsx", [SCIM_HEADERS, row_of(new | {"active": "true"})])
+    with ScimClient(scim.base_url, scim.token) as client:
+        plan = prepare(open_document(str(path), None), client)
+        scim.create_user(user_resource("hal", "Hal", "Other"))
+        result = send(plan, client, Unattended(), journal_folder=tmp_path)
+
+    [(_user, message)] = result.failed
+    assert "already in use" in message and "username" in message, message
+    assert "second_scim_app" not in message
+
+
+@both()
+def test_a_new_user_gets_its_id_and_uploading_again_adds_no_one(
+    scim: Server, tmp_path: Path
+) -> None:
+    """The new id is reported, written to a copy of the file, and found on the next run."""
+    new = {"userName": "ivy", "givenName": "Ivy", "familyName": "Po", "email": "ivy@example.org"}
+    path = write_xlsx(tmp_path / "users.xlsx", [SCIM_HEADERS, row_of(new | {"active": "true"})])
+
+    code, report, errors = upload(scim, path, tmp_path / "data")
+
+    [ivy] = scim.users_named("ivy")
+    assert (code, report["added"], report["created"]) == (0, 1, [{"row": 2, "key": ivy["id"]}])
+    copy = Path(report["saved_copy"])
+    assert copy.name == "users-with-new-ids.xlsx"
+    assert open_document(str(copy), None).value(0, 0) == ivy["id"]
+    # The copy holds the id: nothing to do. The original does not: matched, not added.
+    again = upload(scim, copy, tmp_path / "data")
+    assert again[:2] == (0, {**again[1], "added": 0, "updated": 0, "unchanged": 1}), again
+    original = upload(scim, path, tmp_path / "data")
+    assert original[1]["added"] == 0
+    [match] = original[1]["matches_existing"]
+    assert match["existing"]["id"] == ivy["id"] and "use that account?" in match["message"]
+    assert len(scim.users_named("ivy")) == 1
+
+
+@both()
+def test_a_blank_cell_clears_an_attribute_only_put_can_change(scim: Server, tmp_path: Path) -> None:
+    """externalId: django-scim2 takes it on PUT only, so the blank goes as a PUT there."""
+    ann = scim.create_user(user_resource("ann", "Ann", "Lee", externalId="A-1"))
+    edited = on_server(scim, ann) | {"externalId": "", "familyName": "Leigh"}
+    path = write_xlsx(tmp_path / "users.xlsx", [SCIM_HEADERS, row_of(edited)])
+
+    code, report, errors = upload(scim, path, tmp_path / "data")
+
+    assert (code, report.get("failed")) == (0, []), (report, errors)
+    assert on_server(scim, scim.user(ann["id"])) == edited

@@ -253,3 +253,42 @@ def test_an_edit_made_while_the_check_runs_is_reviewed_and_sent(
         assert resource[enterprise]["department"] == "Sales"
         assert members(client)["Team South"] == {"ann"}
         dialog.close()
+
+
+def test_a_new_users_id_goes_into_its_row_and_the_next_check_finds_it(
+    window: MainWindow, qtbot: Any, demo: Any, tmp_path: Path
+) -> None:
+    from tests.helpers.files import write_xlsx
+
+    headers = ["id", "userName", "givenName", "familyName", "email", "active"]
+    path = write_xlsx(
+        tmp_path / "users.xlsx",
+        [headers, ["", "zoe.new", "Zoe", "New", "zoe.new@example.org", "true"]],
+    )
+    window.server_actions.server = (demo.url, demo.token)
+    open_in(window, qtbot, path)
+    doc = window.document
+    assert doc is not None and doc.key_column == 0
+
+    window.server_actions.start_upload()
+    dialog = window.server_actions.upload_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 1, timeout=20000)
+    assert dialog.summary.text() == "0 users will be updated · 1 will be added"
+    qtbot.mouseClick(dialog.upload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.stack.currentIndex() == 2, timeout=30000)
+    assert dialog.done_label.text() == "0 users were successfully edited. 1 user was added."
+
+    with ScimClient(demo.url, demo.token) as client:
+        [(zoe, _etag)] = client.find_users("userName", "zoe.new")
+    assert doc.value(0, 0) == zoe["id"]
+    assert doc.is_changed(0, 0)  # Save writes it
+    dialog.close()
+
+    # Checked again, the row is that user: nothing to add.
+    window.server_actions.start_upload()
+    again = window.server_actions.upload_dialog
+    assert again is not None
+    qtbot.waitUntil(lambda: again.stack.currentIndex() == 1, timeout=20000)
+    assert again.summary.text() == "0 users will be updated · 0 will be added"
+    again.close()
