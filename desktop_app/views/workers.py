@@ -94,8 +94,38 @@ class Worker(QObject):
             return True
 
 
+class _Reaper(QObject):
+    """Holds each job until its thread has ended, then lets it go on the GUI thread.
+
+    A worker is a Python object: if its last reference went away on its own thread, or
+    Qt deleted it there while the GUI thread dropped it too, the process could crash.
+    So nothing deletes a worker but Python, on the GUI thread, after its thread ended.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs: list[tuple[QThread, Worker]] = []
+
+    @Slot()
+    def reap(self) -> None:
+        still_running = []
+        for thread, worker in self.jobs:
+            if thread.isFinished():
+                thread.wait()
+                thread.deleteLater()
+            else:
+                still_running.append((thread, worker))
+        self.jobs = still_running
+
+
+_reaper: _Reaper | None = None
+
+
 def start(worker: Worker, parent: QObject) -> QThread:
     """Run ``worker`` in a new thread that ends and cleans up after it."""
+    global _reaper
+    if _reaper is None:
+        _reaper = _Reaper()  # made on the GUI thread, where start() is called
     thread = QThread(parent)
     worker.thread_ = thread
     worker.moveToThread(thread)
@@ -105,7 +135,7 @@ def start(worker: Worker, parent: QObject) -> QThread:
     worker.finished.connect(thread.quit, direct)
     worker.failed.connect(thread.quit, direct)
     worker.cancelled.connect(thread.quit, direct)
-    thread.finished.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
+    thread.finished.connect(_reaper.reap)  # queued to the GUI thread
+    _reaper.jobs.append((thread, worker))
     thread.start()
     return thread
