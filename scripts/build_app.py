@@ -165,7 +165,11 @@ def check_layout(folder: Path, checks: Checks) -> None:
     base = internal if internal.is_dir() else folder
     bundled = base / "desktop_app" / "resources"
     missing = [] if (bundled / "__init__.py").is_file() else ["__init__.py"]
-    for kind in ("profiles", "icons", "samples"):
+    # Every folder of resources/, so that a new one build.spec does not list is caught here.
+    kinds = sorted(
+        p.name for p in (ROOT / "resources").iterdir() if p.is_dir() and p.name[0] != "_"
+    )
+    for kind in kinds:
         for source in sorted((ROOT / "resources" / kind).iterdir()):
             wanted = source.is_file() and not source.name.startswith(".") and source.suffix != ".py"
             if wanted and not (bundled / kind / source.name).is_file():
