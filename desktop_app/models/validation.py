@@ -454,7 +454,8 @@ class ColumnChecker:
                 return None  # a language tag of a language the table does not name
             return self._unknown_language(value)
         name = table.english(code)
-        if supported and code not in supported:
+        # The file's own list is the organisation's: what it holds is switched on.
+        if supported and code not in supported and code not in listed:
             return Issue(
                 f"{name} is not one of the platform's languages. "
                 f"Choose one of: {self._language_choices()}.",

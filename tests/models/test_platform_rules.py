@@ -203,6 +203,14 @@ def test_a_language_the_platform_does_not_offer() -> None:
         assert "Dutch, English, German" in issue.message and issue.fix is None
 
 
+def test_the_files_own_list_wins_over_the_profiles_languages() -> None:
+    validator = rakoo(
+        [rakoo_row(0, Language="it"), rakoo_row(1, Language="Italiano")], ["Dutch", "Italian"]
+    )
+    assert [i.fix for i in validator.cell_issues(0, LANG)] == ["Italian"]
+    assert [i.fix for i in validator.cell_issues(1, LANG)] == ["Italian"]
+
+
 @pytest.mark.parametrize(
     ("listed", "value", "fix"),
     [
