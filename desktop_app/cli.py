@@ -7,7 +7,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from desktop_app.models import plan_file
 from desktop_app.models.document import open_document
@@ -358,6 +358,7 @@ def _settle_groups(reviewed: Plan, client: ScimClient, outcomes: dict[int, Outco
     """
     from desktop_app.connectors.scim import ScimError
     from desktop_app.services.sending import Outcome
+    from desktop_app.services.upload import change_members
 
     joins: dict[str, list[str]] = {}
     leaves: dict[str, list[str]] = {}
@@ -402,16 +403,10 @@ def _settle_groups(reviewed: Plan, client: ScimClient, outcomes: dict[int, Outco
         for name in (*user.join, *user.leave):
             rows_in.setdefault(name, []).append(user.row)
     for name in sorted(rows_in):
-        operations: list[dict[str, Any]] = []
-        if joins.get(name):
-            operations.append(
-                {"op": "add", "path": "members", "value": [{"value": uid} for uid in joins[name]]}
-            )
-        operations += [
-            {"op": "remove", "path": f'members[value eq "{uid}"]'} for uid in leaves.get(name, [])
-        ]
         try:
-            client.patch_group(reviewed.groups[name], name, operations)
+            change_members(
+                client, reviewed.groups[name], name, joins.get(name, []), leaves.get(name, [])
+            )
         except ScimError as error:
             for row in rows_in[name]:
                 outcomes[row] = Outcome(row, False, None, None, str(error))
