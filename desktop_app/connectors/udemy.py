@@ -541,12 +541,40 @@ class UdemyInviteClient:
         if role:
             body["role"] = role
         response = self._post(body)
-        status = response.status_code
-        if status in (200, 201):
+        if response.status_code in (200, 201):
             return self._invited(response)
+        raise self._error(response)
+
+    def check(self) -> None:
+        """Check the token and the organisation id without adding anyone (Connect dialog).
+
+        Sends an invite with no fields: Udemy checks the token (401/403) and the
+        organisation (404) before the fields, so a 400 means both are right, and
+        no user can be added without an email address. (The order of the checks
+        is assumed; Udemy does not document it.)
+
+        :raises UdemyError: the one sentence when the token, organisation or
+            address is wrong, or Udemy cannot be reached.
+        """
+        response = self._post({})
+        status = response.status_code
+        if status == 400:
+            return
+        if 200 <= status < 300:
+            logger.warning("Udemy accepted an invite without fields (HTTP %d)", status)
+            raise UdemyError(
+                f"{self.host} accepted an invite without an email address, so it does not "
+                f"answer as Udemy does; check the API address ({DEFAULT_BASE_URL}).",
+                status=status,
+            )
+        raise self._error(response)
+
+    def _error(self, response: requests.Response) -> UdemyError:
+        """The exception for an answer that is not a success."""
+        status = response.status_code
         if 300 <= status < 400:
             target = response.headers.get("Location", "another address")
-            raise UdemyAddressError(
+            return UdemyAddressError(
                 f"Udemy sent the request to {target} instead of answering; check the API "
                 f"address in the connection settings ({DEFAULT_BASE_URL}).",
                 status=status,
@@ -558,7 +586,7 @@ class UdemyInviteClient:
         error = error_for_status(status, error_body, org_uuid=self.org_uuid)
         logger.info("Udemy invite -> %d %s", status, type(error).__name__)
         logger.debug("Udemy invite server detail: field=%s %s", error.field, error.detail)
-        raise error
+        return error
 
     def _invited(self, response: requests.Response) -> Invited:
         """Read a 201: the user was added, so a body without an id still means "added"."""

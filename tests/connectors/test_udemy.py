@@ -412,3 +412,31 @@ def test_the_token_is_never_logged_nor_shown(
         assert TOKEN not in text and encoded not in text
     # Bodies are personal data: the log never holds them either.
     assert "ada@example.org" not in caplog.text and "Lovelace" not in caplog.text
+
+
+# -- Checking a connection, redirects ----------------------------------------------------
+
+
+def test_check_accepts_the_right_token_and_organisation_and_adds_no_one(
+    udemy: RunningUdemy, invites: UdemyInviteClient
+) -> None:
+    invites.check()
+    with (
+        UdemyInviteClient(udemy.base_url, udemy.org_uuid, "wrong") as client,
+        pytest.raises(UdemyAuthError),
+    ):
+        client.check()
+    with (
+        UdemyInviteClient(udemy.base_url, str(uuid.uuid4()), TOKEN) as client,
+        pytest.raises(OrganisationNotFound),
+    ):
+        client.check()
+    assert udemy.org.users == {}
+
+
+def test_a_redirect_is_not_followed(udemy: RunningUdemy, invites: UdemyInviteClient) -> None:
+    udemy.faults.respond(302, method="POST")
+    with pytest.raises(UdemyAddressError) as caught:
+        ada(invites)
+    assert "check the API address" in one_sentence(caught.value)
+    assert invites.request_count == 1 and udemy.org.users == {}
