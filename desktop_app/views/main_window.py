@@ -437,7 +437,7 @@ class MainWindow(QMainWindow):
         again (the rows and columns stay where they were; only what they mean changes).
         """
         doc = self.document
-        if doc is None:
+        if doc is None or self._worker is not None:
             return
         path = doc.loaded.path
         changed = [(row, col, doc.value(row, col)) for row, col in sorted(doc.originals)]
