@@ -180,6 +180,13 @@ class MainWindow(QMainWindow):
             keys.Replace if not QKeySequence(keys.Replace).isEmpty() else "Ctrl+H",
         )
         self.search_action = self._action("Search", self._focus_search, keys.Find)
+        from desktop_app.views.update_dialog import update_from_another_file
+
+        self.update_from_file_action = self._action(
+            "Up&date from Another File…",
+            lambda: update_from_another_file(self),
+            tip="Take values such as Department from an HR export, matched on employee number",
+        )
         self.next_problem_action = self._action(
             "Next Problem", lambda: self.step_problem(1), "F8", "Go to the next cell with a problem"
         )
@@ -204,6 +211,8 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
         edit_menu.addAction(self.search_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.update_from_file_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.next_problem_action)
         view_menu.addAction(self.previous_problem_action)
