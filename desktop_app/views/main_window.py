@@ -37,9 +37,16 @@ from desktop_app.models.writers import edited_path, save
 from desktop_app.services.autosave import Autosave
 from desktop_app.views import messages
 from desktop_app.views.find_replace import FindReplaceDialog
+from desktop_app.views.help_dialogs import HelpActions
 from desktop_app.views.icons import icon
 from desktop_app.views.mapping_dialog import MappingDialog
 from desktop_app.views.problems_panel import ProblemsPanel
+from desktop_app.views.recent_files import (
+    ColumnWidths,
+    RecentFiles,
+    restore_window,
+    save_window,
+)
 from desktop_app.views.server_actions import ServerActions
 from desktop_app.views.table_model import RowFilterProxy, UserTableModel
 from desktop_app.views.user_table import UserTableView
@@ -85,11 +92,13 @@ class MainWindow(QMainWindow):
 
         self.table = UserTableView()
         self.placeholder = QLabel(
-            "<h2>Open a user download</h2>"
-            "<p>Choose <b>File › Open</b>, or drop an .xlsx or .csv file that you downloaded "
-            "from your learning platform onto this window.</p>"
-            "<p>Rows the platform would refuse turn red, with the reason on the cell.</p>"
+            "<p style='font-size: 15pt;'>Open a download from your platform "
+            "(<b>File › Open</b>, or drop it here)</p>"
+            "<p style='font-size: 12pt;'>Or try the sample: "
+            "<a href='sample'>Help › Open a Sample File</a></p>"
         )
+        self.placeholder.setAccessibleName("Start here")
+        self.placeholder.linkActivated.connect(lambda _link: self.help.sample_action.trigger())
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.placeholder.setStyleSheet("color: #4a5568; padding: 40px;")
@@ -129,6 +138,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._set_open(False)
         self._update_title()
+        self.column_widths = ColumnWidths(self)
+        restore_window(self)
+        self.problems_dock.hide()  # shown with the first file, whatever the last layout was
 
     # --- building ------------------------------------------------------------------------
 
@@ -197,6 +209,8 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         for action in (self.open_action, self.save_action, self.save_as_action):
             file_menu.addAction(action)
+        self.recent_files = RecentFiles(self)
+        file_menu.insertMenu(self.save_action, self.recent_files.menu)
         file_menu.addSeparator()
         for action in self.server_actions.actions():
             file_menu.addAction(action)
@@ -226,6 +240,8 @@ class MainWindow(QMainWindow):
         self.columns_action.setEnabled(False)
         view_menu.addSeparator()
         view_menu.addAction(self.columns_action)
+        self.help: HelpActions = HelpActions(self)
+        self.menuBar().addMenu(self.help.menu)
 
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -772,6 +788,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop and wait for every job, then remove the autosave journal: a clean close."""
         self._closed = True
+        save_window(self)
         if self._worker is not None:
             self._worker.cancel()
             self._worker.wait()
