@@ -255,6 +255,10 @@ def describe_setting(key: str, value: object) -> str:
     return "(set)"
 
 
+def _problems(count: int) -> str:
+    return f"{count:,} problem" if count == 1 else f"{count:,} problems"
+
+
 def _section(title: str, lines: Iterable[str]) -> list[str]:
     return ["", f"== {title} " + "=" * max(0, 60 - len(title)), *lines]
 
@@ -284,7 +288,7 @@ def build_report(
         "Machine": platform.machine() or "unknown",
         "Bundled app": "yes" if getattr(sys, "frozen", False) else "no",
     }
-    lines += _section("Versions", (f"{k}: {redact(v)}" for k, v in system.items()))
+    lines += _section("Versions", (f"{k}: {v}" for k, v in system.items()))
     lines += _section(
         "Libraries", (f"{lib.name} {lib.version} ({lib.licence})" for lib in libraries)
     )
@@ -300,7 +304,7 @@ def build_report(
             [
                 f"Platform: {file_summary.platform}",
                 f"Rows: {file_summary.rows:,}; problems: {total:,}",
-                *(f"  {c.name}: {c.problems:,} problems" for c in file_summary.columns),
+                *(f"  {c.name}: {_problems(c.problems)}" for c in file_summary.columns),
             ],
         )
     log = log_folder / LOG_NAME

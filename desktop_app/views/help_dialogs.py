@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHeaderView,
     QLabel,
+    QLayout,
     QMainWindow,
     QMenu,
     QPushButton,
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 SAMPLE = "atlas-users.xlsx"
 QT_LICENCE = "LGPL-3.0-only"
+PYTHON_LICENCE = "PSF-2.0"
 
 
 def guide_text() -> str:
@@ -77,8 +79,12 @@ def copy_sample() -> Path:
 
 @cache
 def _libraries() -> tuple[Library, ...]:
-    """Qt and every library the app runs with (read once: it walks the installed metadata)."""
-    return (Library("Qt", qVersion(), QT_LICENCE), *runtime_libraries())
+    """Qt, Python and every library the app runs with (read once: it walks the metadata)."""
+    return (
+        Library("Qt", qVersion(), QT_LICENCE),
+        Library("Python", platform.python_version(), PYTHON_LICENCE),
+        *runtime_libraries(),
+    )
 
 
 def versions() -> dict[str, str]:
@@ -129,6 +135,8 @@ class AboutDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         for row, library in enumerate(self.libraries):
             for col, text in enumerate((library.name, library.version, library.licence)):
                 item = QTableWidgetItem(text)
@@ -227,7 +235,8 @@ class SupportReportDialog(QDialog):
         layout.addWidget(note)
         layout.addSpacing(6)
         layout.addWidget(buttons)
-        self.resize(520, 0)
+        intro.setMinimumWidth(500)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
 
     def report_text(self) -> str:
         summary = (
@@ -239,7 +248,7 @@ class SupportReportDialog(QDialog):
             versions=versions(),
             settings=current_settings(),
             log_folder=log_folder(),
-            libraries=_libraries()[1:],
+            libraries=_libraries(),
             file_summary=summary,
         )
 

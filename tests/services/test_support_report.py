@@ -115,7 +115,11 @@ SETTINGS = {
 SUMMARY = FileSummary(
     platform="Atlas user data download",
     rows=40,
-    columns=(ColumnSummary("User ID", 0), ColumnSummary("Department", 3)),
+    columns=(
+        ColumnSummary("User ID", 0),
+        ColumnSummary("Email", 1),
+        ColumnSummary("Department", 3),
+    ),
 )
 
 
@@ -161,7 +165,8 @@ def test_without_the_box_the_open_file_is_not_described(tmp_path: Path) -> None:
 def test_with_the_box_only_column_names_and_counts(tmp_path: Path) -> None:
     text = make(tmp_path, SUMMARY)
     assert "Platform: Atlas user data download" in text
-    assert "Rows: 40; problems: 3" in text
+    assert "Rows: 40; problems: 4" in text
+    assert "  Email: 1 problem\n" in text
     assert "  Department: 3 problems" in text
     assert "  User ID: 0 problems" in text
 

@@ -79,6 +79,7 @@ def test_help_menu_opens_the_guide_and_about(new_window: Any) -> None:
     ]
     rows = {name: (version, licence) for name, version, licence in cells}
     assert rows["Qt"][1] == "LGPL-3.0-only"
+    assert rows["Python"][1] == "PSF-2.0"
     assert rows["openpyxl"] == (__import__("openpyxl").__version__, "MIT")
     assert "pytest" not in rows
     assert "0.1.0" in about.versions_text()
