@@ -269,8 +269,11 @@ def _find_header_row(rows: Sequence[Sequence[str]], profiles: tuple[Profile, ...
         return best
     for index in fuzzy_rows:  # no clear header by exact names: try near misses
         cells = [compact(c) for c in rows[index] if str(c).strip()]
-        found = process.cdist(cells, every, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-        hits = int((found.max(axis=1) > 0).sum()) if len(every) else 0
+        hits = sum(
+            process.extractOne(cell, every, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            is not None
+            for cell in cells
+        )
         if hits > best_hits:
             best, best_hits = index, hits
     return best
@@ -309,18 +312,19 @@ def _similarity(headers: Sequence[str], vocabulary: _Vocabulary) -> list[dict[in
         elif name:
             missing.append(i)
     if missing and vocabulary.names:
-        found = process.cdist(
-            [folded[i] for i in missing],
-            vocabulary.names,
-            scorer=fuzz.ratio,
-            score_cutoff=FUZZY_CUTOFF,
-        )
-        for row, i in enumerate(missing):
-            for j in found[row].nonzero()[0]:
+        # One header at a time: cdist would be faster, but needs numpy, which the
+        # desktop app does not otherwise carry (about 40 MB).
+        for i in missing:
+            for _name, score, j in process.extract(
+                folded[i],
+                vocabulary.names,
+                scorer=fuzz.ratio,
+                score_cutoff=FUZZY_CUTOFF,
+                limit=None,
+            ):
                 target = vocabulary.owner[j]
-                score = float(found[row][j])
                 if score > result[i].get(target, 0.0):
-                    result[i][target] = score
+                    result[i][target] = float(score)
     return result
 
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import compress, filterfalse, repeat
 
-import pandas as pd
 from email_validator import EmailNotValidError, validate_email
 
+from desktop_app.models.dates import is_real_iso_date, read_date
 from desktop_app.models.profiles import (
     ColumnRule,
     LanguageTable,
@@ -624,19 +624,11 @@ def _email_fix(value: str) -> str | None:
 
 def _date_issue(header: str, value: str) -> Issue | None:
     if _DATE.fullmatch(value):
-        try:
-            pd.Timestamp(value)
+        if is_real_iso_date(value):
             return None
-        except ValueError:
-            return Issue(f"{header} {_quote(value)} is not a real date.", "date")
-    fix = None
-    for dayfirst in (True, False):
-        try:
-            parsed = pd.to_datetime(value, dayfirst=dayfirst)
-            fix = parsed.date().isoformat()
-            break
-        except (ValueError, TypeError, OverflowError):
-            continue
+        return Issue(f"{header} {_quote(value)} is not a real date.", "date")
+    day = read_date(value)
+    fix = None if day is None else day.isoformat()
     return Issue(f"{header} {_quote(value)} is not a date in the form YYYY-MM-DD.", "date", fix)
 
 
