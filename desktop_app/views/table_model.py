@@ -13,16 +13,19 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QUndoCommand, QUndoStack
+from PySide6.QtGui import QBrush, QFont, QIcon, QUndoCommand, QUndoStack
 
 from desktop_app.models.document import CellEdit, UserDocument, invert
+from desktop_app.views import theme
 from desktop_app.views.icons import icon
 
-ROW_PROBLEM = QColor("#fde8e8")
-CELL_PROBLEM = QColor("#f8b4b4")
-CELL_CHANGED = QColor("#fef3c7")
-KEY_COLUMN = QColor("#f1f3f5")
-NOT_UPLOADED = QColor("#8a94a6")
+# The colours on a plain light palette. The table paints theme.colours(), which follows
+# the system's light, dark or high-contrast palette.
+ROW_PROBLEM = theme.LIGHT.row_problem.background
+CELL_PROBLEM = theme.LIGHT.cell_problem.background
+CELL_CHANGED = theme.LIGHT.cell_changed.background
+KEY_COLUMN = theme.LIGHT.key_column.background
+NOT_UPLOADED = theme.LIGHT.not_uploaded.text
 # A cell shows at most this many characters: laying out a 95 MB value would freeze the
 # window. The value itself (EditRole, copy, save) is never cut.
 DISPLAY_LIMIT = 1000
@@ -110,25 +113,26 @@ class UserTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.EditRole:
             return doc.value(row, col)
         refused = col == doc.key_column and row in doc.server_messages
-        if role == Qt.ItemDataRole.BackgroundRole:
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            # Each tint comes with the text colour that reads on it (4.5:1 or more).
+            colours = theme.colours()
             if doc.cell_issues(row, col) or refused:
-                return QBrush(CELL_PROBLEM)
-            if doc.is_changed(row, col):
-                return QBrush(CELL_CHANGED)
-            if doc.row_is_red(row):
-                return QBrush(ROW_PROBLEM)
-            if col == doc.key_column:
-                return QBrush(KEY_COLUMN)
-            return None
+                pair = colours.cell_problem
+            elif doc.is_changed(row, col):
+                pair = colours.cell_changed
+            elif doc.row_is_red(row):
+                pair = colours.row_problem
+            elif col == doc.key_column:
+                pair = colours.key_column
+            else:
+                return None
+            background = role == Qt.ItemDataRole.BackgroundRole
+            return QBrush(pair.background if background else pair.text)
         if role == Qt.ItemDataRole.DecorationRole:
             if doc.cell_issues(row, col) or refused:
                 return self._warning
             if doc.is_changed(row, col):
                 return self._edited
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if doc.row_is_red(row):
-                return QBrush(QColor("#1a202c"))
             return None
         if role == Qt.ItemDataRole.FontRole:
             return self._italic if doc.is_changed(row, col) else None
@@ -168,7 +172,8 @@ class UserTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and section == doc.key_column:
             return self._lock
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(NOT_UPLOADED) if self.not_uploaded(section) else None
+            muted = theme.colours().not_uploaded.text
+            return QBrush(muted) if self.not_uploaded(section) else None
         if role == Qt.ItemDataRole.FontRole:
             return self._italic if self.not_uploaded(section) else None
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -1,0 +1,235 @@
+"""The table's colours, worked out from the palette so they read well in light and dark.
+
+Qt follows the system's light or dark scheme (and high contrast) on Windows and macOS by
+changing the application palette. Every colour the app adds is derived from that palette:
+
+- a problem row, a problem cell and a changed cell are the palette's Base blended toward
+  red, red again more strongly, and yellow; the locked key column is Base blended toward
+  the Text colour, a grey on light and on dark;
+- the text drawn on each is the palette's Text while it stands out from the tint by at
+  least 4.5:1 (WCAG 2.x AA). If it does not, the tint is made lighter, down to half its
+  strength; if that is not enough, the text becomes black or white, whichever stands out
+  more (one of them always reaches 4.58:1 on any background).
+
+``colours()`` is cheap enough for ``data()``: it works the colours out again only when the
+application palette is a different one. Views repaint by themselves when the palette
+changes; a widget whose style sheet holds a colour uses ``follow()`` to get a new sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QWidget
+
+# WCAG 2.x level AA: text against its background, and lines or borders against theirs.
+TEXT_CONTRAST = 4.5
+LINE_CONTRAST = 3.0
+
+RED = QColor("#e02424")
+YELLOW = QColor("#facc15")
+
+# How far Base is blended toward the hue: (on a light palette, on a dark one). A dark
+# base needs a stronger tint for the same difference to the eye.
+ROW_PROBLEM_TINT = (0.10, 0.22)
+CELL_PROBLEM_TINT = (0.32, 0.45)
+CELL_CHANGED_TINT = (0.30, 0.34)
+KEY_COLUMN_TINT = (0.06, 0.10)
+
+
+def _channel(value: int) -> float:
+    c = value / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def luminance(colour: QColor) -> float:
+    """WCAG 2.x relative luminance of an opaque sRGB colour: 0 for black, 1 for white."""
+    return (
+        0.2126 * _channel(colour.red())
+        + 0.7152 * _channel(colour.green())
+        + 0.0722 * _channel(colour.blue())
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG 2.x contrast ratio of two opaque colours, from 1 (the same) to 21 (black, white)."""
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def mix(a: QColor, b: QColor, amount: float) -> QColor:
+    """``a`` moved ``amount`` (0 to 1) of the way to ``b``, opaque."""
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * amount),
+        round(a.green() + (b.green() - a.green()) * amount),
+        round(a.blue() + (b.blue() - a.blue()) * amount),
+    )
+
+
+def opaque(colour: QColor, under: QColor) -> QColor:
+    """A colour as it looks over ``under`` (macOS gives text colours some transparency)."""
+    return mix(under, QColor(colour.red(), colour.green(), colour.blue()), colour.alphaF())
+
+
+def readable_on(background: QColor) -> QColor:
+    """Black or white, whichever stands out more from ``background``."""
+    black, white = QColor("#000000"), QColor("#ffffff")
+    return black if contrast(background, black) >= contrast(background, white) else white
+
+
+@dataclass(frozen=True, eq=True)
+class Pair:
+    """A background the app paints and the text drawn on it."""
+
+    background: QColor
+    text: QColor
+
+    @property
+    def contrast(self) -> float:
+        return contrast(self.background, self.text)
+
+
+@dataclass(frozen=True, eq=True)
+class Colours:
+    """Every colour the app adds to Qt's own, for one palette."""
+
+    row_problem: Pair
+    cell_problem: Pair
+    cell_changed: Pair
+    key_column: Pair
+    # A header that is not uploaded: muted text on the header's own background.
+    not_uploaded: Pair
+    # Words that matter less (hints, the empty window's invitation), on the window colour.
+    muted_text: QColor
+    # The line at the right of the frozen key column: 3:1 against Base and the key column.
+    key_border: QColor
+    dark: bool
+
+
+def tint(base: QColor, hue: QColor, strength: float, text: QColor) -> Pair:
+    """``base`` blended toward ``hue``, with text on it that reaches 4.5:1."""
+    for step in range(11):
+        background = mix(base, hue, strength * (1 - step / 20))
+        if contrast(background, text) >= TEXT_CONTRAST:
+            return Pair(background, text)
+    background = mix(base, hue, strength)
+    return Pair(background, readable_on(background))
+
+
+def muted(text: QColor, backgrounds: list[QColor], most: float) -> QColor:
+    """``text`` faded toward the first background as far as ``most``, keeping 4.5:1 on all.
+
+    Text that does not reach 4.5:1 even unfaded becomes black or white.
+    """
+    for step in range(11):
+        colour = mix(text, backgrounds[0], most * (1 - step / 10))
+        if all(contrast(colour, bg) >= TEXT_CONTRAST for bg in backgrounds):
+            return colour
+    return readable_on(backgrounds[0])
+
+
+def derive(palette: QPalette) -> Colours:
+    """The app's colours for ``palette`` (its active colours)."""
+    role = QPalette.ColorRole
+    base = opaque(palette.color(role.Base), QColor("#ffffff"))
+    window = opaque(palette.color(role.Window), base)
+    button = opaque(palette.color(role.Button), window)
+    text = opaque(palette.color(role.Text), base)
+    window_text = opaque(palette.color(role.WindowText), window)
+    button_text = opaque(palette.color(role.ButtonText), button)
+    dark = luminance(base) < luminance(text)
+    which = 1 if dark else 0
+
+    key = tint(base, text, KEY_COLUMN_TINT[which], text)
+    border = key.text
+    for step in range(4, 21):
+        border = mix(base, key.text, step / 20)
+        if min(contrast(border, base), contrast(border, key.background)) >= LINE_CONTRAST:
+            break
+    return Colours(
+        row_problem=tint(base, RED, ROW_PROBLEM_TINT[which], text),
+        cell_problem=tint(base, RED, CELL_PROBLEM_TINT[which], text),
+        cell_changed=tint(base, YELLOW, CELL_CHANGED_TINT[which], text),
+        key_column=key,
+        not_uploaded=Pair(button, muted(button_text, [button, window, base], 0.45)),
+        muted_text=muted(window_text, [window], 0.35),
+        key_border=border,
+        dark=dark,
+    )
+
+
+def _plain_light() -> QPalette:
+    palette = QPalette(QColor("#efefef"), QColor("#efefef"))
+    role = QPalette.ColorRole
+    for each, colour in (
+        (role.Base, "#ffffff"),
+        (role.Text, "#000000"),
+        (role.WindowText, "#000000"),
+        (role.ButtonText, "#000000"),
+    ):
+        palette.setColor(each, QColor(colour))
+    return palette
+
+
+# The colours on a plain light palette (white base, black text): what the table shows
+# before an application exists, and on a default light system.
+LIGHT = derive(_plain_light())
+
+_cache: tuple[int, Colours] | None = None
+
+
+def colours() -> Colours:
+    """The app's colours for the application palette as it is now."""
+    global _cache
+    if QGuiApplication.instance() is None:
+        return LIGHT
+    palette = QGuiApplication.palette()
+    key = palette.cacheKey()
+    if _cache is None or _cache[0] != key:
+        _cache = (key, derive(palette))
+    return _cache[1]
+
+
+class _Follower(QObject):
+    """Sets a widget's sheet again when its window hears of a new palette.
+
+    Qt tells each window (ApplicationPaletteChange) and passes the palette down
+    (PaletteChange), but not to a widget whose sheet sets a colour: so the window is
+    watched too, whichever window the widget is in at the time.
+    """
+
+    def __init__(self, widget: QWidget, sheet: Callable[[Colours], str]) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._sheet = sheet
+        widget.installEventFilter(self)
+        self.apply()
+
+    def apply(self) -> None:
+        widget = self._widget
+        if widget.window() is not widget:
+            widget.window().installEventFilter(self)  # installing twice keeps one
+        text = self._sheet(colours())
+        if widget.styleSheet() != text:  # setting it again would tell the widget again
+            widget.setStyleSheet(text)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (
+            QEvent.Type.ApplicationPaletteChange,
+            QEvent.Type.PaletteChange,
+            QEvent.Type.ParentChange,
+        ):
+            self.apply()
+        return False
+
+
+def follow(widget: QWidget, sheet: Callable[[Colours], str]) -> None:
+    """Give ``widget`` the style sheet ``sheet(colours())``, now and whenever the palette changes.
+
+    Qt reads the colours of a style sheet once, so a sheet with a colour in it would keep
+    the old theme's colour: ``follow(label, lambda c: f"color: {c.muted_text.name()};")``.
+    """
+    _Follower(widget, sheet)
