@@ -73,7 +73,7 @@ def problem_title(header: str, issue: Issue) -> str:
     """
     message = issue.message.rstrip(".")
     if issue.kind == "duplicate":
-        if message.endswith("each user may appear only once"):
+        if "Each user appears once" in message:
             return f"{header} appears in more than one row"
         return f"{header} is used in more than one row"
     if issue.kind == "length":
