@@ -184,8 +184,13 @@ def test_titles_leave_out_the_value_and_the_rows() -> None:
         == "Name is longer than 100 characters"
     )
     assert (
-        title("User ID 'O'Brien' is also in row 4: each user may appear only once.", "duplicate")
-        == "Email appears in more than one row"
+        title(
+            "User ID O'Brien is also in row 4. Each user appears once: keep the row that "
+            "matches the platform and delete the other.",
+            "duplicate",
+            "User ID",
+        )
+        == "User ID appears in more than one row"
     )
 
 
