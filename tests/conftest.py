@@ -20,6 +20,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.gui)
 
 
+@pytest.fixture(autouse=True)
+def private_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Journals, autosave, mappings and settings of every test stay in its own folder."""
+    monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "user-data"))
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
+    )
+
+
 @pytest.fixture
 def sample(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A private copy of a bundled sample download."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import faulthandler
 import logging
+import os
 import sys
 import traceback
+from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import __version__
@@ -60,6 +63,12 @@ def create_application(argv: list[str]) -> QApplication:
     app.setApplicationName("User Editor")
     app.setOrganizationName("User Editor")
     app.setApplicationVersion(__version__)
+    moved = os.environ.get("USER_EDITOR_DATA")
+    if moved:  # a moved data folder holds the settings too (portable installs, tests)
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(
+            QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(moved, "settings"))
+        )
     return app
 
 
