@@ -3,14 +3,50 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+from desktop_app import __version__
+
+if TYPE_CHECKING:
+    import argparse
+
+COMMANDS = {"check", "upload"}  # as desktop_app.cli.COMMANDS, without importing it
+# What the window's own options end at: these print and exit before Qt is loaded.
+_PRINT_AND_EXIT = {"-h", "--help", "--version"}
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    """The window's options: a file to open, a profile, the demo (argparse is imported
+    only when there are options to read)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="user-editor",
+        description="Open a user download and fix it.",
+        epilog="From a terminal, without the window: user-editor check FILE [--json] lists "
+        "the rows the platform would refuse; user-editor upload FILE --server URL sends the "
+        "edited users. See user-editor check --help and user-editor upload --help.",
+    )
+    parser.add_argument("--version", action="version", version=f"User Editor {__version__}")
+    parser.add_argument("file", nargs="?", help="the downloaded .xlsx or .csv file to open")
+    parser.add_argument("--profile", help="the platform profile to use instead of detecting it")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start a SCIM server on this computer with a sample organisation, "
+        "and open a sample download to fix and upload",
+    )
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    from desktop_app import cli
+    if args and args[0] in COMMANDS:
+        from desktop_app import cli
 
-    if args and args[0] in cli.COMMANDS:
         return cli.run(args)
+    if _PRINT_AND_EXIT.intersection(args):
+        gui_parser().parse_known_args(args)  # prints the help or the version and exits
     from desktop_app.views.application import run_gui
 
     return run_gui(args)

@@ -167,6 +167,8 @@ class UserDocument:
             )
             for row, col, issue in self.validator.all_issues()
         ]
+        if not self.server_messages:
+            return found  # all_issues() is in row then column order already
         key = self.key_column or 0
         found += [
             Problem(
