@@ -1,15 +1,19 @@
 """Between table text and SCIM attributes, as each profile's columns declare them.
 
 A column's ``scim`` path names a User attribute: ``userName``, ``name.givenName``,
-``title``, ``active``, ``preferredLanguage``, ``externalId``, an Enterprise User
-attribute by its full URN path, or ``emails`` for the primary email address.
-Values go both ways as the table writes them, so comparing the table with the
-server is comparing text.
+``title``, ``active``, ``preferredLanguage``, ``externalId``, an attribute of any
+extension (the Enterprise User's, a platform's own) by its full URN path, or
+``emails`` for the primary email address. Values go both ways as the table writes
+them, so comparing the table with the server is comparing text. A column whose
+attribute is a list (``scim_list``) is sent as a JSON array of the cell's items and
+shown as the items joined by its separator; one the platform ignores when blank
+(``blank_ignored``) sends nothing for a blank cell.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,10 +66,34 @@ def group_names(text: str, separator: str = ",") -> set[str]:
 
 
 def _split(path: str) -> tuple[str | None, list[str]]:
-    """(extension URN or None, attribute names) of a path."""
-    if path.startswith(ENTERPRISE + ":"):
-        return ENTERPRISE, path[len(ENTERPRISE) + 1 :].split(".")
+    """(extension URN or None, attribute names) of a path; any extension's full URN path."""
+    if path.startswith("urn:"):
+        urn, _, attr = path.rpartition(":")
+        return urn, attr.split(".")
     return None, path.split(".")
+
+
+def _add_extension_schemas(resource: dict[str, Any]) -> None:
+    """List every extension the resource holds values of in its ``schemas``."""
+    for name, value in resource.items():
+        if name.startswith("urn:") and value:
+            schemas = resource.setdefault("schemas", [USER_SCHEMA])
+            if name not in schemas:
+                schemas.append(name)
+
+
+def _ignored_blank(text: str, path: str, profile: Profile) -> bool:
+    """Whether the platform ignores this blank value, so nothing is sent for it."""
+    rule = profile.scim_rule(path)
+    if rule is None or not rule.blank_ignored:
+        return False
+    value = to_value(text, path, profile)
+    return value == [] or (isinstance(value, str) and not value.strip())
+
+
+def list_items(text: str, separator: str = ",") -> list[str]:
+    """The items a list cell names, in order ('Enterprise, Pro' -> ['Enterprise', 'Pro'])."""
+    return [item.strip() for item in text.split(separator) if item.strip()]
 
 
 def primary_email(resource: Mapping[str, Any]) -> str | None:
@@ -98,6 +126,10 @@ def as_text(value: Any, path: str, profile: Profile) -> str:
         return ""
     if path == "active" or isinstance(value, bool):
         return profile.scim_true if value else profile.scim_false
+    if isinstance(value, list):
+        rule = profile.scim_rule(path)
+        separator = rule.separator if rule else ","
+        return f"{separator} ".join(map(str, value))
     return str(value)
 
 
@@ -106,6 +138,9 @@ def to_value(text: str, path: str, profile: Profile) -> Any:
     if path == "active":
         folded = text.strip().casefold()
         return folded == profile.scim_true.casefold() or folded in TRUE_WORDS
+    rule = profile.scim_rule(path)
+    if rule and rule.scim_list:
+        return list_items(text, rule.separator)
     return text
 
 
@@ -134,10 +169,11 @@ def _email_list(resource: Mapping[str, Any], address: str) -> list[dict[str, Any
 def patch_operations(
     resource: Mapping[str, Any], changes: Mapping[str, str], profile: Profile
 ) -> list[dict[str, Any]]:
-    """PATCH operations that set each path to its new table text; blank text removes it."""
+    """PATCH operations that set each path to its new table text; blank text removes it,
+    or sends nothing where the platform ignores a blank value."""
     operations: list[dict[str, Any]] = []
     for path, text in changes.items():
-        if path == GROUPS:
+        if path == GROUPS or _ignored_blank(text, path, profile):
             continue
         if path == MANAGER:  # the text is the manager's id by now (see People)
             operations.append(
@@ -150,7 +186,7 @@ def patch_operations(
             operations.append(
                 {"op": "replace", "path": "emails", "value": _email_list(resource, text)}
             )
-        elif text == "" and path != "active":
+        elif path != "active" and (text == "" or to_value(text, path, profile) == []):
             operations.append({"op": "remove", "path": path})
         else:
             operations.append(
@@ -165,7 +201,7 @@ def apply_changes(
     """A copy of ``resource`` with the changes made, as the server should hold it after."""
     result = copy.deepcopy(dict(resource))
     for path, text in changes.items():
-        if path in (GROUPS, MANAGER):
+        if path in (GROUPS, MANAGER) or _ignored_blank(text, path, profile):
             continue
         if path == "emails":
             result["emails"] = _email_list(result, text)
@@ -174,14 +210,11 @@ def apply_changes(
         node = result.setdefault(urn, {}) if urn else result
         for name in names[:-1]:
             node = node.setdefault(name, {})
-        if text == "" and path != "active":
+        if path != "active" and (text == "" or to_value(text, path, profile) == []):
             node.pop(names[-1], None)
         else:
             node[names[-1]] = to_value(text, path, profile)
-    if ENTERPRISE in result and result[ENTERPRISE]:
-        schemas = result.setdefault("schemas", [USER_SCHEMA])
-        if ENTERPRISE not in schemas:
-            schemas.append(ENTERPRISE)
+    _add_extension_schemas(result)
     return result
 
 
@@ -212,10 +245,7 @@ def apply_operations(
             node.pop(names[-1], None)
         else:
             node[names[-1]] = copy.deepcopy(operation.get("value"))
-    if result.get(ENTERPRISE):
-        schemas = result.setdefault("schemas", [USER_SCHEMA])
-        if ENTERPRISE not in schemas:
-            schemas.append(ENTERPRISE)
+    _add_extension_schemas(result)
     return result
 
 
@@ -225,9 +255,9 @@ def written_values(resource: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in resource.items():
         if name in ("schemas", "id", "meta", "password", GROUPS):
             continue
-        if name == ENTERPRISE and isinstance(value, Mapping):
+        if name.startswith("urn:") and isinstance(value, Mapping):
             for sub, inner in value.items():
-                values[f"{ENTERPRISE}:{sub}"] = inner
+                values[f"{name}:{sub}"] = inner
         elif isinstance(value, Mapping) and name != "emails":
             for sub, inner in value.items():
                 values[f"{name}.{sub}"] = inner
@@ -252,6 +282,12 @@ def holds(resource: Mapping[str, Any], path: str, value: Any) -> bool:
         return _blank(have)
     if isinstance(value, bool) or isinstance(have, bool):
         return str(have).casefold() == str(value).casefold()
+    if isinstance(value, list) and isinstance(have, list):
+        return _sorted_items(have) == _sorted_items(value)  # a list's order is not kept
     if isinstance(value, list | dict) or isinstance(have, list | dict):
         return bool(have == value)
     return have is not None and str(have) == str(value)
+
+
+def _sorted_items(items: list[Any]) -> list[str]:
+    return sorted(json.dumps(item, sort_keys=True, default=str) for item in items)

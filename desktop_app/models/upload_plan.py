@@ -28,6 +28,7 @@ from desktop_app.models.scim_mapping import (
     MANAGER,
     People,
     group_names,
+    list_items,
     new_resource,
     patch_operations,
     primary_email,
@@ -140,6 +141,8 @@ class Change:
     edited_here: bool
     # How the cell separates the names of a list (groups); the server's text uses ", ".
     separator: str = ","
+    # The attribute is a list whose order does not count (a licence list, say).
+    listed: bool = False
 
     def reversed(self) -> Change:
         """The change that undoes this one."""
@@ -220,6 +223,20 @@ class UploadPlan:
     def matches_existing(self) -> list[UserUpdate]:
         """New rows held back: the user probably exists already, so none is created."""
         return self._with(EXISTS)
+
+    def columns_not_uploaded(self) -> list[tuple[str, str]]:
+        """(header, why) of each column of the file that is not uploaded, the key left out."""
+        source = self.source
+        mapped = {col for col, _path in mapped_columns(source)}
+        found = []
+        for col, header in enumerate(source.headers):
+            if col in mapped or col == source.key_column or not str(header).strip():
+                continue
+            rule = source.profile.rule_for(header)
+            why = (rule.not_uploaded_reason if rule else None) or "the server has no field for it"
+            label = source.labels[col] if col < len(source.labels) else header
+            found.append((label, why))
+        return found
 
     def unlocked(self) -> bool:
         """Whether users are updated without a version: the server cannot lock them."""
@@ -330,10 +347,17 @@ def mapped_columns(document: UserDocument | UploadSnapshot) -> list[tuple[int, s
     return columns
 
 
-def same_value(path: str, server: str, table: str, separator: str = ",") -> bool:
-    """Whether the server's text already says what the table says, as the upload compares them."""
+def same_value(
+    path: str, server: str, table: str, separator: str = ",", *, listed: bool = False
+) -> bool:
+    """Whether the server's text already says what the table says, as the upload compares them.
+
+    ``listed``: the attribute is a list, compared as its set of items (any order).
+    """
     if path == GROUPS:
         return group_names(server) == group_names(table, separator)
+    if listed:
+        return set(list_items(server, separator)) == set(list_items(table, separator))
     if path == MANAGER:
         return server.casefold() == table.casefold()
     return server == table
@@ -478,6 +502,15 @@ def build_plan(
         for col, path in columns:
             before = server_text(resource, path, profile, people)
             after = document.value(row, col)
+            rule = profile.scim_rule(path)
+            if rule is not None and rule.blank_ignored and not after.strip():
+                continue  # the platform ignores a blank value: nothing is sent, nothing clears
+            if (
+                rule is not None
+                and rule.scim_list
+                and same_value(path, before, after, document.separators[col], listed=True)
+            ):
+                continue  # the same items, perhaps in another order
             if path == MANAGER and (
                 before.casefold() == after.casefold()
                 or (after and people.id_for(after) == people.manager_id_of(resource))
@@ -495,6 +528,7 @@ def build_plan(
                         after,
                         document.is_changed(row, col),
                         document.separators[col],
+                        bool(rule and rule.scim_list),
                     )
                 )
         unknown = [

@@ -23,10 +23,16 @@ from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from scim2_models import Schema, SchemaExtension, ScimProvider
 from scim2_server.memory import InMemoryStorage
 from scim2_server.service import ScimService
 from scim2_server.testserver.application import BEARER_TOKEN_SCHEME, BearerTokenApplication
-from scim2_server.utils import load_default_provider
+from scim2_server.utils import (
+    load_default_provider,
+    load_default_resource_types,
+    load_default_schemas,
+    load_default_service_provider_config,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -116,14 +122,17 @@ def running_scim_server(
     max_operations: int = 1000,
     max_payload_size: int = 1_048_576,
     etag: bool = True,
+    user_extensions: Iterable[Schema] = (),
 ) -> Iterator[ScimServer]:
     """Start scim2-server with the RFC 7643 schemas (User + Enterprise User, Group).
 
     The token is required on every endpoint but /ServiceProviderConfig (RFC 7644
     §4). ``middleware`` wraps the app (e.g. :class:`tests.helpers.faults.Faults`);
-    the wrapped app is ``server.app``.
+    the wrapped app is ``server.app``. ``user_extensions`` are more User extension
+    schemas the server publishes and keeps (a platform's own, as Udemy's licences);
+    scim2-server refuses an extension it does not publish.
     """
-    provider = load_default_provider()
+    provider = _provider(tuple(user_extensions))
     config = provider.config
     assert config is not None and config.bulk is not None and config.etag is not None
     config.bulk.max_operations = max_operations
@@ -137,6 +146,29 @@ def running_scim_server(
     app: WSGIApplication = middleware(scim_app) if middleware else scim_app
     with serving(app) as running:
         yield ScimServer(f"{running.root_url}/v2", token, storage, scim_app, app, running)
+
+
+def _provider(user_extensions: tuple[Schema, ...]) -> ScimProvider:
+    """The default provider, with ``user_extensions`` added to the User resource type."""
+    if not user_extensions:
+        return load_default_provider()
+    types = []
+    for resource_type in load_default_resource_types().values():
+        if resource_type.id == "User":
+            declared = [
+                SchemaExtension.model_validate({"schema": schema.id, "required": False})
+                for schema in user_extensions
+            ]
+            resource_type.schema_extensions = [
+                *(resource_type.schema_extensions or []),
+                *declared,
+            ]
+        types.append(resource_type)
+    return ScimProvider.from_discovery(
+        [*load_default_schemas().values(), *user_extensions],
+        types,
+        config=load_default_service_provider_config(),
+    )
 
 
 def html_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

@@ -468,9 +468,9 @@ def plan_undo(
         back, moved = [], []
         for change in recorded.changes:
             now = server_text(resource, change.path, profile, people)
-            if same_value(change.path, now, change.after, change.separator):
+            if same_value(change.path, now, change.after, change.separator, listed=change.listed):
                 back.append(Change(**{**_fields(change), "before": now, "after": change.before}))
-            elif not same_value(change.path, now, change.before, ","):
+            elif not same_value(change.path, now, change.before, ",", listed=change.listed):
                 moved.append(
                     f"{change.header} is now {now!r}" if now else f"{change.header} is now empty"
                 )
@@ -508,6 +508,7 @@ def _fields(change: Change) -> dict[str, Any]:
         "after": change.after,
         "edited_here": True,
         "separator": ",",  # the values put back are the server's own text
+        "listed": change.listed,
     }
 
 
@@ -839,6 +840,6 @@ def _already_done(
         if change.path == GROUPS:
             continue  # groups are changed on the groups, not by this write
         now = server_text(resource, change.path, profile, people)
-        if not same_value(change.path, now, change.after, change.separator):
+        if not same_value(change.path, now, change.after, change.separator, listed=change.listed):
             return None
     return Outcome(write.ref, True, None, etag, None, user_id=write.user_id)

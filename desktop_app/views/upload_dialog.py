@@ -521,6 +521,8 @@ class UploadDialog(QDialog):
                     child.setToolTip(1, user.message or "")
                 self.tree.addTopLevelItem(group)
                 group.setExpanded(True)
+        if not undoing:
+            self._show_not_uploaded(plan)
         if undoing:
             for user in plan.not_sendable():
                 item = QTreeWidgetItem(
@@ -532,6 +534,19 @@ class UploadDialog(QDialog):
         self._buttons(upload=bool(count), after=False)
         self.upload_button.setText(f"Put Back {count:,}…" if undoing else f"Upload {count:,}")
         self.cancel_button.setText("Cancel")
+
+    def _show_not_uploaded(self, plan: UploadPlan) -> None:
+        """The file's columns that are not uploaded, each with why (Udemy's roles, say)."""
+        columns = plan.columns_not_uploaded()
+        if not columns:
+            return
+        group = QTreeWidgetItem(
+            [f"Not uploaded: {len(columns):,} {'column' if len(columns) == 1 else 'columns'}", ""]
+        )
+        for header, why in columns:
+            child = QTreeWidgetItem(group, [header, why])
+            child.setToolTip(1, why)
+        self.tree.addTopLevelItem(group)
 
     # --- 2. send ------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from scim2_models import Schema
 
 from desktop_app.connectors.scim import ENTERPRISE_USER_SCHEMA, USER_SCHEMA, ScimClient
 from desktop_app.services.sending import Outcome
@@ -31,6 +32,30 @@ if TYPE_CHECKING:
 TOKEN = "services-test-token"
 #: The bulk limit of the test server, small so 30 writes make several /Bulk requests.
 MAX_OPERATIONS = 7
+
+#: Udemy Business's own User extension: the licences, a list of names. scim2-server
+#: refuses an extension it does not publish, so the Udemy fixtures publish it, as
+#: Udemy's own server does.
+UDEMY_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:udemy:2.0:User"
+UDEMY_EXTENSION = Schema.model_validate(
+    {
+        "id": UDEMY_USER_SCHEMA,
+        "name": "UdemyUser",
+        "description": "Udemy Business user",
+        "attributes": [
+            {
+                "name": "licenseType",
+                "type": "string",
+                "multiValued": True,
+                "required": False,
+                "caseExact": True,
+                "mutability": "readWrite",
+                "returned": "default",
+                "uniqueness": "none",
+            }
+        ],
+    }
+)
 
 _USER_PATH = re.compile(r"/Users/([^/?]+)$")
 
@@ -174,6 +199,12 @@ def make_server() -> Iterator[Callable[..., ScimServer]]:
 def scim_server(make_server: Callable[..., ScimServer]) -> ScimServer:
     """A fresh scim2-server whose /Bulk takes at most MAX_OPERATIONS operations."""
     return make_server(max_operations=MAX_OPERATIONS)
+
+
+@pytest.fixture
+def udemy_scim_server(make_server: Callable[..., ScimServer]) -> ScimServer:
+    """A fresh scim2-server that keeps Udemy's licence extension, as Udemy's SCIM API does."""
+    return make_server(user_extensions=[UDEMY_EXTENSION])
 
 
 @pytest.fixture
