@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from functools import cache
 
 import pytest
@@ -202,18 +201,3 @@ def test_a_forced_profile_is_scored_alone() -> None:
     assert found.mapping.target("Email") == "Email"
     assert found.weak
 
-
-def test_recognition_is_fast_for_a_thirty_column_header() -> None:
-    header = ATLAS_ISSUE[0] + [f"Custom field {i}" for i in range(24)]
-    rows = [["Users"], header, ATLAS_ISSUE[1] + [""] * 24]
-    rows += [r + [str(i) for i in range(24)] for r in ATLAS_ISSUE[2:]] * 5
-    recognise(rows)
-    # The best of five batches: other work on a shared machine only ever adds time.
-    batches = []
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(10):
-            recognise(rows)
-        batches.append((time.perf_counter() - started) / 10)
-    elapsed = min(batches)
-    assert elapsed < 0.005, f"{elapsed * 1000:.2f} ms"
