@@ -56,6 +56,8 @@ class ColumnRule:
     scim_list: bool = False
     # The platform ignores a blank value: a blank cell changes nothing, so nothing is sent.
     blank_ignored: bool = False
+    # The field of the platform's invite API the column fills (see Profile.invite_api).
+    invite: str | None = None
 
     @property
     def is_list(self) -> bool:
@@ -82,6 +84,10 @@ class Profile:
     scim_false: str = "false"
     # Words that mark a guidance row below the header ("Required", "Do not edit", ...).
     guidance_words: tuple[str, ...] = ()
+    # New users are added through the platform's own invite API ("udemy"), never by a
+    # SCIM POST; ``invite_api_url`` overrides the API's address.
+    invite_api: str | None = None
+    invite_api_url: str | None = None
 
     def rule_for(self, header: str) -> ColumnRule | None:
         wanted = normalise_header(header)
@@ -174,6 +180,8 @@ def parse_profile(text: str, where: str = "profile") -> Profile:
         scim_true=str(data.get("scim_true", "true")),
         scim_false=str(data.get("scim_false", "false")),
         guidance_words=tuple(str(w) for w in data.get("guidance_words", ())),
+        invite_api=data.get("invite_api"),
+        invite_api_url=data.get("invite_api_url"),
     )
     if profile.key and not profile.rule_for(profile.key):
         raise ValueError(f"{where}: the key column {profile.key!r} is not among its columns")

@@ -49,6 +49,13 @@ from desktop_app.models.upload_plan import (
 from desktop_app.models.writers import atomic_write
 from desktop_app.services.journal import Journal, RecordedUser
 from desktop_app.services.sending import Outcome, SendState, Write, send_all
+from desktop_app.services.udemy_invites import (
+    ROW_KEY_OF_FIELD,
+    InviteOutcome,
+    Inviter,
+    InviteResult,
+    invite_new_rows,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -139,11 +146,44 @@ def writes_for(plan: UploadPlan) -> list[Write]:
         operations = tuple(operations_for(plan, user))
         if operations:
             writes.append(_update(user, operations, user.etag, _as_reviewed(user, operations)))
+    if plan.source.profile.invite_api:
+        return writes  # new users go through the platform's invite API (see invite_rows)
     writes += [
         Write(ref=u.row, user_id=None, operations=(), resource=u.snapshot, etag=None, label=u.label)
         for u in plan.to_create()
     ]
     return writes
+
+
+def invite_rows(plan: UploadPlan) -> list[dict[str, Any]]:
+    """The plan's new rows as the invite service takes them: each column the profile gives
+    an ``invite`` field, by the service's row key, and the table row as ``ref``."""
+    source = plan.source
+    fields: list[tuple[int, str]] = []
+    for col, header in enumerate(source.headers):
+        rule = source.profile.rule_for(header)
+        if rule is not None and rule.invite in ROW_KEY_OF_FIELD:
+            fields.append((col, ROW_KEY_OF_FIELD[rule.invite]))
+    return [
+        {"ref": user.row, **{key: source.value(user.row, col) for col, key in fields}}
+        for user in plan.to_create()
+    ]
+
+
+def _invite_column(plan: UploadPlan, field: str | None) -> int | None:
+    """The column of the table that fills an invite field (to mark the cell refused)."""
+    source = plan.source
+    for col, header in enumerate(source.headers):
+        rule = source.profile.rule_for(header)
+        if rule is not None and field is not None and rule.invite == field:
+            return col
+    return None
+
+
+NO_INVITER = (
+    "New users of this platform are added through its invite API, which is not connected: "
+    "give its organisation id and personal access token, and upload again."
+)
 
 
 def _update(
@@ -212,6 +252,40 @@ class UploadResult:
     started: datetime = field(default_factory=datetime.now)
     # Where the upload is recorded (None when there was nothing to send).
     journal: Journal | None = None
+    # New rows added through the platform's invite API, by table row.
+    invites: dict[int, InviteOutcome] = field(default_factory=dict)
+
+    @property
+    def invited(self) -> int:
+        return sum(o.result == InviteResult.CREATED for o in self.invites.values())
+
+    def invite_message(self, user: UserUpdate) -> str | None:
+        """Why a new row was not invited, in the words of the review; None when it was."""
+        outcome = self.invites.get(user.row)
+        if outcome is None or outcome.result == InviteResult.CREATED:
+            return None
+        if outcome.result == InviteResult.EXISTS:
+            return (
+                f"The email address '{outcome.email}' is already in use in the organisation: "
+                f"this user probably already exists as {outcome.email}: use that account? "
+                "Put its ID in this row, or change the row, and upload again."
+            )
+        return outcome.message or "The invite failed."
+
+    def refused_cells(self) -> dict[int, tuple[int, str]]:
+        """Row -> (column, message) of each cell the invite API refused."""
+        cells = {}
+        for row, outcome in self.invites.items():
+            col = _invite_column(self.plan, outcome.field)
+            if outcome.result == InviteResult.REFUSED and col is not None:
+                cells[row] = (col, outcome.message or "")
+        return cells
+
+    def retryable_rows(self) -> list[int]:
+        """The failed rows Retry Failed Rows sends again: not a new user that may have been
+        added already (its row says to check the platform first)."""
+        held = {r for r, o in self.invites.items() if o.may_have_been_added}
+        return sorted(u.row for u, _m in self.failed if u.row not in held)
 
     def _ok(self, users: list[UserUpdate]) -> int:
         return sum(1 for u in users if u.row in self.outcomes and self._whole(self.outcomes[u.row]))
@@ -234,6 +308,10 @@ class UploadResult:
         """Rows that did not go through, with the reason; unmatched rows included."""
         failed = [(u, u.message or "") for u in self.plan.not_sendable()]
         for user in self.plan.to_update() + self.plan.to_create():
+            not_invited = self.invite_message(user)
+            if not_invited is not None:
+                failed.append((user, not_invited))
+                continue
             outcome = self.outcomes.get(user.row)
             if outcome is not None and not outcome.ok:
                 failed.append((user, outcome.message or "The server refused this user."))
@@ -274,12 +352,18 @@ class UploadResult:
                 key = None if value in (None, "") else str(value)
             if key:
                 keys[user.row] = key
-        return keys
+        for row, invited in self.invites.items():
+            created = invited.result == InviteResult.CREATED and invited.user_id
+            if created and not source.value(row, source.key_column):
+                keys[row] = str(invited.user_id)
+        return dict(sorted(keys.items()))
 
     @property
     def not_sent(self) -> int:
         return sum(
-            1 for u in self.plan.to_update() + self.plan.to_create() if u.row not in self.outcomes
+            1
+            for u in self.plan.to_update() + self.plan.to_create()
+            if u.row not in self.outcomes and u.row not in self.invites
         )
 
     def counts(self) -> dict[str, int]:
@@ -287,6 +371,7 @@ class UploadResult:
         return {
             "updated": self.updated,
             "added": self.added,
+            "invited": self.invited,
             "failed": len(self.failed),
             "not_sent": self.not_sent,
         }
@@ -302,6 +387,9 @@ class UploadResult:
         text = f"{n:,} {'user was' if n == 1 else 'users were'} successfully edited"
         if self.added:
             text += f". {self.added:,} {'user was' if self.added == 1 else 'users were'} added"
+        if self.invited:
+            n = self.invited
+            text += f". {n:,} {'user was' if n == 1 else 'users were'} invited"
         partly = self.partly_saved
         if partly:
             text += (
@@ -315,12 +403,25 @@ class UploadResult:
         return {
             "updated": self.updated,
             "added": self.added,
+            "invited": self.invited,
             "failed": [{"row": u.excel_row, "message": m} for u, m in self.failed],
             "skipped_invalid": len(self.plan._with("invalid")),
             "unchanged": len(self.plan._with("unchanged")),
             "matches_existing": [
                 {"row": u.excel_row, "existing": u.match, "message": u.message}
                 for u in self.plan.matches_existing()
+            ]
+            + [
+                {
+                    "row": u.excel_row,
+                    "existing": {
+                        "id": self.invites[u.row].user_id or "",
+                        "email": self.invites[u.row].email,
+                    },
+                    "message": self.invite_message(u),
+                }
+                for u in self.plan.to_create()
+                if u.row in self.invites and self.invites[u.row].result == InviteResult.EXISTS
             ],
             "created": [
                 {"row": self.plan.source.excel_row(row), "key": key}
@@ -363,6 +464,60 @@ class _Recorder:
         self._state.record(outcome)
 
 
+class _InviteRecorder:
+    """The invite service's report: progress and cancel pass through, each outcome is kept
+    and journalled first (an invited user's id, so the history counts it)."""
+
+    def __init__(
+        self, state: SendState, journal: Journal | None, invites: dict[int, InviteOutcome]
+    ) -> None:
+        self._state, self._journal, self._invites = state, journal, invites
+
+    def progress(self, done: int, total: int) -> None:
+        self._state.progress(done, total)
+
+    def cancelled(self) -> bool:
+        return self._state.cancelled()
+
+    def record(self, outcome: InviteOutcome) -> None:
+        self._invites[int(outcome.ref)] = outcome
+        if self._journal is not None:
+            created = outcome.result == InviteResult.CREATED
+            self._journal.record(
+                Outcome(
+                    int(outcome.ref),
+                    created,
+                    None,
+                    None,
+                    outcome.message,
+                    user_id=outcome.user_id if created else None,
+                    sent=outcome.result != InviteResult.FAILED or outcome.may_have_been_added,
+                )
+            )
+
+
+def _invite(
+    plan: UploadPlan, inviter: Inviter | None, state: SendState, result: UploadResult
+) -> None:
+    """Add the plan's new rows through the platform's invite API, before any SCIM write."""
+    rows = invite_rows(plan)
+    if not rows:
+        return
+    if inviter is None:
+        for row in rows:
+            ref = int(row["ref"])
+            result.invites[ref] = InviteOutcome(
+                ref, InviteResult.FAILED, str(row.get("email") or ""), NO_INVITER
+            )
+        return
+    invite_new_rows(
+        inviter,
+        rows,
+        _InviteRecorder(state, result.journal, result.invites),
+        group_ids=plan.group_ids or None,
+    )
+
+
 def recorded_users(plan: UploadPlan) -> list[RecordedUser]:
     """What the journal keeps of each user the plan changes: its changes, from → to."""
     return [
@@ -387,10 +542,13 @@ def upload(
     journal_folder: Path | None = None,
     mode: str = "auto",
     writes: list[Write] | None = None,
+    inviter: Inviter | None = None,
 ) -> UploadResult:
     """Send the plan's writes, journalled one by one, and say what happened to each row.
 
-    An undo's plan is sent the same way; its journal names the upload it undoes.
+    An undo's plan is sent the same way; its journal names the upload it undoes. When
+    the profile adds new users through an invite API, the new rows go to ``inviter``
+    first (never as a SCIM POST), then the updates go over SCIM.
     """
     writes = writes_for(plan) if writes is None else writes
     result = UploadResult(plan)
@@ -406,6 +564,8 @@ def upload(
             undoes=plan.undoes,
         )
     journal = result.journal
+    if plan.source.profile.invite_api and plan.kind == PlanKind.UPLOAD:
+        _invite(plan, inviter, state, result)
     send_all(client, writes, _Recorder(state, journal, result.outcomes), mode=mode)
     result.cancelled = state.cancelled()
     if not result.cancelled:
@@ -680,6 +840,9 @@ def write_results_file(result: UploadResult, target: Path | None = None) -> Path
             status, message = "Already as before", ""
         elif user.action == "invalid":
             status, message = "Not uploaded", user.message or ""
+        elif user.row in result.invites:  # invited (a row not invited is among the failed)
+            status = "Invited"
+            message = f"Invited ({result.invites[user.row].status or 'invited'})"
         elif outcome is None:
             status, message = "Not sent", "The upload stopped before this user was sent."
         else:
