@@ -45,7 +45,7 @@ from desktop_app.services.support_report import (
     runtime_libraries,
     write_report,
 )
-from desktop_app.views import messages
+from desktop_app.views import messages, theme
 from desktop_app.views.icons import icon
 from desktop_app.views.recent_files import SAMPLE_PREFIX
 
@@ -221,7 +221,7 @@ class SupportReportDialog(QDialog):
             else "No file is open, so the report says nothing about a file."
         )
         note.setWordWrap(True)
-        note.setStyleSheet("color: #4a5568; margin-left: 22px;")
+        theme.quiet(note, "margin-left: 22px;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = QPushButton("Save Report…")
         self.save_button.setDefault(True)

@@ -29,6 +29,7 @@ from desktop_app.models.column_mapping import ColumnMapping
 from desktop_app.models.document import UserDocument
 from desktop_app.models.profiles import ColumnRule, Profile, all_profiles, profile_named
 from desktop_app.models.recognition import SAMPLE_ROWS, recognise
+from desktop_app.views import theme
 
 NOT_UPLOADED = "Not uploaded"
 NO_KEY = "(no column: users are found by their email)"
@@ -114,7 +115,7 @@ class MappingDialog(QDialog):
         intro.setWordWrap(True)
         self.reason = QLabel(recognition.reason if recognition is not None else "")
         self.reason.setWordWrap(True)
-        self.reason.setStyleSheet("color: #4a5568;")
+        theme.quiet(self.reason)
 
         self.platform_box = QComboBox()
         self.platform_box.setAccessibleName("Platform")
@@ -169,7 +170,7 @@ class MappingDialog(QDialog):
             "and is saved as it is. Your choice is remembered for files with these columns."
         )
         note.setWordWrap(True)
-        note.setStyleSheet("color: #4a5568;")
+        theme.quiet(note)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

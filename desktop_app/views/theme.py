@@ -233,3 +233,8 @@ def follow(widget: QWidget, sheet: Callable[[Colours], str]) -> None:
     the old theme's colour: ``follow(label, lambda c: f"color: {c.muted_text.name()};")``.
     """
     _Follower(widget, sheet)
+
+
+def quiet(widget: QWidget, more: str = "") -> None:
+    """Muted text for words that matter less (hints, notes), readable in every theme."""
+    follow(widget, lambda c: f"color: {c.muted_text.name()}; {more}".strip())

@@ -54,6 +54,7 @@ from desktop_app.models.update_from_file import (
     suggest_keys,
     summary,
 )
+from desktop_app.views import theme
 from desktop_app.views.table_model import UserTableModel
 from desktop_app.views.workers import Report, Worker, start
 
@@ -132,7 +133,7 @@ class UpdateDialog(QDialog):
         self.other_key.setAccessibleName("Column of the other file to match on")
         self.match_hint = QLabel()
         self.match_hint.setWordWrap(True)
-        self.match_hint.setStyleSheet("color: #4a5568;")
+        theme.quiet(self.match_hint)
         match_box = QGroupBox("1. Match users on")
         match_grid = QGridLayout(match_box)
         match_grid.addWidget(QLabel("This table:"), 0, 0)
@@ -159,9 +160,9 @@ class UpdateDialog(QDialog):
         )
         self.blank_clears.toggled.connect(self._schedule)
         blank_hint = QLabel("Off: a blank cell leaves the user's value as it is.")
-        blank_hint.setStyleSheet("color: #4a5568;")
+        theme.quiet(blank_hint)
         self.lock_hint = QLabel()
-        self.lock_hint.setStyleSheet("color: #4a5568;")
+        theme.quiet(self.lock_hint)
         columns_box = QGroupBox("2. Columns to take")
         columns_layout = QVBoxLayout(columns_box)
         columns_layout.addWidget(self.columns)
