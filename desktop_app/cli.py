@@ -16,6 +16,7 @@ from desktop_app.models.errors import UserFacingError
 
 if TYPE_CHECKING:
     from desktop_app.connectors.scim import ScimClient
+    from desktop_app.connectors.udemy import UdemyInviteClient
     from desktop_app.models.document import UserDocument
     from desktop_app.models.plan_file import Plan, UserRecord
     from desktop_app.models.upload_plan import UploadPlan
@@ -96,6 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="how to send: /Bulk when the server offers it (auto), or user by "
         "user, one at a time or several at once",
     )
+    upload.add_argument(
+        "--udemy-org",
+        metavar="UUID",
+        help="Udemy Business: the organisation id; new rows are invited through Udemy's "
+        "user API, never created over SCIM",
+    )
+    upload.add_argument(
+        "--udemy-token-env",
+        metavar="VAR",
+        help="Udemy Business: read the personal access token from this environment "
+        "variable (otherwise from the keyring, as the Connect dialog saved it)",
+    )
+    upload.add_argument("--udemy-url", metavar="URL", help=argparse.SUPPRESS)
     return parser
 
 
@@ -219,7 +233,12 @@ def _send_file(
     from desktop_app.services.upload import Unattended, save_created_keys, write_results_file
     from desktop_app.services.upload import upload as send
 
-    result = send(plan, client, Unattended(), mode=args.mode)
+    inviter = _inviter(plan, args)
+    try:
+        result = send(plan, client, Unattended(), mode=args.mode, inviter=inviter)
+    finally:
+        if inviter is not None:
+            inviter.close()
     results = write_results_file(result)
     try:
         copy = save_created_keys(result, document)
@@ -240,6 +259,33 @@ def _send_file(
     if copy_problem:
         print(copy_problem, file=sys.stderr)
     return EXIT_PROBLEMS if result.failed or result.report()["skipped_invalid"] else EXIT_VALID
+
+
+def _inviter(plan: UploadPlan, args: argparse.Namespace) -> UdemyInviteClient | None:
+    """The invite API's client when the profile adds new users through it and the plan
+    has new rows; without an organisation id those rows are reported as not added."""
+    import os
+
+    from desktop_app.connectors.credentials import load_invite_token
+    from desktop_app.services.upload import invite_client
+
+    profile = plan.source.profile
+    if not profile.invite_api or not plan.to_create() or not args.udemy_org:
+        return None
+    if args.udemy_token_env:
+        token = os.environ.get(args.udemy_token_env, "")
+        if not token:
+            raise UserFacingError(
+                f"The environment variable {args.udemy_token_env} is empty or not set."
+            )
+    else:
+        token = load_invite_token(profile.invite_api, args.udemy_org) or ""
+        if not token:
+            raise UserFacingError(
+                f"No personal access token is saved for the organisation {args.udemy_org}. "
+                "Connect once from the app, or pass --udemy-token-env."
+            )
+    return invite_client(profile, args.udemy_org, token, args.udemy_url)
 
 
 def _print_json(report: object) -> None:

@@ -101,3 +101,26 @@ def forget_token(url: str) -> None:
                 raise
 
     _guarded("remove", delete)
+
+
+def _invite_key(api: str, org: str) -> str:
+    """The account name of an invite API's token: its own entry, never a SCIM server's."""
+    return f"{api.strip().casefold()}-invite:{org.strip().casefold()}"
+
+
+def save_invite_token(api: str, org: str, token: str) -> None:
+    """Keep the personal access token of a platform's invite API (Udemy's) for one
+    organisation, apart from the SCIM bearer token."""
+    token = (token or "").strip()
+    if not token:
+        raise CredentialStoreError(
+            "The personal access token is empty; paste the token the platform gave you."
+        )
+    key = _invite_key(api, org)
+    _guarded("save", lambda: keyring.set_password(SERVICE, key, token))
+
+
+def load_invite_token(api: str, org: str) -> str | None:
+    """Return the saved invite API token of an organisation, or None."""
+    key = _invite_key(api, org)
+    return _guarded("read", lambda: keyring.get_password(SERVICE, key))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.connectors.scim import ScimClient, ScimError
+from desktop_app.connectors.udemy import DEFAULT_BASE_URL, UdemyInviteClient
 from desktop_app.models.document import UserDocument
 from desktop_app.models.profiles import Profile, UnknownProfile, generic_profile, profile_named
 from desktop_app.models.scim_mapping import (
@@ -178,6 +179,15 @@ def _invite_column(plan: UploadPlan, field: str | None) -> int | None:
         if rule is not None and field is not None and rule.invite == field:
             return col
     return None
+
+
+def invite_client(
+    profile: Profile, org: str, token: str, base_url: str | None = None
+) -> UdemyInviteClient:
+    """The client of the profile's invite API for one organisation (Udemy's, so far)."""
+    if profile.invite_api != "udemy":
+        raise UnknownProfile(f"The invite API '{profile.invite_api}' is not known.")
+    return UdemyInviteClient(base_url or profile.invite_api_url or DEFAULT_BASE_URL, org, token)
 
 
 NO_INVITER = (

@@ -140,3 +140,50 @@ def test_new_rows_are_never_posted_over_scim_without_the_invite_api(
     assert isinstance(counter, WriteCounter) and not counter.writes
     assert [m for _u, m in result.failed] == [NO_INVITER]
     assert result.invited == 0 and result.not_sent == 0
+
+
+def test_the_command_line_invites_new_rows_and_saves_their_ids(
+    udemy_scim_server: ScimServer, udemy: RunningUdemy, tmp_path: Path
+) -> None:
+    import io
+    import json
+    import os
+    from contextlib import redirect_stdout
+    from unittest import mock
+
+    from desktop_app.cli import run
+
+    server = udemy_scim_server
+    path = write_xlsx(tmp_path / "udemy.xlsx", [HEADERS, row("cat", "", "Enterprise")])
+    argv = [
+        "upload",
+        str(path),
+        "--server",
+        server.base_url,
+        "--token-env",
+        "SCIM_TOKEN",
+        "--udemy-org",
+        udemy.org_uuid,
+        "--udemy-token-env",
+        "UDEMY_TOKEN",
+        "--udemy-url",
+        udemy.base_url,
+        "--json",
+    ]
+    env = {
+        "SCIM_TOKEN": server.token,
+        "UDEMY_TOKEN": udemy.token,
+        "USER_EDITOR_DATA": str(tmp_path),
+    }
+    out = io.StringIO()
+    with mock.patch.dict(os.environ, env), redirect_stdout(out):
+        code = run(argv)
+
+    report = json.loads(out.getvalue())
+    cat = udemy.org.find("cat@example.org")
+    assert code == 0 and cat is not None
+    assert report["invited"] == 1 and report["added"] == 0
+    assert report["created"] == [{"row": 2, "key": str(cat["id"])}]
+    copy = Path(report["saved_copy"])
+    assert copy.name == "udemy-with-new-ids.xlsx"
+    assert read_grid(copy)[1][HEADERS.index("External ID")] == str(cat["id"])
