@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QThread, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -43,6 +43,7 @@ from desktop_app.views.table_model import UserTableModel
 
 if TYPE_CHECKING:
     from desktop_app.connectors.scim import ScimClient
+    from desktop_app.connectors.udemy import UdemyInviteClient
     from desktop_app.services.journal import Journal
     from desktop_app.services.upload import UploadResult
 
@@ -244,6 +245,14 @@ def when(started: str | None) -> str:
     return f"{moment.day} {moment:%b %Y, %H:%M}"
 
 
+def _not_uploaded(plan: UploadPlan) -> str:
+    """'Not uploaded: Role (Udemy's SCIM API cannot change roles).' for the review."""
+    columns = plan.columns_not_uploaded()
+    if not columns:
+        return ""
+    return "Not uploaded: " + "; ".join(f"{header} ({why})" for header, why in columns) + "."
+
+
 class UploadDialog(QDialog):
     """One upload (or one undo) from review to result; emits ``finishedUpload``."""
 
@@ -382,6 +391,21 @@ class UploadDialog(QDialog):
         self._buttons(upload=False, after=False)
         self.cancel_button.setText("Close")
 
+    @staticmethod
+    def _inviter(plan: UploadPlan) -> UdemyInviteClient | None:
+        """The invite API's client for a profile that adds new users through it, from the
+        organisation id in the settings and its token in the keyring; None when either is
+        missing (the new rows then say how to connect it)."""
+        from desktop_app.connectors.credentials import load_invite_token
+        from desktop_app.services.upload import invite_client
+
+        profile = plan.source.profile
+        if not profile.invite_api or not plan.to_create():
+            return None
+        org = str(QSettings().value(f"{profile.invite_api}Organisation", "") or "")
+        token = load_invite_token(profile.invite_api, org) if org else None
+        return invite_client(profile, org, token) if token else None
+
     def _client(self) -> ScimClient:
         from desktop_app.connectors.scim import ScimClient
 
@@ -483,8 +507,9 @@ class UploadDialog(QDialog):
         if not undoing:
             plan.include_external = self.external.isChecked()
         self.summary.setText(plan.summary())
-        self.note_label.setText(self.note)
-        self.note_label.setVisible(bool(self.note))
+        note = self.note if undoing else " ".join(filter(None, [self.note, _not_uploaded(plan)]))
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))
         warnings = plan.warnings()
         self.warnings.setText(
             "\n".join(f"• {w}" for w in warnings[:12])
@@ -521,8 +546,6 @@ class UploadDialog(QDialog):
                     child.setToolTip(1, user.message or "")
                 self.tree.addTopLevelItem(group)
                 group.setExpanded(True)
-        if not undoing:
-            self._show_not_uploaded(plan)
         if undoing:
             for user in plan.not_sendable():
                 item = QTreeWidgetItem(
@@ -534,19 +557,6 @@ class UploadDialog(QDialog):
         self._buttons(upload=bool(count), after=False)
         self.upload_button.setText(f"Put Back {count:,}…" if undoing else f"Upload {count:,}")
         self.cancel_button.setText("Cancel")
-
-    def _show_not_uploaded(self, plan: UploadPlan) -> None:
-        """The file's columns that are not uploaded, each with why (Udemy's roles, say)."""
-        columns = plan.columns_not_uploaded()
-        if not columns:
-            return
-        group = QTreeWidgetItem(
-            [f"Not uploaded: {len(columns):,} {'column' if len(columns) == 1 else 'columns'}", ""]
-        )
-        for header, why in columns:
-            child = QTreeWidgetItem(group, [header, why])
-            child.setToolTip(1, why)
-        self.tree.addTopLevelItem(group)
 
     # --- 2. send ------------------------------------------------------------------
 
@@ -580,8 +590,13 @@ class UploadDialog(QDialog):
         self.note = ""
 
         def work(report: Report, stop: threading.Event) -> UploadResult:
-            with self._client() as client:
-                return upload(plan, client, _State(report, stop))
+            inviter = self._inviter(plan)
+            try:
+                with self._client() as client:
+                    return upload(plan, client, _State(report, stop), inviter=inviter)
+            finally:
+                if inviter is not None:
+                    inviter.close()
 
         undoing = plan.kind == PlanKind.UNDO
         self._run(work, self._sent, "Putting back…" if undoing else "Uploading…")
@@ -696,7 +711,7 @@ class UploadDialog(QDialog):
         """Check again and send only the rows that failed (after any fixes in the table)."""
         if self.last_result is None:
             return
-        self.rows = sorted(u.row for u, _m in self.last_result.failed)
+        self.rows = self.last_result.retryable_rows()
         self.check()
 
     def undo(self) -> None:
