@@ -389,7 +389,18 @@ def _guidance_rows(
     span: tuple[int, int],
     pattern: re.Pattern[str],
 ) -> int:
-    """How many rows right below the header guide the admin (at most two)."""
+    """How many rows right below the header guide the admin (at most two).
+
+    A row guides when its words say so ("Required", "Do not change"), or when it
+    describes a column the users below fill with email addresses ("Work email" above
+    a column of addresses): a user's own row never holds a phrase there.
+    """
+    below = rows[header_row + 1 : header_row + 3 + SAMPLE_ROWS]
+    email_columns = [
+        c
+        for c in range(span[0], span[1])
+        if _mostly_emails([str(r[c]).strip() if c < len(r) else "" for r in below[1:]])
+    ]
     count = 0
     for row in rows[header_row + 1 : header_row + 3]:
         cells = list(row[span[0] : span[1]])
@@ -397,11 +408,27 @@ def _guidance_rows(
             break
         score = _guidance_score(cells, pattern)
         emails = sum(_EMAIL.fullmatch(str(c).strip()) is not None for c in cells)
-        if score >= 0.34 and emails == 0:
+        describes = any(
+            _PHRASE.fullmatch(str(row[c]).strip()) is not None
+            for c in email_columns
+            if c < len(row)
+        )
+        if emails == 0 and (score >= 0.34 or describes):
             count += 1
         else:
             break
     return count
+
+
+# Words with spaces and no @ or digits: a description ("Work email"), never an address.
+_PHRASE = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)+")
+
+
+def _mostly_emails(values: Sequence[str]) -> bool:
+    filled = [v for v in values if v]
+    return len(filled) >= 2 and sum(_EMAIL.fullmatch(v) is not None for v in filled) >= 0.8 * len(
+        filled
+    )
 
 
 def recognise(

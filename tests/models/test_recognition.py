@@ -201,3 +201,18 @@ def test_a_forced_profile_is_scored_alone() -> None:
     assert found.mapping.target("Email") == "Email"
     assert found.weak
 
+
+
+def test_a_row_describing_the_columns_is_guidance_not_a_user() -> None:
+    header = ["User ID", "Username", "First name", "Last name", "Email", "Status"]
+    users = [
+        [f"A-{n}", f"user{n}", "Ann", "Lee", f"user{n}@example.org", "Active"] for n in range(6)
+    ]
+    describing = ["Do not change", "Login name", "Given name", "Family name", "Work email", ""]
+    found = recognise([header, describing, *users])
+    assert found is not None and found.profile.name == "atlas"
+    assert found.guidance_rows == 1
+    # A user whose address is mistyped is still a user.
+    mistyped = ["A-9", "user9", "Ann", "Lee", "user9.example.org", "Active"]
+    found = recognise([header, mistyped, *users])
+    assert found is not None and found.guidance_rows == 0
