@@ -40,3 +40,13 @@ def read_grid(path: Path, sheet: str | None = None) -> list[list[Any]]:
     workbook = openpyxl.load_workbook(path)
     worksheet = workbook[sheet] if sheet else workbook.active
     return [list(row) for row in worksheet.iter_rows(values_only=True)]
+
+
+def screenshot_folder(default: Path) -> Path:
+    """Where a test saves its screenshot: ``SCREENSHOT_DIR`` (docs/screenshots to refresh
+    the README's pictures), otherwise the test's own folder, so a test run changes no file."""
+    import os
+
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or default)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.mapping_dialog import MappingDialog
 from desktop_app.views.table_model import NOT_UPLOADED
-from tests.helpers.files import write_xlsx
+from tests.helpers.files import screenshot_folder, write_xlsx
 from tests.helpers.gui import open_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,8 +85,7 @@ def test_an_unknown_layout_is_checked_corrected_and_remembered(
         dialog.table.item(rows["Personeelsnr"], 2).text()
         == "Locked: the upload finds each user by it"
     )
-    screenshot = ROOT / "docs" / "screenshots" / "mapping.png"
-    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    screenshot = screenshot_folder(tmp_path) / "mapping.png"
     assert dialog.grab().save(str(screenshot))
 
     with qtbot.waitSignal(window.documentLoaded, timeout=30000):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QTableView, QWidget
 from desktop_app.views import theme
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.table_model import CELL_PROBLEM, NOT_UPLOADED, ROW_PROBLEM
-from tests.helpers.files import write_xlsx
+from tests.helpers.files import screenshot_folder, write_xlsx
 from tests.helpers.gui import open_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -370,6 +370,5 @@ def test_screenshots_in_light_and_dark(
     open_with_changes(window, qtbot, tmp_path)
     window.table.setCurrentIndex(window.proxy.index(EDITED_ROW, 6))
     qtbot.wait(300)
-    path = ROOT / "docs" / "screenshots" / f"{scheme}-theme.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = screenshot_folder(tmp_path) / f"{scheme}-theme.png"
     assert window.grab().save(str(path))
