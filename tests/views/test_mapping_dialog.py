@@ -14,7 +14,6 @@ from desktop_app.views.table_model import NOT_UPLOADED
 from tests.helpers.files import screenshot_folder, write_xlsx
 from tests.helpers.gui import open_in
 
-ROOT = Path(__file__).resolve().parents[2]
 DUTCH = [
     "Personeelsnr",
     "Voornaam",

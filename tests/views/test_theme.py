@@ -21,7 +21,6 @@ from desktop_app.views.table_model import CELL_PROBLEM, NOT_UPLOADED, ROW_PROBLE
 from tests.helpers.files import screenshot_folder, write_xlsx
 from tests.helpers.gui import open_in
 
-ROOT = Path(__file__).resolve().parents[2]
 BG, FG = Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole
 Role = QPalette.ColorRole
 
