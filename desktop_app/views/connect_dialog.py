@@ -1,6 +1,11 @@
 """Connect to a SCIM server: its address and token, tested before they are kept.
 
 The token is kept in the operating system's keyring, never in settings or files.
+
+A platform whose SCIM API cannot add users (Udemy Business) invites new rows through
+its own API: for a file of such a platform the dialog also asks for that API's
+organisation id (kept in the settings: it is not a secret) and personal access token
+(kept in the keyring, like the SCIM token), and tests them with the SCIM connection.
 """
 
 from __future__ import annotations
@@ -27,10 +32,42 @@ def test_connection(url: str, token: str) -> str:
         return client.test_connection()
 
 
-class ConnectDialog(QDialog):
-    """Asks for the server and token; ``url`` and ``token`` hold them once accepted."""
+def test_invite_api(api: str, base_url: str, org: str, token: str) -> None:
+    """Check an invite API's organisation id and token; raises its one sentence if wrong."""
+    from desktop_app.connectors.udemy import UdemyInviteClient
+    from desktop_app.models.errors import UserFacingError
 
-    def __init__(self, parent: QWidget | None = None, url: str = "", token: str = "") -> None:
+    if api != "udemy":
+        raise UserFacingError(f"The invite API '{api}' is not known.")
+    with UdemyInviteClient(base_url, org, token, max_retries=0) as client:
+        client.check()
+
+
+def invite_setting(api: str) -> str:
+    """The setting that holds the organisation id of an invite API (read by the upload)."""
+    return f"{api}Organisation"
+
+
+_INVITE_NAMES = {"udemy": "Udemy"}
+
+
+class ConnectDialog(QDialog):
+    """Asks for the server and token; ``url`` and ``token`` hold them once accepted.
+
+    With ``invite_api`` (the open file's profile adds new users through its platform's
+    own API, at ``invite_url``) it also asks for that API's organisation id and
+    personal access token; ``invite_org`` and ``invite_token`` hold them once accepted.
+    """
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        url: str = "",
+        token: str = "",
+        *,
+        invite_api: str | None = None,
+        invite_url: str = "",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connect to your platform")
         self.url_edit = QLineEdit(url or str(QSettings().value("serverUrl", "")))
@@ -53,6 +90,12 @@ class ConnectDialog(QDialog):
         form = QFormLayout()
         form.addRow("Server address:", self.url_edit)
         form.addRow("Token:", self.token_edit)
+        self.invite_api = invite_api
+        self.invite_url = invite_url
+        self.org_edit: QLineEdit | None = None
+        self.invite_token_edit: QLineEdit | None = None
+        if invite_api:
+            self._add_invite_fields(form, invite_api)
         self.test_button = QPushButton("Test Connection")
         self.test_button.clicked.connect(self.test)
         buttons = QDialogButtonBox(
@@ -71,18 +114,61 @@ class ConnectDialog(QDialog):
         self.resize(520, self.sizeHint().height())
         self.url = ""
         self.token = ""
+        self.invite_org = ""
+        self.invite_token = ""
         self._worker: Worker | None = None
         self._accept_when_ok = False
+
+    def _add_invite_fields(self, form: QFormLayout, api: str) -> None:
+        name = _INVITE_NAMES.get(api, api.title())
+        org = str(QSettings().value(invite_setting(api), "") or "")
+        self.org_edit = QLineEdit(org)
+        self.org_edit.setPlaceholderText("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+        self.org_edit.setAccessibleName(f"{name} organisation id")
+        self.invite_token_edit = QLineEdit(_saved_invite_token(api, org) if org else "")
+        self.invite_token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.invite_token_edit.setAccessibleName("Personal access token")
+        self.invite_token_edit.setPlaceholderText(f"The personal access token from {name}")
+        help_text = QLabel(
+            f"{name}'s SCIM API cannot add users: new rows are invited with these. "
+            f"Find them in {name} under Settings › API."
+        )
+        help_text.setWordWrap(True)
+        form.addRow(f"{name} organisation id:", self.org_edit)
+        form.addRow("Personal access token:", self.invite_token_edit)
+        form.addRow("", help_text)
+
+    def _invite_values(self) -> tuple[str, str]:
+        if self.org_edit is None or self.invite_token_edit is None:
+            return "", ""
+        return self.org_edit.text().strip(), self.invite_token_edit.text().strip()
 
     def test(self) -> None:
         url, token = self.url_edit.text().strip(), self.token_edit.text().strip()
         if not url or not token:
             self._say("Enter both the server address and the token.", ok=False)
             return
+        api, invite_url = self.invite_api, self.invite_url
+        org, invite_token = self._invite_values()
+        if api and (not org or not invite_token):
+            name = _INVITE_NAMES.get(api, api.title())
+            self._say(
+                f"Enter the {name} organisation id and personal access token too: "
+                "new rows are invited with them.",
+                ok=False,
+            )
+            return
         self._say("Testing the connection…", ok=None)
         self.test_button.setEnabled(False)
         self.ok_button.setEnabled(False)
-        worker = Worker(lambda _report: test_connection(url, token))
+
+        def job(_report: object) -> str:
+            sentence = test_connection(url, token)
+            if api:
+                test_invite_api(api, invite_url, org, invite_token)
+            return sentence
+
+        worker = Worker(job)
         worker.finished.connect(self._tested)
         worker.failed.connect(self._failed)
         self._worker = worker
@@ -102,6 +188,12 @@ class ConnectDialog(QDialog):
             self.token = self.token_edit.text().strip()
             QSettings().setValue("serverUrl", self.url)
             saved = _save_token(self.url, self.token)
+            if self.invite_api:
+                self.invite_org, self.invite_token = self._invite_values()
+                QSettings().setValue(invite_setting(self.invite_api), self.invite_org)
+                kept = _save_invite_token(self.invite_api, self.invite_org, self.invite_token)
+                if kept is not None:
+                    saved = f"{saved} {kept}" if saved else kept
             if saved is not None:
                 self._say(f"{sentence} {saved}", ok=True)
             self.accept()
@@ -117,6 +209,14 @@ class ConnectDialog(QDialog):
         colour = {True: "#276749", False: "#9b2c2c", None: "#4a5568"}[ok]
         self.status.setStyleSheet(f"color: {colour};")
         self.status.setText(text)
+        # A long sentence wraps onto more lines than the dialog was sized for: grow to show it.
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth():
+            needed = layout.totalHeightForWidth(self.width())
+        else:
+            needed = self.sizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
 
 def _saved_token(url: str) -> str:
@@ -138,4 +238,26 @@ def _save_token(url: str, token: str) -> str | None:
         save_token(url, token)
     except UserFacingError as error:
         return f"{error} The token is used until you close the app."
+    return None
+
+
+def _saved_invite_token(api: str, org: str) -> str:
+    from desktop_app.connectors.credentials import load_invite_token
+    from desktop_app.models.errors import UserFacingError
+
+    try:
+        return load_invite_token(api, org) or ""
+    except UserFacingError:
+        return ""
+
+
+def _save_invite_token(api: str, org: str, token: str) -> str | None:
+    """Keep the invite API's token in the keyring; a sentence when this computer has none."""
+    from desktop_app.connectors.credentials import save_invite_token
+    from desktop_app.models.errors import UserFacingError
+
+    try:
+        save_invite_token(api, org, token)
+    except UserFacingError as error:
+        return f"{error} New rows cannot be invited until it is kept."
     return None

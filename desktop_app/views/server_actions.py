@@ -89,9 +89,25 @@ class ServerActions(QObject):
 
     # --- connecting, downloading, uploading --------------------------------------------------
 
-    def choose_server(self) -> bool:
+    def connect_dialog(self) -> ConnectDialog:
+        """The Connect dialog; for a file whose platform invites new users through its own
+        API (Udemy Business), it also asks for that API's organisation id and token."""
         url, token = self.server or ("", "")
-        dialog = ConnectDialog(self.window, url, token)
+        document = self.window.document
+        profile = document.profile if document is not None else None
+        if profile is None or not profile.invite_api:
+            return ConnectDialog(self.window, url, token)
+        invite_url = profile.invite_api_url or ""
+        if not invite_url and profile.invite_api == "udemy":
+            from desktop_app.connectors.udemy import DEFAULT_BASE_URL
+
+            invite_url = DEFAULT_BASE_URL
+        return ConnectDialog(
+            self.window, url, token, invite_api=profile.invite_api, invite_url=invite_url
+        )
+
+    def choose_server(self) -> bool:
+        dialog = self.connect_dialog()
         if dialog.exec() != ConnectDialog.DialogCode.Accepted:
             return False
         self.server = (dialog.url, dialog.token)
