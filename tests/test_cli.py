@@ -109,6 +109,7 @@ def test_upload_dry_run_then_upload(tmp_path: Path) -> None:
         assert json.loads(done.stdout) == {
             "updated": 7,
             "added": 0,
+            "invited": 0,
             "failed": [],
             "skipped_invalid": 0,
             "unchanged": 33,

@@ -238,6 +238,16 @@ class UploadPlan:
             found.append((label, why))
         return found
 
+    def edits_not_sent(self) -> list[str]:
+        """The columns not uploaded that hold cells edited here, as messages name them."""
+        source = self.source
+        mapped = {col for col, _path in mapped_columns(source)} | {source.key_column}
+        edited = sorted({col for _row, col in source.changed if col not in mapped})
+        return [
+            source.labels[col] if col < len(source.labels) else source.headers[col]
+            for col in edited
+        ]
+
     def unlocked(self) -> bool:
         """Whether users are updated without a version: the server cannot lock them."""
         return any(u.etag is None for u in self.to_update())
@@ -264,6 +274,16 @@ class UploadPlan:
                 f"{exists:,} new {'row' if exists == 1 else 'rows'} probably already "
                 f"{'exists' if exists == 1 else 'exist'} and will not be added"
             )
+        unsent = self.edits_not_sent()
+        if unsent:
+            names = ", ".join(unsent)
+            if not updated and not added:
+                parts.append(
+                    f"your edits are only in columns that are not uploaded ({names}): "
+                    "nothing will reach the server"
+                )
+            else:
+                parts.append(f"your edits in {names} are not uploaded")
         return " · ".join(parts)
 
     def _undo_summary(self) -> str:

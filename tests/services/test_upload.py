@@ -301,3 +301,21 @@ def test_two_uploads_keep_two_results_files_and_the_older_is_undone_after_a_revi
                 assert now == doc.value(doc.value(0, 0) != key and 5 or 0, column), path
             else:
                 assert now == server_text(resource, path, doc.profile, people), (key, path)
+
+
+def test_edits_that_cannot_reach_the_server_are_said_so(demo: Demo) -> None:
+    doc = open_document(demo.download)
+    hire = doc.headers.index("Hire date")
+    doc.apply(doc.edits_for([(0, hire, "2020-01-01")]))
+    with ScimClient(demo.url, demo.token) as client:
+        plan = prepare(doc, client)
+        assert plan.to_update() == []
+        assert (
+            "your edits are only in columns that are not uploaded (Hire date): nothing will "
+            "reach the server" in plan.summary()
+        )
+        department = doc.headers.index("Department")
+        doc.apply(doc.edits_for([(0, department, "Finance")]))
+        plan = prepare(doc, client)
+        assert len(plan.to_update()) == 1
+        assert plan.summary().endswith("your edits in Hire date are not uploaded")
