@@ -17,6 +17,7 @@ from desktop_app.models.errors import UserFacingError
 if TYPE_CHECKING:
     from desktop_app.connectors.scim import ScimClient
     from desktop_app.connectors.udemy import UdemyInviteClient
+    from desktop_app.models.column_mapping import ColumnMapping
     from desktop_app.models.document import UserDocument
     from desktop_app.models.plan_file import Plan, UserRecord
     from desktop_app.models.upload_plan import UploadPlan
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 COMMANDS = {"check", "upload"}
 
 EXIT_VALID, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
+MAPPING_HELP = (
+    "a column mapping (JSON, as View > Columns and Platform saves it, or "
+    '{"profile": NAME, "columns": {"Header": "Column"}}) to use instead of recognising one'
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("file", help="the downloaded .xlsx or .csv file")
     check.add_argument("--profile", help="the platform profile to use instead of detecting it")
+    check.add_argument("--mapping", metavar="FILE", help=MAPPING_HELP)
     check.add_argument("--json", action="store_true", help="print the problems as JSON")
     upload = commands.add_parser(
         "upload",
@@ -72,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--token-env", metavar="VAR", help="read the token from this environment variable instead"
     )
     upload.add_argument("--profile", help="the platform profile to use instead of detecting it")
+    upload.add_argument("--mapping", metavar="FILE", help=MAPPING_HELP)
     upload.add_argument(
         "--dry-run",
         action="store_true",
@@ -113,14 +120,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check(path: str, profile: str | None, as_json: bool) -> int:
+def _mapping(path: str | None) -> ColumnMapping | None:
+    """The column mapping saved in ``path`` (JSON), if one was given."""
+    if not path:
+        return None
+    from desktop_app.models.column_mapping import ColumnMapping
+
+    return ColumnMapping.load(Path(path))
+
+
+def check(path: str, profile: str | None, as_json: bool, mapping: str | None = None) -> int:
     from desktop_app.models.document import collector_paused, open_document
 
     # The process ends once the report is written, and nothing it makes holds a cycle:
     # the collector would only walk the whole table again and again as problems are listed.
     with collector_paused():
         try:
-            document = open_document(path, profile)
+            document = open_document(path, profile, mapping=_mapping(mapping))
         except (UserFacingError, KeyError) as error:
             message = error.args[0] if isinstance(error, KeyError) else str(error)
             print(message, file=sys.stderr)
@@ -207,7 +223,7 @@ def upload(args: argparse.Namespace) -> int:
     from desktop_app.services.upload import prepare
 
     try:
-        document = open_document(args.file, args.profile)
+        document = open_document(args.file, args.profile, mapping=_mapping(args.mapping))
         with ScimClient(args.server, _token(args.server, args.token_env)) as client:
             plan = prepare(document, client)
             # From the command line the file itself is the admin's intent: every value
@@ -543,7 +559,7 @@ def _print_sent(reviewed: Plan, outcomes: dict[int, Outcome], as_json: bool) -> 
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
-        return check(args.file, args.profile, args.json)
+        return check(args.file, args.profile, args.json, args.mapping)
     if not args.file and not args.plan:
         print("Name the file to upload, or a plan with --plan.", file=sys.stderr)
         return EXIT_UNREADABLE
