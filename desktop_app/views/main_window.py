@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.proxy = RowFilterProxy()
+        self.proxy.filterChanged.connect(self._show_counts)
         self._worker: Worker | None = None
         self._save_worker: Worker | None = None
         self._save_ok = False
@@ -552,19 +553,25 @@ class MainWindow(QMainWindow):
     # --- status ----------------------------------------------------------------------------
 
     def _content_changed(self) -> None:
+        self._show_counts()
+        if self.document is None:
+            return
+        # Edits reach the panel row by row; anything else has it count again, once settled.
+        if self.problems.content_changed():
+            self._problems_timer.start()
+
+    def _show_counts(self) -> None:
+        """'40 users · …', or '2 of 40 users shown · …' while a filter or a search hides rows."""
         doc = self.document
         if doc is None:
             self.counts_label.setText("")
             return
         problems = self.problems.red_rows()
-        text = (
-            f"{plural(doc.row_count, 'user')} · "
-            f"{plural(problems, 'row')} with problems · {doc.changed_rows:,} changed"
-        )
+        users = plural(doc.row_count, "user")
+        if self.proxy.is_filtering:
+            users = f"{self.proxy.rowCount():,} of {users} shown"
+        text = f"{users} · {plural(problems, 'row')} with problems · {doc.changed_rows:,} changed"
         self.counts_label.setText(text)
-        # Edits reach the panel row by row; anything else has it count again, once settled.
-        if self.problems.content_changed():
-            self._problems_timer.start()
 
     def _refresh_problems(self) -> None:
         self.problems.recount()

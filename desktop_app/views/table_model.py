@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -245,15 +247,25 @@ class RowFilterProxy(QSortFilterProxyModel):
     """All rows, only rows with problems, or only changed rows; plus a text search.
 
     The filter is applied when it changes, not on every edit, so a row being fixed
-    does not vanish under the admin's cursor.
+    does not vanish under the admin's cursor. Sorting works the same way: a header
+    click ranks every row once (``sort_by``) and the view shows the shown rows in
+    that order (``display_order``) until the next click; the rows here, like the
+    source model's, stay in the file's order, so saving keeps it.
     """
 
     ALL, PROBLEMS, CHANGED = range(3)
+    # Emitted before and after the filter or the search changes which rows are shown.
+    filterAboutToChange = Signal()
+    filterChanged = Signal()
+    _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
+    _DIGITS = re.compile(r"(\d+)")
 
     def __init__(self) -> None:
         super().__init__()
         self._mode = self.ALL
         self._search = ""
+        # Each source row's place in the sorted order, fixed when the header was clicked.
+        self._rank: list[int] | None = None
         self.setDynamicSortFilter(False)
 
     def set_mode(self, mode: int) -> None:
@@ -268,9 +280,69 @@ class RowFilterProxy(QSortFilterProxyModel):
     def mode(self) -> int:
         return self._mode
 
+    @property
+    def is_filtering(self) -> bool:
+        """True while a filter or a search may hide rows."""
+        return self._mode != self.ALL or bool(self._search)
+
     def refresh(self) -> None:
+        self.filterAboutToChange.emit()
         self.beginFilterChange()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self.filterChanged.emit()
+
+    def setSourceModel(self, sourceModel: QAbstractItemModel) -> None:  # noqa: N803
+        self._rank = None  # a new table starts in its file's order
+        super().setSourceModel(sourceModel)
+
+    # --- sorting: ranked once per header click --------------------------------------------
+
+    @classmethod
+    def sort_key(cls, value: str) -> tuple[Any, ...]:
+        """Numbers by value ('000123' is 123), then text in natural order ('Room 9' < 'Room 10')."""
+        text = value.strip()
+        if cls._NUMBER.fullmatch(text):
+            return (0, float(text), text)
+        parts = cls._DIGITS.split(text.casefold())
+        # split() alternates text and digits, so equal positions always compare like with like.
+        return (1, tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), text)
+
+    def sort_by(self, column: int | None, descending: bool = False) -> None:
+        """Rank every row by ``column`` (None: the file's order). Blank cells go last."""
+        model = self.sourceModel()
+        if column is None or not isinstance(model, UserTableModel):
+            self._rank = None
+            return
+        values = model.document.columns[column]
+        filled = [row for row, value in enumerate(values) if value.strip()]
+        keys = {row: self.sort_key(values[row]) for row in filled}
+        filled.sort(key=keys.__getitem__, reverse=descending)  # stable: ties keep file order
+        blanks = [row for row, value in enumerate(values) if not value.strip()]
+        rank = [0] * len(values)
+        for place, row in enumerate(filled + blanks):
+            rank[row] = place
+        self._rank = rank
+
+    @property
+    def is_sorted(self) -> bool:
+        return self._rank is not None
+
+    def display_order(self) -> list[int] | None:
+        """This model's rows in the order the last ``sort_by`` ranked them (None: as they are).
+
+        Rows added since the ranking go last, in the file's order.
+        """
+        rank = self._rank
+        if rank is None:
+            return None
+        count = self.rowCount()
+        if self.is_filtering:
+            sources = [self.mapToSource(self.index(row, 0)).row() for row in range(count)]
+        else:
+            sources = list(range(count))
+        known = len(rank)
+        places = [rank[s] if s < known else known + s for s in sources]
+        return sorted(range(count), key=places.__getitem__)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
