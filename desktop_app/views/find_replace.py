@@ -52,13 +52,17 @@ class FindReplaceDialog(QDialog):
         form.addRow("", self.whole_cell)
         buttons = QDialogButtonBox()
         self.find_button = QPushButton("Find Next")
+        self.replace_button = QPushButton("Replace")
+        self.replace_button.setToolTip("Replace this match and go to the next one")
         self.replace_all_button = QPushButton("Replace All")
         close = QPushButton("Close")
         buttons.addButton(self.find_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.replace_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.replace_all_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(close, QDialogButtonBox.ButtonRole.RejectRole)
         self.find_button.setDefault(True)
         self.find_button.clicked.connect(self.find_next)
+        self.replace_button.clicked.connect(self.replace_one)
         self.replace_all_button.clicked.connect(self.replace_all)
         close.clicked.connect(self.close)
         layout = QVBoxLayout(self)
@@ -67,7 +71,11 @@ class FindReplaceDialog(QDialog):
         layout.addWidget(buttons)
         self._found: list[tuple[int, int]] = []
         self._position = -1
+        # What is found depends on all of these: a change starts the search again.
         self.find_edit.textChanged.connect(self._forget)
+        self.column.currentIndexChanged.connect(self._forget)
+        self.match_case.toggled.connect(self._forget)
+        self.whole_cell.toggled.connect(self._forget)
 
     def _columns(self) -> list[int]:
         chosen = self.column.currentData()
@@ -93,6 +101,47 @@ class FindReplaceDialog(QDialog):
         row, col = self._found[self._position]
         self.message.setText(f"{self._position + 1:,} of {len(self._found):,}.")
         self.goTo.emit(row, col)
+
+    def replace_one(self) -> None:
+        """Replace the match Find Next showed, then show the next one (as Excel's Replace).
+
+        Without a match shown yet it only finds the first one, so nothing changes unseen.
+        """
+        text = self.find_edit.text()
+        if not text:
+            self.message.setText("Type what to find first.")
+            return
+        if not self._found or self._position < 0:
+            self.find_next()
+            return
+        doc = self.model.document
+        row, col = self._found[self._position]
+        if not doc.is_editable(col):
+            self._step(f"{doc.headers[col]} is locked: that one was left as it is.")
+            return
+        options = (self.match_case.isChecked(), self.whole_cell.isChecked())
+        change = [
+            change
+            for change in replacements(doc, text, self.replace_edit.text(), [col], *options)
+            if change[0] == row
+        ]
+        if not change:  # the cell was edited since it was found
+            self._step("That cell no longer matches: it was left as it is.")
+            return
+        self.model.set_cells(change, "Replace")
+        if (row, col) not in find_cells(doc, text, [col], *options):
+            del self._found[self._position]
+            self._position -= 1
+        self._step(f"Replaced 1 cell in row {doc.excel_row(row):,}.")
+
+    def _step(self, said: str) -> None:
+        """Go on to the next match after a Replace, saying what happened."""
+        if not self._found:
+            self._forget()
+            self.message.setText(f"{said} No more matches.")
+            return
+        self.find_next()
+        self.message.setText(f"{said} Next: {self.message.text()}")
 
     def replace_all(self) -> None:
         text = self.find_edit.text()
