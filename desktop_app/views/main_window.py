@@ -35,7 +35,7 @@ from desktop_app.models.column_mapping import ColumnMapping, MappingStore
 from desktop_app.models.document import CellEdit, DocumentSnapshot, UserDocument, open_document
 from desktop_app.models.writers import edited_path, save
 from desktop_app.services.autosave import Autosave
-from desktop_app.views import messages
+from desktop_app.views import messages, theme
 from desktop_app.views.find_replace import FindReplaceDialog
 from desktop_app.views.help_dialogs import HelpActions
 from desktop_app.views.icons import icon
@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         self.placeholder.linkActivated.connect(lambda _link: self.help.sample_action.trigger())
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
-        self.placeholder.setStyleSheet("color: #4a5568; padding: 40px;")
+        theme.quiet(self.placeholder, "padding: 40px;")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
         self.stack.addWidget(self.table)
@@ -592,6 +592,7 @@ class MainWindow(QMainWindow):
             self.copy_action,
             self.paste_action,
             self.clear_action,
+            self.update_from_file_action,
         ):
             action.setEnabled(is_open)
         self.filter_box.setEnabled(is_open)
