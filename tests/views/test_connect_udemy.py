@@ -16,10 +16,10 @@ from PySide6.QtWidgets import QLineEdit
 from desktop_app.connectors.credentials import SERVICE, load_invite_token
 from desktop_app.views.main_window import MainWindow
 from tests.connectors.conftest import MemoryKeyring
+from tests.helpers.files import screenshot_folder
 from tests.helpers.gui import open_in
 from tests.helpers.udemy_server import RunningUdemy, running_udemy_server
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "udemy-PAT-for-the-connect-dialog"
 
 
@@ -65,6 +65,7 @@ def test_udemy_organisation_and_token_are_tested_and_kept(
     demo: Any,
     udemy: RunningUdemy,
     memory_keyring: MemoryKeyring,
+    tmp_path: Path,
 ) -> None:
     open_udemy_file(window, qtbot, sample, udemy)
     dialog = window.server_actions.connect_dialog()
@@ -91,8 +92,7 @@ def test_udemy_organisation_and_token_are_tested_and_kept(
     assert not dialog.isHidden()
     status = dialog.status
     assert status.height() >= status.heightForWidth(status.width())  # the whole sentence shows
-    screenshot = ROOT / "docs" / "screenshots" / "connect-udemy.png"
-    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    screenshot = screenshot_folder(tmp_path) / "connect-udemy.png"
     assert dialog.grab().save(str(screenshot))
     assert QSettings().value("udemyOrganisation") is None
     assert not any(key[1].startswith("udemy-invite:") for key in memory_keyring.passwords)
