@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.views import theme
 from desktop_app.views.table_model import RowFilterProxy, UserTableModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -286,8 +287,10 @@ class UserTableView(QTableView):
         self.frozen.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.frozen.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.frozen.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.frozen.setStyleSheet(
-            "QTableView#frozenKeyColumn { border: none; border-right: 2px solid #a0aec0; }"
+        theme.follow(
+            self.frozen,
+            lambda c: "QTableView#frozenKeyColumn { border: none; "
+            f"border-right: 2px solid {c.key_border.name()}; }}",
         )
         self.frozen.setAccessibleName("Locked key column")
         self.viewport().stackUnder(self.frozen)
