@@ -190,7 +190,7 @@ def timed(command: list[str], expect: set[int], env: dict[str, str] | None = Non
         cwd=OUT,
     )
     elapsed = time.perf_counter() - started
-    if result.returncode not in expect:
+    if result.returncode not in expect or b"Traceback" in result.stderr:
         raise SystemExit(
             f"{' '.join(command)} exited {result.returncode}: {result.stderr.decode()[-2000:]}"
         )
