@@ -74,21 +74,9 @@ def create_application(argv: list[str]) -> QApplication:
 
 def run_gui(args: list[str]) -> int:
     """Open the window, and the file if one was named; returns the exit code."""
-    import argparse
+    from desktop_app.app import gui_parser
 
-    parser = argparse.ArgumentParser(
-        prog="user-editor", description="Open a user download and fix it."
-    )
-    parser.add_argument("--version", action="version", version=f"User Editor {__version__}")
-    parser.add_argument("file", nargs="?", help="the downloaded .xlsx or .csv file to open")
-    parser.add_argument("--profile", help="the platform profile to use instead of detecting it")
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="start a SCIM server on this computer with a sample organisation, "
-        "and open a sample download to fix and upload",
-    )
-    options, qt_args = parser.parse_known_args(args)
+    options, qt_args = gui_parser().parse_known_args(args)
     _setup_logging()
     app = create_application(qt_args)
     from desktop_app.views.main_window import MainWindow
