@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ def keys_let_go(window: MainWindow) -> Iterator[None]:
         QTest.keyRelease(window.table, key)
 
 
-def atlas_file(folder: Path, users: list[tuple[str, ...]] | None = None) -> Path:
+def atlas_file(folder: Path, users: Sequence[tuple[str, ...]] | None = None) -> Path:
     """An Atlas download as the platform writes it: titles, a guidance row, then users."""
     rows: list[list[Any]] = [HEADERS, GUIDANCE]
     for key, username, first, last, department, status in users or USERS:
@@ -112,7 +112,8 @@ def test_typing_into_a_drop_down_replaces_its_value(
     qtbot.keyClick(window.table, Qt.Key.Key_I)  # the first key opens the drop-down...
     editor = keyboard(window)
     assert isinstance(editor, QComboBox)
-    assert editor.lineEdit().text().startswith("i")  # completed from the list as typed
+    typed = editor.lineEdit()
+    assert typed is not None and typed.text().startswith("i")  # completed from the list
     type_keys(window, "nactive")  # ...and the rest go into it
     qtbot.keyClick(keyboard(window), Qt.Key.Key_Return)
     wait_for_editor_to_close(window)
@@ -186,6 +187,7 @@ def test_f2_edits_with_the_cursor_at_the_end(
     combo = keyboard(window)
     assert isinstance(combo, QComboBox)
     line = combo.lineEdit()
+    assert line is not None
     assert not line.hasSelectedText() and line.cursorPosition() == len("Inactive")
     qtbot.keyClick(combo, Qt.Key.Key_Escape)
 
