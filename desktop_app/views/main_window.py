@@ -187,6 +187,11 @@ class MainWindow(QMainWindow):
         self.paste_action.setShortcut(QKeySequence(keys.Paste))
         self.paste_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.clear_action = self._action("Clear Cells", self.table.clear_selection)
+        # The table takes Ctrl+D and Ctrl+R itself; the menu shows the keys and offers them.
+        self.fill_down_action = self._action("Fill &Down", self.table.fill_down, "Ctrl+D")
+        self.fill_right_action = self._action("Fill &Right", self.table.fill_right, "Ctrl+R")
+        for action in (self.fill_down_action, self.fill_right_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.find_action = self._action(
             "&Find and Replace…",
             self.show_find_replace,
@@ -221,7 +226,13 @@ class MainWindow(QMainWindow):
         for action in (self.undo_action, self.redo_action):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
-        for action in (self.copy_action, self.paste_action, self.clear_action):
+        for action in (
+            self.copy_action,
+            self.paste_action,
+            self.clear_action,
+            self.fill_down_action,
+            self.fill_right_action,
+        ):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
@@ -592,6 +603,8 @@ class MainWindow(QMainWindow):
             self.copy_action,
             self.paste_action,
             self.clear_action,
+            self.fill_down_action,
+            self.fill_right_action,
             self.update_from_file_action,
         ):
             action.setEnabled(is_open)
