@@ -38,8 +38,11 @@ check: $(STAMP)
 	$(BIN)/ruff check desktop_app tests benchmarks scripts
 	$(BIN)/mypy desktop_app
 
+# Every figure beside its plain-library baseline, at 100,000 and 1,048,574 rows, in one table
+# (about an hour, at low priority; the workbooks are cached in /tmp/bench-cache). Options go
+# in BENCH_ARGS, e.g. BENCH_ARGS="--sizes 100k --upload --markdown table.md".
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/bench_open_save.py
+	QT_QPA_PLATFORM=offscreen nice -n 10 $(BIN)/python benchmarks/bench_all.py $(BENCH_ARGS)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py

@@ -133,9 +133,10 @@ def every_row_spoiled(rows: int, seed: int = base.SEED) -> tuple[list[list[Any]]
 
 
 def ensure_workbook(kind: str, rows: int) -> Path:
-    """benchmarks/out/cli-<kind>-<rows>.xlsx, written when missing or out of date."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"cli-{kind}-{rows}.xlsx"
+    """The cached cli-<kind>-<rows>-g<versions>.xlsx, written when missing or out of date."""
+    base.CACHE.mkdir(parents=True, exist_ok=True)
+    version = f"g{GENERATOR_VERSION}.{base.GENERATOR_VERSION}-s{base.SEED}"
+    path = base.CACHE / f"cli-{kind}-{rows}-{version}.xlsx"
     meta_path = path.with_suffix(".json")
     meta = {"generator": GENERATOR_VERSION, "base": base.GENERATOR_VERSION, "rows": rows}
     if path.exists() and meta_path.exists():

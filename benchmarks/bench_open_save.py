@@ -40,6 +40,9 @@ from desktop_app.models.profiles import profile_named
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
+# Generated workbooks are cached outside the repository, keyed by what made them: writing a
+# 1,048,574-row workbook takes minutes. BENCH_CACHE moves the cache.
+CACHE = Path(os.environ.get("BENCH_CACHE", "/tmp/bench-cache"))
 
 SEED = 20240115
 # Bump when the generated workbook changes, so cached files are made again.
@@ -429,14 +432,15 @@ def _spoil(users: list[list[Any]], rng: random.Random) -> list[dict[str, Any]]:
 
 
 def workbook_name(rows: int, inline: bool) -> str:
-    size = f"{rows // 1000}k" if rows % 1000 == 0 and rows >= 1000 else str(rows)
-    return f"users-{size}{'-inline' if inline else ''}.xlsx"
+    """users-<rows>-g<generator>-s<seed>[-inline].xlsx: every parameter in the name."""
+    strings = "-inline" if inline else ""
+    return f"users-{rows}-g{GENERATOR_VERSION}-s{SEED}{strings}.xlsx"
 
 
 def ensure_workbook(rows: int, inline: bool, regenerate: bool) -> Path:
     """The cached workbook for this size, generated when missing or out of date."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / workbook_name(rows, inline)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / workbook_name(rows, inline)
     meta_path = path.with_suffix(".json")
     meta = {
         "generator": GENERATOR_VERSION,
