@@ -101,10 +101,49 @@ class LoadSampler:
 # --- whole processes ------------------------------------------------------------------------
 
 
+# The code measured: a snapshot of one commit (default HEAD), so that work in progress in
+# the checkout neither changes the figures halfway nor stops a long run; or the checkout.
+SOURCE: dict[str, Any] = {"path": ROOT, "describe": "the working tree"}
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def use_source(revision: str) -> None:
+    """Measure ``revision`` ("working": the checkout as it is) from now on."""
+    if revision == "working":
+        dirty = bool(git("status", "--porcelain", "--", "desktop_app", "resources"))
+        SOURCE["describe"] = f"the working tree at {git('rev-parse', '--short', 'HEAD')}" + (
+            " with uncommitted changes" if dirty else ""
+        )
+        return
+    commit = git("rev-parse", "--verify", f"{revision}^{{commit}}")
+    cache = Path(os.environ.get("BENCH_CACHE", "/tmp/bench-cache"))
+    target = cache / f"src-{commit[:12]}"
+    if not target.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(dir=cache))
+        archive = subprocess.run(
+            ["git", "archive", commit, "desktop_app", "resources"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(temp)], input=archive, check=True)
+        # As installed: the resources are the package desktop_app.resources.
+        (temp / "resources").rename(temp / "desktop_app" / "resources")
+        temp.rename(target)
+    SOURCE["path"] = target
+    SOURCE["describe"] = f"commit {commit[:12]} ({git('log', '-1', '--format=%cs %s', commit)})"
+
+
 def child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SOURCE["path"]), env.get("PYTHONPATH")]))
     return env
 
 
@@ -548,8 +587,10 @@ def load_lines(sizes: list[dict[str, Any]]) -> list[str]:
 
 def machine_line(sizes: list[dict[str, Any]]) -> str:
     m = sizes[0]["machine"]
+    sources = sorted({s.get("source", "?") for s in sizes})
     return (
-        f"Machine: {m['platform']}, {m['cpu']}, {m['cpu_count']} CPUs, "
+        f"Measured: {'; '.join(sources)}. Machine: {m['platform']}, {m['cpu']}, "
+        f"{m['cpu_count']} CPUs, "
         f"{m['memory_gib']:.0f} GiB; Python {m['python']}, python-calamine "
         f"{m['python-calamine']}, PySide6 {m['PySide6_Essentials']}, email-validator "
         f"{m['email-validator']}."
@@ -612,6 +653,7 @@ def measure_size(label: str, rows: int, args: argparse.Namespace) -> dict[str, A
         "nice": os.nice(0) if hasattr(os, "nice") else 0,
         "load": load.summary(),
         "machine": machine_info(),
+        "source": SOURCE["describe"],
         "figures": figures,
     }
 
@@ -640,6 +682,7 @@ def measure_other(args: argparse.Namespace) -> dict[str, Any]:
         "nice": os.nice(0) if hasattr(os, "nice") else 0,
         "load": load.summary(),
         "machine": machine_info(),
+        "source": SOURCE["describe"],
         "figures": figures,
     }
 
@@ -678,6 +721,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="JSON",
         help="measure nothing: print the table of earlier runs' JSON files",
     )
+    parser.add_argument(
+        "--source",
+        default="HEAD",
+        metavar="REV",
+        help="the commit to measure, from a snapshot (default HEAD), or 'working' for the "
+        "checkout with its uncommitted changes",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -697,6 +747,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.runs < 3:
             parser.error("--runs must be at least 3: the table gives medians")
         args.only = set(args.only.split(","))
+        use_source(args.source)
+        log(f"measuring {SOURCE['describe']}")
         OUT.mkdir(exist_ok=True)
         sizes = []
         labels = [s.strip() for s in args.sizes.split(",") if s.strip()]
