@@ -6,6 +6,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from desktop_app import __version__
+from desktop_app.i18n import _, install, language_from_environment
 
 if TYPE_CHECKING:
     import argparse
@@ -22,19 +23,23 @@ def gui_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="user-editor",
-        description="Open a user download and fix it.",
-        epilog="From a terminal, without the window: user-editor check FILE [--json] lists "
-        "the rows the platform would refuse; user-editor upload FILE --server URL sends the "
-        "edited users. See user-editor check --help and user-editor upload --help.",
+        description=_("Open a user download and fix it."),
+        epilog=_(
+            "From a terminal, without the window: user-editor check FILE [--json] lists "
+            "the rows the platform would refuse; user-editor upload FILE --server URL sends the "
+            "edited users. See user-editor check --help and user-editor upload --help."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"User Editor {__version__}")
-    parser.add_argument("file", nargs="?", help="the downloaded .xlsx or .csv file to open")
-    parser.add_argument("--profile", help="the platform profile to use instead of detecting it")
+    parser.add_argument("file", nargs="?", help=_("the downloaded .xlsx or .csv file to open"))
+    parser.add_argument("--profile", help=_("the platform profile to use instead of detecting it"))
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="start a SCIM server on this computer with a sample organisation, "
-        "and open a sample download to fix and upload",
+        help=_(
+            "start a SCIM server on this computer with a sample organisation, "
+            "and open a sample download to fix and upload"
+        ),
     )
     return parser
 
@@ -46,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return cli.run(args)
     if _PRINT_AND_EXIT.intersection(args):
+        install(language_from_environment())  # no Qt yet: the terminal's language
         gui_parser().parse_known_args(args)  # prints the help or the version and exits
     from desktop_app.views.application import run_gui
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 # Only what every command needs is imported here: `check` must start in a blink, so the
 # models, the HTTP client and the keyring are imported by the command that uses them.
+from desktop_app.i18n import N_, _, install, language_from_environment, ngettext, numeral
 from desktop_app.models.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 COMMANDS = {"check", "upload"}
 
 EXIT_VALID, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
-MAPPING_HELP = (
+MAPPING_HELP = N_(
     "a column mapping (JSON, as View > Columns and Platform saves it, or "
     '{"profile": NAME, "columns": {"Header": "Column"}}) to use instead of recognising one'
 )
@@ -41,80 +42,101 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="user-editor", description="Check and fix user downloads.")
+    parser = _Parser(prog="user-editor", description=_("Check and fix user downloads."))
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
         "check",
-        help="List the rows the platform would refuse.",
-        description="Exit 0 when the file is valid, 1 when it has problems, 2 when it "
-        "cannot be read.",
+        help=_("List the rows the platform would refuse."),
+        description=_(
+            "Exit 0 when the file is valid, 1 when it has problems, 2 when it cannot be read."
+        ),
     )
-    check.add_argument("file", help="the downloaded .xlsx or .csv file")
-    check.add_argument("--profile", help="the platform profile to use instead of detecting it")
-    check.add_argument("--mapping", metavar="FILE", help=MAPPING_HELP)
-    check.add_argument("--json", action="store_true", help="print the problems as JSON")
+    check.add_argument("file", help=_("the downloaded .xlsx or .csv file"))
+    check.add_argument("--profile", help=_("the platform profile to use instead of detecting it"))
+    check.add_argument("--mapping", metavar="FILE", help=_(MAPPING_HELP))
+    check.add_argument("--json", action="store_true", help=_("print the problems as JSON"))
     upload = commands.add_parser(
         "upload",
-        help="Send the edited users to the platform over SCIM 2.0.",
-        description="Every value in the file that differs from the server is sent; --dry-run "
-        "lists them first, and --save-plan keeps that review in a plan file that --plan "
-        "sends later, exactly as reviewed. Exit 0 when every row went through (or, with "
-        "--dry-run, when no row has problems), 1 when some failed or have problems, 2 when "
-        "nothing could be done. The token comes from the system keyring (saved by the app's "
-        "Connect dialog), or from the environment variable named by --token-env.",
-        epilog="Review, then send what was reviewed:  user-editor upload users.xlsx --server "
-        "URL --dry-run --save-plan plan.json;  user-editor upload --plan plan.json --server "
-        "URL [users.xlsx]. A user changed on the server after the review is reported as a "
-        "conflict and left as it is.",
+        help=_("Send the edited users to the platform over SCIM 2.0."),
+        description=_(
+            "Every value in the file that differs from the server is sent; --dry-run "
+            "lists them first, and --save-plan keeps that review in a plan file that --plan "
+            "sends later, exactly as reviewed. Exit 0 when every row went through (or, with "
+            "--dry-run, when no row has problems), 1 when some failed or have problems, 2 when "
+            "nothing could be done. The token comes from the system keyring (saved by the app's "
+            "Connect dialog), or from the environment variable named by --token-env."
+        ),
+        epilog=_(
+            "Review, then send what was reviewed:  user-editor upload users.xlsx --server "
+            "URL --dry-run --save-plan plan.json;  user-editor upload --plan plan.json --server "
+            "URL [users.xlsx]. A user changed on the server after the review is reported as a "
+            "conflict and left as it is."
+        ),
     )
     upload.add_argument(
         "file",
         nargs="?",
-        help="the edited .xlsx or .csv file (with --plan: optional, checked to be the file "
-        "the plan was made from)",
+        help=_(
+            "the edited .xlsx or .csv file (with --plan: optional, checked to be the file "
+            "the plan was made from)"
+        ),
     )
-    upload.add_argument("--server", required=True, help="the SCIM base URL, e.g. https://…/scim/v2")
     upload.add_argument(
-        "--token-env", metavar="VAR", help="read the token from this environment variable instead"
+        "--server", required=True, help=_("the SCIM base URL, e.g. https://…/scim/v2")
     )
-    upload.add_argument("--profile", help="the platform profile to use instead of detecting it")
-    upload.add_argument("--mapping", metavar="FILE", help=MAPPING_HELP)
+    upload.add_argument(
+        "--token-env",
+        metavar="VAR",
+        help=_("read the token from this environment variable instead"),
+    )
+    upload.add_argument("--profile", help=_("the platform profile to use instead of detecting it"))
+    upload.add_argument("--mapping", metavar="FILE", help=_(MAPPING_HELP))
     upload.add_argument(
         "--dry-run",
         action="store_true",
-        help="print what would change and send nothing (with --json: the plan as JSON)",
+        help=_("print what would change and send nothing (with --json: the plan as JSON)"),
     )
     upload.add_argument(
         "--save-plan",
         metavar="PLAN.json",
-        help="with --dry-run: write the reviewed changes, with each user's version on the "
-        "server, to this plan file",
+        help=_(
+            "with --dry-run: write the reviewed changes, with each user's version on the "
+            "server, to this plan file"
+        ),
     )
     upload.add_argument(
         "--plan",
         metavar="PLAN.json",
-        help="send exactly the changes of a plan saved by --save-plan, each only if the user "
-        "is unchanged on the server since the review",
+        help=_(
+            "send exactly the changes of a plan saved by --save-plan, each only if the user "
+            "is unchanged on the server since the review"
+        ),
     )
-    upload.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    upload.add_argument("--json", action="store_true", help=_("print the outcome as JSON"))
     upload.add_argument(
         "--mode",
         choices=("auto", "serial", "parallel", "bulk"),
         default="auto",
-        help="how to send: /Bulk when the server offers it (auto), or user by "
-        "user, one at a time or several at once",
+        help=_(
+            "how to send: /Bulk when the server offers it (auto), or user by "
+            "user, one at a time or several at once"
+        ),
     )
     upload.add_argument(
         "--udemy-org",
         metavar="UUID",
-        help="Udemy Business: the organisation id; new rows are invited through Udemy's "
-        "user API, never created over SCIM",
+        help=_(
+            "Udemy Business: the organisation id; new rows are invited through Udemy's "
+            "user API, never created over SCIM"
+        ),
     )
     upload.add_argument(
         "--udemy-token-env",
         metavar="VAR",
-        help="Udemy Business: read the personal access token from this environment "
-        "variable (otherwise from the keyring, as the Connect dialog saved it)",
+        help=_(
+            "Udemy Business: read the personal access token from this environment "
+            "variable (otherwise from the keyring, as the Connect dialog saved it)"
+        ),
     )
     upload.add_argument("--udemy-url", metavar="URL", help=argparse.SUPPRESS)
     return parser
@@ -146,12 +168,20 @@ def check(path: str, profile: str | None, as_json: bool, mapping: str | None = N
             _write_check_json(document.profile.name, document.row_count, problems, sys.stdout)
         else:
             rows = document.validator.rows_with_issues
+            users = ngettext("{count} user", "{count} users", document.row_count).format(
+                count=numeral(document.row_count)
+            )
             print(
-                f"{document.profile.title}: {document.row_count:,} users, "
-                f"{rows:,} {'row' if rows == 1 else 'rows'} with problems."
+                ngettext(
+                    "{platform}: {users}, {count} row with problems.",
+                    "{platform}: {users}, {count} rows with problems.",
+                    rows,
+                ).format(platform=document.profile.title, users=users, count=numeral(rows))
             )
             sys.stdout.writelines(
-                f"Row {row}, {header}: {message}\n" for row, header, _value, message in problems
+                _("Row {row}, {column}: {message}").format(row=row, column=header, message=message)
+                + "\n"
+                for row, header, _value, message in problems
             )
     return EXIT_PROBLEMS if problems else EXIT_VALID
 
@@ -204,12 +234,16 @@ def _token(server: str, env: str | None) -> str:
     if env:
         token = os.environ.get(env, "")
         if not token:
-            raise UserFacingError(f"The environment variable {env} is empty or not set.")
+            raise UserFacingError(
+                _("The environment variable {env} is empty or not set.").format(env=env)
+            )
         return token
     saved = load_token(server)
     if not saved:
         raise UserFacingError(
-            f"No token is saved for {server}. Connect once from the app, or pass --token-env."
+            _(
+                "No token is saved for {server}. Connect once from the app, or pass --token-env."
+            ).format(server=server)
         )
     return saved
 
@@ -260,7 +294,10 @@ def _send_file(
         copy = save_created_keys(result, document)
         copy_problem = None
     except (OSError, UserFacingError) as error:  # the upload happened: say so, then why
-        copy, copy_problem = None, f"The copy with the new users' IDs could not be saved: {error}"
+        copy, copy_problem = (
+            None,
+            _("The copy with the new users' IDs could not be saved: {error}").format(error=error),
+        )
     if args.json:
         report = result.report()
         report["saved_copy"] = str(copy) if copy is not None else None
@@ -268,10 +305,12 @@ def _send_file(
     else:
         print(result.sentence() + ".")
         for user, message in result.failed:
-            print(f"Row {user.excel_row}: {message}")
-        print(f"Results: {results}")
+            print(_("Row {row}: {message}").format(row=user.excel_row, message=message))
+        print(_("Results: {results}").format(results=results))
         if copy is not None:
-            print(f"The new users' IDs are in {copy}: upload that file next time.")
+            print(
+                _("The new users' IDs are in {copy}: upload that file next time.").format(copy=copy)
+            )
     if copy_problem:
         print(copy_problem, file=sys.stderr)
     return EXIT_PROBLEMS if result.failed or result.report()["skipped_invalid"] else EXIT_VALID
@@ -292,14 +331,18 @@ def _inviter(plan: UploadPlan, args: argparse.Namespace) -> UdemyInviteClient | 
         token = os.environ.get(args.udemy_token_env, "")
         if not token:
             raise UserFacingError(
-                f"The environment variable {args.udemy_token_env} is empty or not set."
+                _("The environment variable {udemy_token_env} is empty or not set.").format(
+                    udemy_token_env=args.udemy_token_env
+                )
             )
     else:
         token = load_invite_token(profile.invite_api, args.udemy_org) or ""
         if not token:
             raise UserFacingError(
-                f"No personal access token is saved for the organisation {args.udemy_org}. "
-                "Connect once from the app, or pass --udemy-token-env."
+                _(
+                    "No personal access token is saved for the organisation {udemy_org}. "
+                    "Connect once from the app, or pass --udemy-token-env."
+                ).format(udemy_org=args.udemy_org)
             )
     return invite_client(profile, args.udemy_org, token, args.udemy_url)
 
@@ -319,14 +362,18 @@ def _save_plan(reviewed: Plan, path: Path, host: str, versioned: bool) -> None:
 
     if not versioned or reviewed.without_versions():
         raise UserFacingError(
-            f"The server {host} gives its users no version, so a plan sent later could "
-            "overwrite changes made after the review; upload the file directly instead."
+            _(
+                "The server {host} gives its users no version, so a plan sent later could "
+                "overwrite changes made after the review; upload the file directly instead."
+            ).format(host=host)
         )
     try:
         plan_file.write(reviewed, path)
     except OSError as error:
         raise UserFacingError(
-            f"Could not write the plan to {path}: {error.strerror or error}."
+            _("Could not write the plan to {path}: {value}.").format(
+                path=path, value=error.strerror or error
+            )
         ) from error
 
 
@@ -341,27 +388,35 @@ def _print_review(plan: UploadPlan, reviewed: Plan, args: argparse.Namespace) ->
         for line in plan.warnings():
             print(f"  ! {line}")
         for user in plan.to_update():
-            print(f"Row {user.excel_row} ({user.label}):")
+            print(_("Row {row} ({label}):").format(row=user.excel_row, label=user.label))
             for change in user.chosen(plan.include_external):
                 print(f"    {change.describe()}")
         for problem in reviewed.problems:
             where = (
-                f"Row {problem.row}, {problem.column}" if problem.column else f"Row {problem.row}"
+                _("Row {row}, {column}").format(row=problem.row, column=problem.column)
+                if problem.column
+                else _("Row {row}").format(row=problem.row)
             )
-            print(f"{where}: {problem.message}")
+            print(_("{where}: {message}").format(where=where, message=problem.message))
         if reviewed.columns_not_uploaded:
-            print(f"Not uploaded (no SCIM attribute): {', '.join(reviewed.columns_not_uploaded)}.")
+            print(
+                _("Not uploaded (no SCIM attribute): {items}.").format(
+                    items=", ".join(reviewed.columns_not_uploaded)
+                )
+            )
         if args.save_plan:
             print(
-                f"Plan saved to {args.save_plan}; send it with: user-editor upload --plan "
-                f"{args.save_plan} --server {reviewed.server}"
+                _(
+                    "Plan saved to {save_plan}; send it with: user-editor upload --plan "
+                    "{save_plan} --server {server}"
+                ).format(save_plan=args.save_plan, server=reviewed.server)
             )
     return EXIT_PROBLEMS if reviewed.problems else EXIT_VALID
 
 
 # -- Sending a plan: --plan --------------------------------------------------------------------
 
-PLAN_CONFLICT = (
+PLAN_CONFLICT = N_(
     "Someone changed this user on the server after the plan was made; it was not overwritten."
 )
 
@@ -394,7 +449,7 @@ def send_plan(args: argparse.Namespace) -> int:
 
     if args.dry_run or args.save_plan:
         print(
-            "--plan sends a plan already reviewed; leave out --dry-run and --save-plan.",
+            _("--plan sends a plan already reviewed; leave out --dry-run and --save-plan."),
             file=sys.stderr,
         )
         return EXIT_UNREADABLE
@@ -403,8 +458,10 @@ def send_plan(args: argparse.Namespace) -> int:
         server = scim_base_url(args.server)
         if server != reviewed.server:
             raise UserFacingError(
-                f"The plan {args.plan} was made for {reviewed.server}, not {server}; make a "
-                "new plan against this server with --dry-run --save-plan."
+                _(
+                    "The plan {plan} was made for {server}, not {this_server}; make a "
+                    "new plan against this server with --dry-run --save-plan."
+                ).format(plan=args.plan, server=reviewed.server, this_server=server)
             )
         data_file = Path(args.file) if args.file else Path(reviewed.file_name)
         if args.file:
@@ -424,12 +481,16 @@ def _check_unchanged(data_file: Path, reviewed: Plan, plan_name: str) -> None:
         digest = plan_file.file_sha256(data_file)
     except OSError as error:
         raise UserFacingError(
-            f"The file {data_file} cannot be read: {error.strerror or error}."
+            _("The file {data_file} cannot be read: {value}.").format(
+                data_file=data_file, value=error.strerror or error
+            )
         ) from error
     if digest != reviewed.file_sha256:
         raise UserFacingError(
-            f"{data_file} has changed since the plan {plan_name} was made; review it again "
-            "with --dry-run --save-plan."
+            _(
+                "{data_file} has changed since the plan {plan_name} was made; review it again "
+                "with --dry-run --save-plan."
+            ).format(data_file=data_file, plan_name=plan_name)
         )
 
 
@@ -454,7 +515,7 @@ def send_reviewed(
     if journal is not None:
         journal.finish()
     return {
-        row: replace(o, message=PLAN_CONFLICT) if o.conflict else o
+        row: replace(o, message=_(PLAN_CONFLICT)) if o.conflict else o
         for row, o in state.outcomes.items()
     }
 
@@ -489,7 +550,7 @@ def _settle_groups(reviewed: Plan, client: ScimClient, outcomes: dict[int, Outco
                 continue
             if version != user.version:
                 outcomes[user.row] = Outcome(
-                    user.row, False, None, None, PLAN_CONFLICT, conflict=True, user_id=user_id
+                    user.row, False, None, None, _(PLAN_CONFLICT), conflict=True, user_id=user_id
                 )
                 continue
             outcome = Outcome(user.row, True, None, version, None, user_id=user_id)
@@ -500,8 +561,10 @@ def _settle_groups(reviewed: Plan, client: ScimClient, outcomes: dict[int, Outco
                 False,
                 None,
                 None,
-                f"The group '{unknown[0]}' does not exist on the server: create it there, "
-                "or correct the name.",
+                _(
+                    "The group '{unknown}' does not exist on the server: create it there, "
+                    "or correct the name."
+                ).format(unknown=unknown[0]),
             )
             continue
         outcomes[user.row] = outcome
@@ -528,7 +591,7 @@ def _print_sent(reviewed: Plan, outcomes: dict[int, Outcome], as_json: bool) -> 
         return sum(1 for u in users if u.row in outcomes and outcomes[u.row].ok)
 
     failed = [
-        {"row": row, "message": o.message or "The server refused this user."}
+        {"row": row, "message": o.message or _("The server refused this user.")}
         for row, o in sorted(outcomes.items())
         if not o.ok
     ]
@@ -547,23 +610,30 @@ def _print_sent(reviewed: Plan, outcomes: dict[int, Outcome], as_json: bool) -> 
             }
         )
     else:
-        text = f"{updated:,} {'user was' if updated == 1 else 'users were'} successfully edited"
+        text = ngettext(
+            "{count} user was successfully edited",
+            "{count} users were successfully edited",
+            updated,
+        ).format(count=numeral(updated))
         if added:
-            text += f". {added:,} {'user was' if added == 1 else 'users were'} added"
+            text += ". " + ngettext(
+                "{count} user was added", "{count} users were added", added
+            ).format(count=numeral(added))
         print(text + ".")
         for failure in failed:
-            print(f"Row {failure['row']}: {failure['message']}")
+            print(_("Row {row}: {message}").format(row=failure["row"], message=failure["message"]))
     return EXIT_PROBLEMS if failed or invalid else EXIT_VALID
 
 
 def run(argv: list[str]) -> int:
+    install(language_from_environment())  # LANGUAGE, LC_ALL, LC_MESSAGES, LANG
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return check(args.file, args.profile, args.json, args.mapping)
     if not args.file and not args.plan:
-        print("Name the file to upload, or a plan with --plan.", file=sys.stderr)
+        print(_("Name the file to upload, or a plan with --plan."), file=sys.stderr)
         return EXIT_UNREADABLE
     if args.save_plan and not args.dry_run:
-        print("--save-plan keeps a review: add --dry-run.", file=sys.stderr)
+        print(_("--save-plan keeps a review: add --dry-run."), file=sys.stderr)
         return EXIT_UNREADABLE
     return upload(args)

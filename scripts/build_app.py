@@ -12,7 +12,9 @@ The tests run the frozen program, never the source tree, in a throw-away home fo
      Qt modules build.spec leaves out;
   2. the folder is at most 150 MB on disk (what `du -sm "dist/User Editor"` says);
   3. `user-editor-cli check resources/samples/atlas-users.xlsx --json` exits 1 and prints
-     JSON for the profile "atlas" (this needs the bundled profiles);
+     JSON for the profile "atlas" (this needs the bundled profiles), and with
+     LANG=nl_NL.UTF-8 it says in Dutch that a missing file does not exist (the bundled
+     translations; Qt's qtbase_<lang>.qm is bundled for each language and no other);
   4. the frozen `check --json` prints exactly what the source's `user-editor check --json`
      prints, with the same exit status, on that sample and on a generated 2,000-user download
      with deliberate problems (benchmarks/bench_open_save.py writes it);
@@ -171,7 +173,11 @@ def check_layout(folder: Path, checks: Checks) -> None:
     )
     for kind in kinds:
         for source in sorted((ROOT / "resources" / kind).iterdir()):
-            wanted = source.is_file() and not source.name.startswith(".") and source.suffix != ".py"
+            wanted = (
+                source.is_file()
+                and not source.name.startswith(".")
+                and source.suffix not in (".py", ".pot")  # the .pot is for translators
+            )
             if wanted and not (bundled / kind / source.name).is_file():
                 missing.append(f"{kind}/{source.name}")
     checks.record(
@@ -180,6 +186,16 @@ def check_layout(folder: Path, checks: Checks) -> None:
         f"missing {', '.join(missing)}"
         if missing
         else f"{sum(1 for p in bundled.rglob('*') if p.is_file())} files",
+    )
+    # Qt's own words (Save, Cancel, file dialogs) for each language the app ships, and
+    # none of Qt's other catalogues.
+    languages = sorted(p.stem for p in (ROOT / "resources" / "translations").glob("*.po"))
+    qt_catalogues = sorted(p.name for p in base.rglob("PySide6/Qt/translations/*.qm"))
+    wanted_qm = [f"qtbase_{code}.qm" for code in languages]
+    checks.record(
+        "Qt's translations for the shipped languages only",
+        qt_catalogues == wanted_qm,
+        ", ".join(qt_catalogues) or "none",
     )
     unwanted = sorted(
         {
@@ -228,6 +244,27 @@ def check_cli(folder: Path, home: Path, checks: Checks) -> None:
         f"stderr {result.stderr[-600:]!r}"
     )
     checks.record("CLI check --json (exit 1, profile atlas)", ok, detail)
+
+
+def check_cli_dutch(folder: Path, home: Path, checks: Checks) -> None:
+    """With LANG=nl_NL.UTF-8 the frozen CLI says in Dutch that a file does not exist."""
+    env = isolated_env(home)
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        env.pop(var, None)
+    env["LANG"] = "nl_NL.UTF-8"
+    command = [str(exe(folder, CLI_NAME)), "check", str(home / "missing.xlsx")]
+    try:
+        result = subprocess.run(
+            command, capture_output=True, text=True, encoding="utf-8", env=env, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        checks.record("CLI speaks Dutch with LANG=nl_NL.UTF-8", False, str(error))
+        return
+    checks.record(
+        "CLI speaks Dutch with LANG=nl_NL.UTF-8",
+        result.returncode == 2 and "bestaat niet" in result.stderr,
+        f"exit {result.returncode}; stderr {result.stderr.strip()[:200]!r}",
+    )
 
 
 def source_command() -> list[str]:
@@ -409,6 +446,7 @@ def main() -> int:
         home = temp_path / "home-cli"
         home.mkdir()
         check_cli(folder, home, checks)
+        check_cli_dutch(folder, home, checks)
         check_same_as_source(folder, SAMPLE, home, checks)
         generated = temp_path / "generated-atlas-2000.xlsx"
         write_generated_download(generated)

@@ -24,6 +24,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def private_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Journals, autosave, mappings and settings of every test stay in its own folder."""
     monkeypatch.setenv("USER_EDITOR_DATA", str(tmp_path / "user-data"))
+    # The tests read English: a command line they start follows LANGUAGE before LANG.
+    monkeypatch.setenv("LANGUAGE", "en")
     from PySide6.QtCore import QSettings
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)

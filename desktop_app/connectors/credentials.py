@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import keyring
 import keyring.errors
 
+from desktop_app.i18n import N_, _
 from desktop_app.models.errors import UserFacingError
 
 logger = logging.getLogger(__name__)
@@ -42,13 +43,19 @@ def normalise_url(url: str) -> str:
     scheme = parts.scheme.lower() if host else ""
     if scheme not in _DEFAULT_PORTS or not host:
         raise CredentialStoreError(
-            f"“{text}” is not a web address, so no token can be kept for it; "
-            "enter the SCIM address of the platform, starting with https://."
+            _(
+                "“{text}” is not a web address, so no token can be kept for it; "
+                "enter the SCIM address of the platform, starting with https://."
+            ).format(text=text)
         )
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
     return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+# What _guarded's sentences say the keyring could not do.
+_VERBS = {"save": N_("save"), "read": N_("read"), "remove": N_("remove")}
 
 
 def _guarded(verb: str, call: Callable[[], T]) -> T:
@@ -57,20 +64,26 @@ def _guarded(verb: str, call: Callable[[], T]) -> T:
         return call()
     except keyring.errors.NoKeyringError as exc:
         raise CredentialStoreError(
-            f"This computer has no password store User Editor can use, so it cannot {verb} "
-            "the token; on Linux, install and unlock GNOME Keyring or KWallet, then try again."
+            _(
+                "This computer has no password store User Editor can use, so it cannot {verb} "
+                "the token; on Linux, install and unlock GNOME Keyring or KWallet, then try again."
+            ).format(verb=_(_VERBS[verb]))
         ) from exc
     except keyring.errors.KeyringLocked as exc:
         raise CredentialStoreError(
-            f"The password store of this computer is locked, so User Editor cannot {verb} "
-            "the token; unlock it and try again."
+            _(
+                "The password store of this computer is locked, so User Editor cannot {verb} "
+                "the token; unlock it and try again."
+            ).format(verb=_(_VERBS[verb]))
         ) from exc
     except (keyring.errors.KeyringError, RuntimeError, OSError) as exc:
         # Backends also fail with RuntimeError (no D-Bus session) or OSError.
         logger.warning("keyring could not %s a token", verb, exc_info=True)
         raise CredentialStoreError(
-            f"The password store of this computer refused to {verb} the token; "
-            "check that it is unlocked and that User Editor may use it, then try again."
+            _(
+                "The password store of this computer refused to {verb} the token; "
+                "check that it is unlocked and that User Editor may use it, then try again."
+            ).format(verb=_(_VERBS[verb]))
         ) from exc
 
 
@@ -79,7 +92,7 @@ def save_token(url: str, token: str) -> None:
     key = normalise_url(url)
     token = (token or "").strip()
     if not token:
-        raise CredentialStoreError("The token is empty; paste the token the platform gave you.")
+        raise CredentialStoreError(_("The token is empty; paste the token the platform gave you."))
     _guarded("save", lambda: keyring.set_password(SERVICE, key, token))
 
 
@@ -114,7 +127,7 @@ def save_invite_token(api: str, org: str, token: str) -> None:
     token = (token or "").strip()
     if not token:
         raise CredentialStoreError(
-            "The personal access token is empty; paste the token the platform gave you."
+            _("The personal access token is empty; paste the token the platform gave you.")
         )
     key = _invite_key(api, org)
     _guarded("save", lambda: keyring.set_password(SERVICE, key, token))

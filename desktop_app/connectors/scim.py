@@ -59,6 +59,7 @@ from scim2_models import (
 )
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
+from desktop_app.i18n import N_, _, ngettext
 from desktop_app.models.errors import UserFacingError
 
 logger = logging.getLogger(__name__)
@@ -143,13 +144,13 @@ class _NoGroups(NotFoundError):
 class NotScim:
     """Why an address is not a SCIM server, completing "X is not a SCIM server: ..."."""
 
-    WEB_PAGE = "it answered with a web page, not SCIM data"
-    NOT_FOUND = "it has no SCIM users or configuration at that address (HTTP 404)"
-    NOT_A_LIST = "it answered with data that is not a SCIM list of resources"
-    NOT_A_RESOURCE = "it answered with data that is not a SCIM resource"
-    NOT_A_CONFIG = "it answered with data that is not a SCIM server configuration"
-    SIGN_IN = "it sent the request to a sign-in page ({target})"
-    OTHER = "it answered with something other than SCIM data"
+    WEB_PAGE = N_("it answered with a web page, not SCIM data")
+    NOT_FOUND = N_("it has no SCIM users or configuration at that address (HTTP 404)")
+    NOT_A_LIST = N_("it answered with data that is not a SCIM list of resources")
+    NOT_A_RESOURCE = N_("it answered with data that is not a SCIM resource")
+    NOT_A_CONFIG = N_("it answered with data that is not a SCIM server configuration")
+    SIGN_IN = N_("it sent the request to a sign-in page ({target})")
+    OTHER = N_("it answered with something other than SCIM data")
 
 
 #: Words in the address of a sign-in page that a redirect may lead to.
@@ -188,7 +189,7 @@ def _is_list_response(body: Any) -> bool:
     return looks_like_list and isinstance(body.get("Resources", []), list)
 
 
-CONFLICT_SENTENCE = (
+CONFLICT_SENTENCE = N_(
     "Someone changed this user on the server after you downloaded it; it was not overwritten."
 )
 
@@ -253,83 +254,108 @@ def error_for_status(status: int, body: Any, *, action: str, write: bool) -> Sci
     }
     if status == 401:
         return AuthError(
-            "The server refused the token: it is wrong or has expired; "
-            "paste a new token in the connection settings.",
+            _(
+                "The server refused the token: it is wrong or has expired; "
+                "paste a new token in the connection settings."
+            ),
             **facts,
         )
     if status == 403:
         return AuthError(
-            f"The server refused the token: it is not allowed to {action}; "
-            "ask the platform administrator for a token with more rights.",
+            _(
+                "The server refused the token: it is not allowed to {action}; "
+                "ask the platform administrator for a token with more rights."
+            ).format(action=action),
             **facts,
         )
     if status == 404:
         return NotFoundError(
-            f"Could not {action}: it does not exist on the server (it may have been deleted).",
+            _(
+                "Could not {action}: it does not exist on the server (it may have been deleted)."
+            ).format(action=action),
             **facts,
         )
     if status == 409 and scim_type in (None, "uniqueness"):
         what = _unique_value_name(attribute)
         return UniquenessError(
-            f"Could not {action}: {what} is already in use by another user on the server.",
+            _("Could not {action}: {what} is already in use by another user on the server.").format(
+                action=action, what=what
+            ),
             **facts,
         )
     if status == 412:
-        return ConflictError(CONFLICT_SENTENCE, **facts)
+        return ConflictError(_(CONFLICT_SENTENCE), **facts)
     if status == 413:
         return ScimError(
-            f"Could not {action}: the request was larger than the server accepts.", **facts
+            _("Could not {action}: the request was larger than the server accepts.").format(
+                action=action
+            ),
+            **facts,
         )
     if status == 429:
         return ScimError(
-            f"Could not {action}: the server is busy and asked to slow down; "
-            "try again in a few minutes.",
+            _(
+                "Could not {action}: the server is busy and asked to slow down; "
+                "try again in a few minutes."
+            ).format(action=action),
             **facts,
         )
     if status == 400:
         return ScimError(_bad_request_sentence(action, scim_type, attribute, detail), **facts)
     if status == 500:
         advice = (
-            "check on the server whether the change was saved before trying again"
+            _("check on the server whether the change was saved before trying again")
             if write
-            else "try again later"
+            else _("try again later")
         )
         return ScimError(
-            f"Could not {action}: the server reported an internal error; {advice}.", **facts
+            _("Could not {action}: the server reported an internal error; {advice}.").format(
+                action=action, advice=advice
+            ),
+            **facts,
         )
     if status == 501:
-        return ScimError(f"Could not {action}: the server does not support this.", **facts)
+        return ScimError(
+            _("Could not {action}: the server does not support this.").format(action=action),
+            **facts,
+        )
     if status in (502, 504) and write:
         return ScimError(
-            f"Could not {action}: the server is temporarily unavailable (HTTP {status}), "
-            "so it is not known whether the change was saved; check on the server before "
-            "trying again.",
+            _(
+                "Could not {action}: the server is temporarily unavailable (HTTP {status}), "
+                "so it is not known whether the change was saved; check on the server before "
+                "trying again."
+            ).format(action=action, status=status),
             **facts,
         )
     if status in (502, 503, 504):
         return ScimError(
-            f"Could not {action}: the server is temporarily unavailable "
-            f"(HTTP {status}); try again in a few minutes.",
+            _(
+                "Could not {action}: the server is temporarily unavailable "
+                "(HTTP {status}); try again in a few minutes."
+            ).format(action=action, status=status),
             **facts,
         )
     reason = f" ({detail})" if detail else ""
     return ScimError(
-        f"Could not {action}: the server answered with an unexpected error "
-        f"(HTTP {status}){reason}.",
+        _(
+            "Could not {action}: the server answered with an unexpected error "
+            "(HTTP {status}){reason}."
+        ).format(action=action, status=status, reason=reason),
         **facts,
     )
 
 
 _UNIQUE_NAMES = {
-    "username": "this username",
-    "user_name": "this username",
-    "login": "this username",
-    "emails": "this email address",
-    "email": "this email address",
-    "externalid": "this external ID",
-    "external_id": "this external ID",
-    "employeenumber": "this employee number",
-    "employee_number": "this employee number",
+    "username": N_("this username"),
+    "user_name": N_("this username"),
+    "login": N_("this username"),
+    "emails": N_("this email address"),
+    "email": N_("this email address"),
+    "externalid": N_("this external ID"),
+    "external_id": N_("this external ID"),
+    "employeenumber": N_("this employee number"),
+    "employee_number": N_("this employee number"),
 }
 
 
@@ -341,32 +367,42 @@ def _unique_value_name(attribute: str | None) -> str:
     tried, so the admin reads "this username", never the database's table.
     """
     if not attribute:
-        return "the username or email"
+        return _("the username or email")
     words = re.split(r"[.:\[\]\s]+", attribute.lower())
     for word in reversed(words):
         if word in _UNIQUE_NAMES:
-            return _UNIQUE_NAMES[word]
+            return _(_UNIQUE_NAMES[word])
     if re.search(r"[a-z]_[a-z]", attribute) and "." in attribute:  # table.column: not ours
-        return "the username or email"
-    return f"the value of “{attribute}”"
+        return _("the username or email")
+    return _("the value of “{attribute}”").format(attribute=attribute)
 
 
 def _bad_request_sentence(
     action: str, scim_type: str | None, attribute: str | None, detail: str | None
 ) -> str:
     """Explain a 400 from its scimType, naming the attribute when the server did."""
-    said = f" (the server said: {detail})" if detail else ""
+    said = _(" (the server said: {detail})").format(detail=detail) if detail else ""
     if scim_type == "mutability" and attribute:
-        return f"Could not {action}: the server does not allow changing “{attribute}”{said}."
+        return _(
+            "Could not {action}: the server does not allow changing “{attribute}”{said}."
+        ).format(action=action, attribute=attribute, said=said)
     if scim_type == "mutability":
-        return f"Could not {action}: it changes a value the server does not allow to change{said}."
+        return _(
+            "Could not {action}: it changes a value the server does not allow to change{said}."
+        ).format(action=action, said=said)
     if scim_type == "tooMany":
-        return f"Could not {action}: the search matched more users than the server will return."
+        return _(
+            "Could not {action}: the search matched more users than the server will return."
+        ).format(action=action)
     if scim_type == "invalidFilter":
-        return f"Could not {action}: the server could not understand the search{said}."
+        return _("Could not {action}: the server could not understand the search{said}.").format(
+            action=action, said=said
+        )
     if attribute:
-        return f"Could not {action}: the server refused the value of “{attribute}”{said}."
-    return f"Could not {action}: the server refused it{said}."
+        return _("Could not {action}: the server refused the value of “{attribute}”{said}.").format(
+            action=action, attribute=attribute, said=said
+        )
+    return _("Could not {action}: the server refused it{said}.").format(action=action, said=said)
 
 
 # -- Capabilities ---------------------------------------------------------------
@@ -486,8 +522,10 @@ def plan_bulk_batches(
         if max_payload_size is not None and envelope + op_size > max_payload_size:
             label = operation.get("bulkId") or operation.get("path") or "one change"
             raise ScimError(
-                f"The change “{label}” is larger than the server accepts in one request "
-                f"({max_payload_size} bytes); shorten its values and try again."
+                _(
+                    "The change “{label}” is larger than the server accepts in one request "
+                    "({size} bytes); shorten its values and try again."
+                ).format(label=label, size=max_payload_size)
             )
         extra = op_size + (1 if current else 0)  # one comma between operations
         full = max_operations is not None and len(current) >= max_operations
@@ -567,8 +605,8 @@ def _user_label(resource: Mapping[str, Any] | None, user_id: str | None = None) 
     """Name a user for a sentence: ``the user “ada”``."""
     name = resource.get("userName") if resource else None
     if isinstance(name, str) and name:
-        return f"the user “{name}”"
-    return f"the user “{user_id}”" if user_id else "the user"
+        return _("the user “{name}”").format(name=name)
+    return _("the user “{name}”").format(name=user_id) if user_id else _("the user")
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -654,11 +692,13 @@ class ScimClient:
         self.host = urlsplit(self.base_url).netloc
         token = (token or "").strip()
         if not token:
-            raise AuthError("Enter the SCIM token the platform gave you; the token is empty.")
+            raise AuthError(_("Enter the SCIM token the platform gave you; the token is empty."))
         if not token.isascii() or any(ch.isspace() or not ch.isprintable() for ch in token):
             raise AuthError(
-                "The token contains spaces, line breaks or accented letters; "
-                "copy it again from the platform and paste it without them."
+                _(
+                    "The token contains spaces, line breaks or accented letters; "
+                    "copy it again from the platform and paste it without them."
+                )
             )
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
@@ -704,13 +744,17 @@ class ScimClient:
             parts, host = urlsplit(""), None
         if parts.scheme.lower() not in ("http", "https") or not host:
             raise AddressError(
-                f"“{text}” is not a web address; enter the SCIM address of the platform, "
-                "starting with https://."
+                _(
+                    "“{text}” is not a web address; enter the SCIM address of the platform, "
+                    "starting with https://."
+                ).format(text=text)
             )
         if parts.scheme.lower() == "http" and not _is_loopback(host):
             raise AddressError(
-                f"The address {text} is not encrypted (http://), so the token and the users "
-                "could be read on the network; use the https:// address instead."
+                _(
+                    "The address {text} is not encrypted (http://), so the token and the users "
+                    "could be read on the network; use the https:// address instead."
+                ).format(text=text)
             )
         return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path.rstrip("/"), "", ""))
 
@@ -776,9 +820,11 @@ class ScimClient:
             except requests.exceptions.SSLError as exc:
                 logger.debug("SCIM %s %s: TLS failure %s", method, url, exc)
                 raise ConnectionProblem(
-                    f"The security certificate of {self.host} could not be verified, so the "
-                    "connection was stopped; check the address, or ask your IT team whether "
-                    "a proxy replaces certificates."
+                    _(
+                        "The security certificate of {host} could not be verified, so the "
+                        "connection was stopped; check the address, or ask your IT team whether "
+                        "a proxy replaces certificates."
+                    ).format(host=self.host)
                 ) from exc
             except (
                 requests.exceptions.ConnectTimeout,
@@ -803,8 +849,10 @@ class ScimClient:
             except requests.exceptions.RequestException as exc:
                 logger.exception("SCIM %s %s failed unexpectedly", method, url)
                 raise ScimError(
-                    f"Could not {action}: an unexpected problem occurred while talking to "
-                    f"{self.host}; the details are in the log."
+                    _(
+                        "Could not {action}: an unexpected problem occurred while talking to "
+                        "{host}; the details are in the log."
+                    ).format(action=action, host=self.host)
                 ) from exc
             elapsed = (time.monotonic() - started) * 1000
             status = response.status_code
@@ -861,15 +909,19 @@ class ScimClient:
         seconds = f"{self.timeout:g}"
         if isinstance(reason, NameResolutionError):
             return ConnectionProblem(
-                f"Could not find the server {urlsplit(self.base_url).hostname}; "
-                "check the server address and your internet connection."
+                _(
+                    "Could not find the server {hostname}; "
+                    "check the server address and your internet connection."
+                ).format(hostname=urlsplit(self.base_url).hostname)
             )
         if isinstance(exc, requests.exceptions.ConnectTimeout) or (
             isinstance(exc, requests.exceptions.ReadTimeout) and replayable
         ):
             return ConnectionProblem(
-                f"The server {host} did not answer within {seconds} seconds; "
-                "try again later or check the server address."
+                _(
+                    "The server {host} did not answer within {seconds} seconds; "
+                    "try again later or check the server address."
+                ).format(host=host, seconds=seconds)
             )
         if isinstance(reason, NewConnectionError):
             refused = "refused" in str(reason).lower() or isinstance(
@@ -877,24 +929,33 @@ class ScimClient:
             )
             if refused:
                 return ConnectionProblem(
-                    f"Could not reach {host}: the connection was refused. Check the server address."
+                    _(
+                        "Could not reach {host}: the connection was refused. "
+                        "Check the server address."
+                    ).format(host=host)
                 )
             return ConnectionProblem(
-                f"Could not reach {host}; check the server address and your network connection."
+                _(
+                    "Could not reach {host}; check the server address and your network connection."
+                ).format(host=host)
             )
         if sent and not replayable:
             how = (
-                f"did not answer within {seconds} seconds"
+                _("did not answer within {seconds} seconds").format(seconds=seconds)
                 if isinstance(exc, requests.exceptions.ReadTimeout)
-                else "cut the connection before answering"
+                else _("cut the connection before answering")
             )
             return ConnectionProblem(
-                f"The server {host} {how}, so it is not known whether the change was saved; "
-                "check on the server before trying again."
+                _(
+                    "The server {host} {how}, so it is not known whether the change was saved; "
+                    "check on the server before trying again."
+                ).format(host=host, how=how)
             )
         return ConnectionProblem(
-            f"The connection to {host} was cut before the server answered; "
-            "check your network connection and try again."
+            _(
+                "The connection to {host} was cut before the server answered; "
+                "check your network connection and try again."
+            ).format(host=host)
         )
 
     def _json(self, reply: _Reply) -> Any:
@@ -920,9 +981,12 @@ class ScimClient:
         """The one sentence for an address that answers, but not as a SCIM server."""
         if why is None:
             why = NotScim.NOT_FOUND if status in (404, 405) else NotScim.OTHER
+        why = _(why)
         return AddressError(
-            f"{self.base_url} is not a SCIM server: {why}. Check the SCIM address in your "
-            "platform's settings (it usually ends in /scim/v2).",
+            _(
+                "{base_url} is not a SCIM server: {why}. Check the SCIM address in your "
+                "platform's settings (it usually ends in /scim/v2)."
+            ).format(base_url=self.base_url, why=why),
             status=status,
         )
 
@@ -934,10 +998,12 @@ class ScimClient:
             target = response.headers.get("Location", "another address")
             if _is_sign_in_page(target):
                 page = urljoin(response.url, target)
-                raise self._not_scim(status, NotScim.SIGN_IN.format(target=page))
+                raise self._not_scim(status, _(NotScim.SIGN_IN).format(target=page))
             raise AddressError(
-                f"The server sent the request to {target}; enter that address instead "
-                "if it is the SCIM address of the platform.",
+                _(
+                    "The server sent the request to {target}; enter that address instead "
+                    "if it is the SCIM address of the platform."
+                ).format(target=target),
                 status=status,
             )
         if status >= 400:
@@ -968,7 +1034,7 @@ class ScimClient:
 
     def service_provider_config(self, *, retries: int | None = None) -> ServerCapabilities:
         """GET /ServiceProviderConfig, parsed with scim2-models (cached for the client)."""
-        action = "read the server's capabilities"
+        action = _("read the server's capabilities")
         reply = self._send(
             "GET", "/ServiceProviderConfig", action=action, replayable=True, retries=retries
         )
@@ -1007,7 +1073,7 @@ class ScimClient:
         answer to a button click, and a refused connection does not heal in seconds.
         """
         self.service_provider_config(retries=0)
-        action = "read the users"
+        action = _("read the users")
         reply = self._send(
             "GET",
             "/Users",
@@ -1023,9 +1089,12 @@ class ScimClient:
             raise self._not_scim(reply.response.status_code, NotScim.NOT_A_LIST)
         total = body.get("totalResults")
         if isinstance(total, int):
-            users = "1 user" if total == 1 else f"{total} users"
-            return f"Connected to {self.host}: the token works and the server has {users}."
-        return f"Connected to {self.host}: the token works."
+            return ngettext(
+                "Connected to {host}: the token works and the server has {count} user.",
+                "Connected to {host}: the token works and the server has {count} users.",
+                total,
+            ).format(host=self.host, count=total)
+        return _("Connected to {host}: the token works.").format(host=self.host)
 
     # -- Reading ---------------------------------------------------------------
 
@@ -1064,11 +1133,11 @@ class ScimClient:
 
     def iter_users(self, page_size: int = 200) -> Iterator[Versioned]:
         """Yield every user as (dict, etag), one page of ``page_size`` per request."""
-        return self._pages("/Users", action="read the users", page_size=page_size)
+        return self._pages("/Users", action=_("read the users"), page_size=page_size)
 
     def get_user(self, user_id: str) -> Versioned:
         """GET one user by id."""
-        action = f"read {_user_label(None, user_id)}"
+        action = _("read {user}").format(user=_user_label(None, user_id))
         reply = self._send(
             "GET", f"/Users/{quote(user_id, safe='')}", action=action, replayable=True
         )
@@ -1079,7 +1148,7 @@ class ScimClient:
     ) -> list[Versioned]:
         """Users whose ``attribute`` equals ``value`` (``filter=attribute eq "value"``)."""
         expression = filter_expression(attribute, value)
-        action = f"search the users by {attribute}"
+        action = _("search the users by {attribute}").format(attribute=attribute)
         return list(self._pages("/Users", action=action, page_size=page_size, filter_=expression))
 
     def list_groups(self, page_size: int = 200) -> list[Versioned]:
@@ -1089,7 +1158,7 @@ class ScimClient:
         /ServiceProviderConfig reads as SCIM but that has no /Groups simply has none.
         """
         try:
-            return list(self._pages("/Groups", action="read the groups", page_size=page_size))
+            return list(self._pages("/Groups", action=_("read the groups"), page_size=page_size))
         except _NoGroups:
             logger.info("%s offers no /Groups; read as no groups", self.host)
             return []
@@ -1099,7 +1168,9 @@ class ScimClient:
         optional /Groups is missing on a server that otherwise answers as SCIM."""
         if endpoint == "/Groups":
             self.capabilities()  # raises the "not a SCIM server" sentence when it is not
-            return _NoGroups(f"The server {self.host} does not offer groups.", status=status)
+            return _NoGroups(
+                _("The server {host} does not offer groups.").format(host=self.host), status=status
+            )
         return self._not_scim(status)
 
     # -- Writing ---------------------------------------------------------------
@@ -1107,7 +1178,7 @@ class ScimClient:
     def create_user(self, resource: Mapping[str, Any]) -> Versioned:
         """POST a new user; never replayed once it may have reached the server."""
         payload = with_schemas(resource)
-        action = f"create {_user_label(payload)}"
+        action = _("create {user}").format(user=_user_label(payload))
         reply = self._send("POST", "/Users", action=action, body=payload, replayable=False)
         return self._resource(reply, action=action, write=True)
 
@@ -1125,7 +1196,7 @@ class ScimClient:
         only; a replay answering 412 is checked against the server's copy.
         ``user_name`` only names the user in error sentences.
         """
-        action = f"update {_user_label({'userName': user_name}, user_id)}"
+        action = _("update {user}").format(user=_user_label({"userName": user_name}, user_id))
         body = {"schemas": [PATCH_OP_SCHEMA], "Operations": operations}
         idempotent = all(
             str(op.get("op", "")).lower() in ("replace", "remove") for op in operations
@@ -1148,19 +1219,23 @@ class ScimClient:
         reply = self._send(
             "PATCH",
             f"/Groups/{quote(group_id, safe='')}",
-            action=f"change the members of the group “{name}”",
+            action=_("change the members of the group “{name}”").format(name=name),
             body={"schemas": [PATCH_OP_SCHEMA], "Operations": operations},
             if_match=None,
             replayable=True,
         )
-        self._check(reply, action=f"change the members of the group “{name}”", write=True)
+        self._check(
+            reply,
+            action=_("change the members of the group “{name}”").format(name=name),
+            write=True,
+        )
 
     def replace_user(
         self, user_id: str, resource: Mapping[str, Any], etag: str | None
     ) -> Versioned:
         """PUT a whole user, with ``If-Match: etag`` when given."""
         payload = with_schemas(resource)
-        action = f"update {_user_label(payload, user_id)}"
+        action = _("update {user}").format(user=_user_label(payload, user_id))
         reply = self._send(
             "PUT",
             f"/Users/{quote(user_id, safe='')}",
@@ -1215,7 +1290,7 @@ class ScimClient:
         ``message`` (a sentence for failures, else None). Never replayed once it
         may have reached the server.
         """
-        action = "upload the changes"
+        action = _("upload the changes")
         body = {"schemas": [BULK_REQUEST_SCHEMA], "Operations": list(operations)}
         reply = self._send("POST", "/Bulk", action=action, body=body, replayable=False)
         payload = self._check(reply, action=action, write=True)
@@ -1228,8 +1303,10 @@ class ScimClient:
         capabilities = self.capabilities()
         if not capabilities.bulk_supported:
             raise ScimError(
-                f"The server {self.host} does not accept bulk uploads; upload the users "
-                "one by one instead."
+                _(
+                    "The server {host} does not accept bulk uploads; upload the users "
+                    "one by one instead."
+                ).format(host=self.host)
             )
         results: list[dict[str, Any]] = []
         for batch in plan_bulk_batches(
@@ -1253,9 +1330,13 @@ def _bulk_result(item: Mapping[str, Any]) -> dict[str, Any]:
         location = item.get("location") or ""
         user_id = str(location).rstrip("/").rsplit("/", 1)[-1] if location else None
         method = str(item.get("method") or "").upper()
-        action = "create the user" if method == "POST" else f"update {_user_label(None, user_id)}"
+        action = (
+            _("create the user")
+            if method == "POST"
+            else _("update {user}").format(user=_user_label(None, user_id))
+        )
         if item.get("bulkId") and method == "POST":
-            action = f"create the user of change “{item['bulkId']}”"
+            action = _("create the user of change “{change}”").format(change=item["bulkId"])
         message = str(error_for_status(status, response, action=action, write=True))
     return {
         "method": item.get("method"),

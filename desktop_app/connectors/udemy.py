@@ -52,6 +52,7 @@ from desktop_app.connectors.scim import (
     encode_json,
     parse_retry_after,
 )
+from desktop_app.i18n import N_, _
 from desktop_app.models.errors import UserFacingError
 
 logger = logging.getLogger(__name__)
@@ -69,20 +70,20 @@ _NOT_PROCESSED = frozenset({429, 503})
 
 #: How each field is named in a sentence.
 _FIELD_WORDS = {
-    "email": "the email address",
-    "firstname": "the first name",
-    "lastname": "the last name",
-    "externalid": "the external ID",
-    "groups": "the groups",
-    "role": "the role",
+    "email": N_("the email address"),
+    "firstname": N_("the first name"),
+    "lastname": N_("the last name"),
+    "externalid": N_("the external ID"),
+    "groups": N_("the groups"),
+    "role": N_("the role"),
 }
 
 #: Ends every sentence about an invite that may have reached Udemy and been acted on.
-MAY_HAVE_BEEN_ADDED = (
+MAY_HAVE_BEEN_ADDED = N_(
     "so the user may have been added: check Pending invitations in Udemy before sending again"
 )
 
-EXISTS_SENTENCE = "This email address already belongs to a user in your Udemy organisation"
+EXISTS_SENTENCE = N_("This email address already belongs to a user in your Udemy organisation")
 
 
 # -- Errors -------------------------------------------------------------------
@@ -276,18 +277,25 @@ def existing_account(body: Any) -> tuple[str | None, str | None]:
 
 def _field_sentence(field: str | None, detail: str | None) -> str:
     """Explain a 400 in words: "Udemy refused the user: the first name is missing."."""
-    said = f" (Udemy said: {detail})" if detail else ""
+    said = _(" (Udemy said: {detail})").format(detail=detail) if detail else ""
     lowered = (detail or "").lower()
     if field is None:
-        return f"Udemy refused the user{said}."
+        return _("Udemy refused the user{said}.").format(said=said)
     words = _FIELD_WORDS.get(field.lower())
+    words = _(words) if words is not None else None
     if words is None:
-        return f"Udemy refused the user: it does not accept the field “{field}”{said}."
+        return _("Udemy refused the user: it does not accept the field “{field}”{said}.").format(
+            field=field, said=said
+        )
     if re.search(r"required|missing|blank|may not be null|empty", lowered):
-        return f"Udemy refused the user: {words} is missing."
+        return _("Udemy refused the user: {words} is missing.").format(words=words)
     if re.search(r"unknown|unexpected|not allowed|unrecogni[sz]ed|misspel", lowered):
-        return f"Udemy refused the user: it does not accept the field “{field}”{said}."
-    return f"Udemy refused the user: {words} is not accepted{said}."
+        return _("Udemy refused the user: it does not accept the field “{field}”{said}.").format(
+            field=field, said=said
+        )
+    return _("Udemy refused the user: {words} is not accepted{said}.").format(
+        words=words, said=said
+    )
 
 
 def error_for_status(status: int, body: Any, *, org_uuid: str) -> UdemyError:
@@ -305,66 +313,91 @@ def error_for_status(status: int, body: Any, *, org_uuid: str) -> UdemyError:
         )
     if status == 401:
         return UdemyAuthError(
-            "Udemy did not accept the access token: it is wrong or has expired; create a new "
-            "personal access token in Udemy Business (Settings › API) and paste it in the "
-            "connection settings.",
+            _(
+                "Udemy did not accept the access token: it is wrong or has expired; create a new "
+                "personal access token in Udemy Business (Settings › API) and paste it in the "
+                "connection settings."
+            ),
             **facts,
         )
     if status == 403:
         return UdemyAuthError(
-            "Udemy refused the access token: it is not allowed to add users to this "
-            "organisation; ask a Udemy Business administrator for a token with that right.",
+            _(
+                "Udemy refused the access token: it is not allowed to add users to this "
+                "organisation; ask a Udemy Business administrator for a token with that right."
+            ),
             **facts,
         )
     if status == 404:
         return OrganisationNotFound(
-            f"Udemy has no organisation with the id {org_uuid} (or the token does not belong "
-            "to it); check the organisation id in the connection settings.",
+            _(
+                "Udemy has no organisation with the id {org_uuid} (or the token does not belong "
+                "to it); check the organisation id in the connection settings."
+            ).format(org_uuid=org_uuid),
             **facts,
         )
     if status == 409:
         existing_id, existing_status = existing_account(body)
-        about = f" (Udemy user id {existing_id})" if existing_id else ""
+        about = (
+            _(" (Udemy user id {existing_id})").format(existing_id=existing_id)
+            if existing_id
+            else ""
+        )
         return AccountExists(
-            f"{EXISTS_SENTENCE}{about}; nothing was added.",
+            _(
+                "This email address already belongs to a user in your Udemy organisation"
+                "{about}; nothing was added."
+            ).format(about=about),
             existing_id=existing_id,
             existing_status=existing_status,
             **facts,
         )
     if status == 429:
         return UdemyError(
-            "Udemy is busy and asked to slow down, so the user was not added; "
-            "try again in a few minutes.",
+            _(
+                "Udemy is busy and asked to slow down, so the user was not added; "
+                "try again in a few minutes."
+            ),
             **facts,
         )
     if status == 503:
         return UdemyError(
-            "Udemy is temporarily unavailable (HTTP 503), so the user was not added; "
-            "try again in a few minutes.",
+            _(
+                "Udemy is temporarily unavailable (HTTP 503), so the user was not added; "
+                "try again in a few minutes."
+            ),
             **facts,
         )
     if status == 500:
         return UdemyError(
-            f"Udemy reported an internal error, {MAY_HAVE_BEEN_ADDED}.",
+            _("Udemy reported an internal error, {consequence}.").format(
+                consequence=_(MAY_HAVE_BEEN_ADDED)
+            ),
             may_have_been_added=True,
             **facts,
         )
     if status in (502, 504):
         return UdemyError(
-            f"Udemy is temporarily unavailable (HTTP {status}), {MAY_HAVE_BEEN_ADDED}.",
+            _("Udemy is temporarily unavailable (HTTP {status}), {consequence}.").format(
+                status=status, consequence=_(MAY_HAVE_BEEN_ADDED)
+            ),
             may_have_been_added=True,
             **facts,
         )
     reason = f" ({detail})" if detail else ""
     if status >= 500:
         return UdemyError(
-            f"Udemy answered with an unexpected error (HTTP {status}){reason}, "
-            f"{MAY_HAVE_BEEN_ADDED}.",
+            _(
+                "Udemy answered with an unexpected error (HTTP {status}){reason}, {consequence}."
+            ).format(status=status, reason=reason, consequence=_(MAY_HAVE_BEEN_ADDED)),
             may_have_been_added=True,
             **facts,
         )
     return UdemyError(
-        f"Udemy refused the user with an unexpected error (HTTP {status}){reason}.", **facts
+        _("Udemy refused the user with an unexpected error (HTTP {status}){reason}.").format(
+            status=status, reason=reason
+        ),
+        **facts,
     )
 
 
@@ -403,15 +436,19 @@ def _checked_org(org_uuid: str) -> str:
     text = (org_uuid or "").strip()
     if not text:
         raise UdemyAddressError(
-            "Enter your Udemy organisation id (a UUID, shown on the Udemy Business admin "
-            "page); it is empty."
+            _(
+                "Enter your Udemy organisation id (a UUID, shown on the Udemy Business admin "
+                "page); it is empty."
+            )
         )
     try:
         return str(uuid.UUID(text))
     except ValueError:
         raise UdemyAddressError(
-            f"The organisation id “{text}” is not one Udemy uses; copy the organisation "
-            "UUID from the Udemy Business admin page (it looks like 3f2b8c1e-…)."
+            _(
+                "The organisation id “{text}” is not one Udemy uses; copy the organisation "
+                "UUID from the Udemy Business admin page (it looks like 3f2b8c1e-…)."
+            ).format(text=text)
         ) from None
 
 
@@ -419,13 +456,17 @@ def _checked_token(token: str) -> str:
     text = (token or "").strip()
     if not text:
         raise UdemyAuthError(
-            "Enter the personal access token from Udemy Business (Settings › API); "
-            "the token is empty."
+            _(
+                "Enter the personal access token from Udemy Business (Settings › API); "
+                "the token is empty."
+            )
         )
     if not text.isascii() or ":" in text or any(c.isspace() or not c.isprintable() for c in text):
         raise UdemyAuthError(
-            "The access token contains spaces, line breaks, colons or accented letters; "
-            "copy it again from Udemy Business and paste it without them."
+            _(
+                "The access token contains spaces, line breaks, colons or accented letters; "
+                "copy it again from Udemy Business and paste it without them."
+            )
         )
     return text
 
@@ -440,16 +481,24 @@ def _checked_base_url(base_url: str) -> str:
     except ValueError:
         parts, host = urlsplit(""), None
     if not text:
-        raise UdemyAddressError(f"Enter Udemy's API address ({DEFAULT_BASE_URL}); it is empty.")
+        raise UdemyAddressError(
+            _("Enter Udemy's API address ({address}); it is empty.").format(
+                address=DEFAULT_BASE_URL
+            )
+        )
     if parts.scheme.lower() not in ("http", "https") or not host:
         raise UdemyAddressError(
-            f"The address “{text}” is not a web address; enter Udemy's API address, "
-            f"{DEFAULT_BASE_URL}."
+            _(
+                "The address “{text}” is not a web address; enter Udemy's API address, "
+                "{address}."
+            ).format(text=text, address=DEFAULT_BASE_URL)
         )
     if parts.scheme.lower() == "http" and not _is_loopback(host):
         raise UdemyAddressError(
-            f"The address {text} is not encrypted (http://), so the access token and the "
-            "users could be read on the network; use the https:// address instead."
+            _(
+                "The address {text} is not encrypted (http://), so the access token and the "
+                "users could be read on the network; use the https:// address instead."
+            ).format(text=text)
         )
     return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path.rstrip("/"), "", ""))
 
@@ -563,8 +612,10 @@ class UdemyInviteClient:
         if 200 <= status < 300:
             logger.warning("Udemy accepted an invite without fields (HTTP %d)", status)
             raise UdemyError(
-                f"{self.host} accepted an invite without an email address, so it does not "
-                f"answer as Udemy does; check the API address ({DEFAULT_BASE_URL}).",
+                _(
+                    "{host} accepted an invite without an email address, so it does not "
+                    "answer as Udemy does; check the API address ({address})."
+                ).format(host=self.host, address=DEFAULT_BASE_URL),
                 status=status,
             )
         raise self._error(response)
@@ -575,8 +626,10 @@ class UdemyInviteClient:
         if 300 <= status < 400:
             target = response.headers.get("Location", "another address")
             return UdemyAddressError(
-                f"Udemy sent the request to {target} instead of answering; check the API "
-                f"address in the connection settings ({DEFAULT_BASE_URL}).",
+                _(
+                    "Udemy sent the request to {target} instead of answering; check the API "
+                    "address in the connection settings ({address})."
+                ).format(target=target, address=DEFAULT_BASE_URL),
                 status=status,
             )
         try:
@@ -597,9 +650,11 @@ class UdemyInviteClient:
         new_id = _text(body.get("id")) if isinstance(body, Mapping) else None
         if not isinstance(body, Mapping) or new_id is None:
             raise UdemyError(
-                "Udemy added the user but did not send back its id, so it cannot be kept "
-                "in the row; find the user in Udemy (Pending invitations) before sending "
-                "again.",
+                _(
+                    "Udemy added the user but did not send back its id, so it cannot be kept "
+                    "in the row; find the user in Udemy (Pending invitations) before sending "
+                    "again."
+                ),
                 status=response.status_code,
                 may_have_been_added=True,
             )
@@ -651,9 +706,11 @@ class UdemyInviteClient:
             except requests.exceptions.SSLError as exc:
                 logger.debug("Udemy POST %s: TLS failure %s", url, exc)
                 raise UdemyConnectionProblem(
-                    f"The security certificate of {self.host} could not be verified, so the "
-                    "connection was stopped; check the address, or ask your IT team whether "
-                    "a proxy replaces certificates."
+                    _(
+                        "The security certificate of {host} could not be verified, so the "
+                        "connection was stopped; check the address, or ask your IT team whether "
+                        "a proxy replaces certificates."
+                    ).format(host=self.host)
                 ) from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 left = _left_this_computer(exc)
@@ -672,8 +729,10 @@ class UdemyInviteClient:
             except requests.exceptions.RequestException as exc:
                 logger.exception("Udemy POST %s failed unexpectedly", url)
                 raise UdemyError(
-                    f"An unexpected problem occurred while talking to {self.host}, so the "
-                    "user may not have been added; the details are in the log."
+                    _(
+                        "An unexpected problem occurred while talking to {host}, so the "
+                        "user may not have been added; the details are in the log."
+                    ).format(host=self.host)
                 ) from exc
             status = response.status_code
             logger.debug(
@@ -703,11 +762,14 @@ class UdemyInviteClient:
     def _lost_answer(self, exc: BaseException) -> UdemyConnectionProblem:
         """The invite left this computer and no answer came: it may have been acted on."""
         if isinstance(exc, requests.exceptions.ReadTimeout):
-            how = f"did not answer within {self.timeout:g} seconds"
+            how = _("did not answer within {timeout:g} seconds").format(timeout=self.timeout)
         else:
-            how = "cut the connection before answering"
+            how = _("cut the connection before answering")
         return UdemyConnectionProblem(
-            f"The server {self.host} {how}, {MAY_HAVE_BEEN_ADDED}.", may_have_been_added=True
+            _("The server {host} {how}, {consequence}.").format(
+                host=self.host, how=how, consequence=_(MAY_HAVE_BEEN_ADDED)
+            ),
+            may_have_been_added=True,
         )
 
     def _unreachable(self, exc: BaseException) -> UdemyConnectionProblem:
@@ -715,14 +777,16 @@ class UdemyInviteClient:
         inner = exc.args[0] if exc.args else None
         reason = getattr(inner, "reason", inner)
         if isinstance(exc, requests.exceptions.ConnectTimeout):
-            why = f"it did not answer within {self.timeout:g} seconds"
+            why = _("it did not answer within {timeout:g} seconds").format(timeout=self.timeout)
         elif "refused" in str(reason).lower():
-            why = "the connection was refused"
+            why = _("the connection was refused")
         elif isinstance(reason, NameResolutionError):
-            why = "the server's name could not be found"
+            why = _("the server's name could not be found")
         else:
-            why = "the connection could not be made"
+            why = _("the connection could not be made")
         return UdemyConnectionProblem(
-            f"Could not reach {self.host} ({why}), so the user was not added; check the "
-            "address and your internet connection."
+            _(
+                "Could not reach {host} ({why}), so the user was not added; check the "
+                "address and your internet connection."
+            ).format(host=self.host, why=why)
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from desktop_app.i18n import _
 from desktop_app.models.errors import UserFacingError
 from desktop_app.models.profiles import ColumnRule, Profile, normalise_header
 
@@ -71,7 +72,8 @@ class ColumnMapping:
         }
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "The mapping file") -> ColumnMapping:
+    def from_json(cls, data: Any, where: str | None = None) -> ColumnMapping:
+        where = where or _("The mapping file")
         try:
             if not isinstance(data, dict) or not isinstance(data.get("profile"), str):
                 raise TypeError
@@ -89,9 +91,11 @@ class ColumnMapping:
                 raise TypeError
         except (TypeError, KeyError):
             raise MappingFileProblem(
-                f"{where} is not a column mapping: it should hold a profile name and, for "
-                'each column, its header and the column it is ("column": null when it is '
-                "not uploaded)."
+                _(
+                    "{where} is not a column mapping: it should hold a profile name and, for "
+                    'each column, its header and the column it is ("column": null when it is '
+                    "not uploaded)."
+                ).format(where=where)
             ) from None
         return cls(data["profile"], tuple(columns), key)
 
@@ -104,7 +108,9 @@ class ColumnMapping:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             raise MappingFileProblem(
-                f"'{Path(path).name}' could not be read as a column mapping (a JSON file)."
+                _("'{name}' could not be read as a column mapping (a JSON file).").format(
+                    name=Path(path).name
+                )
             ) from None
         return cls.from_json(data, f"'{Path(path).name}'")
 
@@ -194,8 +200,10 @@ def apply_mapping(
     missing = unknown_targets(profile, mapping)
     if missing:
         raise MappingFileProblem(
-            f"The {profile.title} has no column called '{missing[0]}': choose one of its "
-            "columns, or leave the column out."
+            _(
+                "The {title} has no column called '{missing}': choose one of its "
+                "columns, or leave the column out."
+            ).format(title=_(profile.title), missing=missing[0])
         )
     key = mapping.key
     scim_key = profile.scim_key

@@ -35,6 +35,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.i18n import _
 from desktop_app.models.errors import UserFacingError
 from desktop_app.models.writers import atomic_write
 
@@ -292,21 +293,26 @@ class _Damaged(Exception):
     """Inside :func:`from_json`: the document does not have the plan's shape."""
 
 
-def from_json(body: Any, name: str = "The plan file") -> Plan:
+def from_json(body: Any, name: str | None = None) -> Plan:
     """Read a plan document; refuse one that is not a plan, of a newer format, or changed.
 
     :raises PlanFileError: with one sentence naming the file (``name``).
     """
+    name = name or _("The plan file")
     if not isinstance(body, dict) or body.get("format") != FORMAT:
-        raise PlanFileError(f"{name} is not a User Editor plan file.")
+        raise PlanFileError(_("{name} is not a User Editor plan file.").format(name=name))
     if body.get("version") != VERSION:
         raise PlanFileError(
-            f"{name} is a plan of another format (version {body.get('version')!r}); "
-            f"make it again with this version of User Editor."
+            _(
+                "{name} is a plan of another format (version {version!r}); "
+                "make it again with this version of User Editor."
+            ).format(name=name, version=body.get("version"))
         )
     damaged = PlanFileError(
-        f"{name} is damaged or was edited after it was made; "
-        "make a new plan with upload --dry-run --save-plan."
+        _(
+            "{name} is damaged or was edited after it was made; "
+            "make a new plan with upload --dry-run --save-plan."
+        ).format(name=name)
     )
     if body.get("checksum") != _checksum(body):
         raise damaged
@@ -316,14 +322,16 @@ def from_json(body: Any, name: str = "The plan file") -> Plan:
         raise damaged from error
 
 
-def loads(text: str, name: str = "The plan file") -> Plan:
+def loads(text: str, name: str | None = None) -> Plan:
     """Read a plan from JSON text (see :func:`from_json`)."""
     try:
         body = json.loads(text)
     except ValueError as error:
         raise PlanFileError(
-            f"{name} is damaged or was edited after it was made; "
-            "make a new plan with upload --dry-run --save-plan."
+            _(
+                "{name} is damaged or was edited after it was made; "
+                "make a new plan with upload --dry-run --save-plan."
+            ).format(name=name)
         ) from error
     return from_json(body, name)
 
@@ -346,9 +354,15 @@ def read(path: Path) -> Plan:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        reason = "it does not exist" if isinstance(error, FileNotFoundError) else "it is unreadable"
-        raise PlanFileError(f"The plan file {path} cannot be read: {reason}.") from error
-    return loads(text, f"The plan file {path}")
+        reason = (
+            _("it does not exist")
+            if isinstance(error, FileNotFoundError)
+            else _("it is unreadable")
+        )
+        raise PlanFileError(
+            _("The plan file {path} cannot be read: {reason}.").format(path=path, reason=reason)
+        ) from error
+    return loads(text, _("The plan file {path}").format(path=path))
 
 
 def _text(value: Any) -> str:

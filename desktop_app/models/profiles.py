@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
+from desktop_app.i18n import _
 from desktop_app.models.errors import UserFacingError
 from desktop_app.resource_files import resource
 
@@ -218,7 +219,11 @@ def profile_named(name: str) -> Profile:
         if profile.name == name:
             return profile
     names = ", ".join(p.name for p in all_profiles())
-    raise UnknownProfile(f"There is no profile called '{name}'. Choose one of: {names}.")
+    raise UnknownProfile(
+        _("There is no profile called '{name}'. Choose one of: {names}.").format(
+            name=name, names=names
+        )
+    )
 
 
 def generic_profile() -> Profile:

@@ -24,6 +24,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from desktop_app.i18n import N_, _
 from desktop_app.models.column_mapping import (
     ColumnMapping,
     MappingFileProblem,
@@ -176,13 +177,17 @@ def find_header(
         )
     ):
         raise FileProblem(
-            f"This file does not have the columns of a {forced.title}: "
-            f"its header should include {', '.join(forced.signature)}."
+            _(
+                "This file does not have the columns of a {title}: "
+                "its header should include {items}."
+            ).format(title=_(forced.title), items=", ".join(forced.signature))
         )
     if found is None:
         raise FileProblem(
-            "No header row was found: the first row should hold column titles such as "
-            "'Email' or 'First name', but it looks like user data or is empty."
+            _(
+                "No header row was found: the first row should hold column titles such as "
+                "'Email' or 'First name', but it looks like user data or is empty."
+            )
         )
     return found
 
@@ -212,8 +217,9 @@ def _build(
         given = profile_named(mapping.profile)
         if forced is not None and forced.name != given.name:
             raise FileProblem(
-                f"The column mapping is for the {given.title}, not the {forced.title}; "
-                "choose one of them."
+                _(
+                    "The column mapping is for the {title}, not the {other}; choose one of them."
+                ).format(title=_(given.title), other=_(forced.title))
             )
         forced = given
     probe = _probe(rows, convert)
@@ -344,34 +350,42 @@ def check_file(path: Path) -> str:
     """
     size = _regular_file_size(path)
     if not size:
-        raise FileProblem(f"The file '{path.name}' is empty.")
+        raise FileProblem(_("The file '{name}' is empty.").format(name=path.name))
     with _open_regular(path) as handle:
         magic = handle.read(8)
     if not magic:
-        raise FileProblem(f"The file '{path.name}' is empty.")
+        raise FileProblem(_("The file '{name}' is empty.").format(name=path.name))
     if size > MAX_FILE_BYTES:
         raise FileProblem(
-            f"'{path.name}' is {size / 1024**2:,.0f} MB, more than the "
-            f"{MAX_FILE_BYTES // 1024**2} MB User Editor opens, so it was not opened."
+            _(
+                "'{name}' is {value:,.0f} MB, more than the "
+                "{limit} MB User Editor opens, so it was not opened."
+            ).format(name=path.name, value=size / 1024**2, limit=MAX_FILE_BYTES // 1024**2)
         )
     suffix = path.suffix.lower()
     if magic.startswith(OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00" in read_source(path):
             raise FileProblem(
-                f"'{path.name}' is protected with a password. Open it in Excel, remove the "
-                "password (File > Info > Protect Workbook), save, and open it here again."
+                _(
+                    "'{name}' is protected with a password. Open it in Excel, remove the "
+                    "password (File > Info > Protect Workbook), save, and open it here again."
+                ).format(name=path.name)
             )
         raise FileProblem(
-            f"'{path.name}' is an old Excel 97-2003 file. Open it in Excel and save it as "
-            "'Excel Workbook (.xlsx)', then open that file here."
+            _(
+                "'{name}' is an old Excel 97-2003 file. Open it in Excel and save it as "
+                "'Excel Workbook (.xlsx)', then open that file here."
+            ).format(name=path.name)
         )
     if magic.startswith(b"PK"):
         _check_zip(path)
         return "xlsx"
     if suffix in EXCEL_SUFFIXES or suffix == ".xls":
         raise FileProblem(
-            f"'{path.name}' is not a valid Excel file: it may be damaged or only partly "
-            "downloaded. Download it from the platform again."
+            _(
+                "'{name}' is not a valid Excel file: it may be damaged or only partly "
+                "downloaded. Download it from the platform again."
+            ).format(name=path.name)
         )
     return "csv"
 
@@ -382,12 +396,16 @@ def _regular_file_size(path: Path) -> int:
         info = os.stat(path)  # follows symbolic links and never blocks, unlike open()
     except FileNotFoundError:
         raise FileProblem(
-            f"The file '{path.name}' does not exist (it may have been moved)."
+            _("The file '{name}' does not exist (it may have been moved).").format(name=path.name)
         ) from None
     except OSError as error:
-        raise FileProblem(f"The file '{path.name}' cannot be read: {error.strerror}.") from None
+        raise FileProblem(
+            _("The file '{name}' cannot be read: {strerror}.").format(
+                name=path.name, strerror=error.strerror
+            )
+        ) from None
     if stat.S_ISDIR(info.st_mode):
-        raise FileProblem(f"'{path.name}' is a folder, not a file.")
+        raise FileProblem(_("'{name}' is a folder, not a file.").format(name=path.name))
     if not stat.S_ISREG(info.st_mode):
         raise _not_regular(path)
     return info.st_size
@@ -395,8 +413,10 @@ def _regular_file_size(path: Path) -> int:
 
 def _not_regular(path: Path) -> FileProblem:
     return FileProblem(
-        f"'{path.name}' is not an ordinary file (it is a pipe, a device or a socket), "
-        "so it was not opened."
+        _(
+            "'{name}' is not an ordinary file (it is a pipe, a device or a socket), "
+            "so it was not opened."
+        ).format(name=path.name)
     )
 
 
@@ -410,7 +430,11 @@ def _open_regular(path: Path) -> BinaryIO:
     try:
         descriptor = os.open(path, flags)
     except OSError as error:
-        raise FileProblem(f"The file '{path.name}' cannot be read: {error.strerror}.") from None
+        raise FileProblem(
+            _("The file '{name}' cannot be read: {strerror}.").format(
+                name=path.name, strerror=error.strerror
+            )
+        ) from None
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
         raise _not_regular(path)
@@ -423,8 +447,9 @@ def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise FileProblem(
-            f"'{path.name}' is more than the {limit // 1024**2} MB User Editor opens, "
-            "so it was not opened."
+            _(
+                "'{name}' is more than the {value} MB User Editor opens, so it was not opened."
+            ).format(name=path.name, value=limit // 1024**2)
         )
     return data
 
@@ -436,16 +461,20 @@ def _check_zip(path: Path) -> None:
             names = {i.filename for i in infos}
     except (zipfile.BadZipFile, OSError):
         raise FileProblem(
-            f"'{path.name}' is damaged and cannot be opened. Download it from the platform again."
+            _(
+                "'{name}' is damaged and cannot be opened. Download it from the platform again."
+            ).format(name=path.name)
         ) from None
     if "xl/workbook.xml" not in names:
-        raise FileProblem(f"'{path.name}' is not an Excel workbook.")
+        raise FileProblem(_("'{name}' is not an Excel workbook.").format(name=path.name))
     inflated = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if inflated > MAX_INFLATED or (inflated > 100 * 1024**2 and inflated / packed > MAX_RATIO):
         raise FileProblem(
-            f"'{path.name}' expands to {inflated // 1024**2:,} MB when opened, far more than "
-            "a user list can hold, so it was not opened."
+            _(
+                "'{name}' expands to {value:,} MB when opened, far more than "
+                "a user list can hold, so it was not opened."
+            ).format(name=path.name, value=inflated // 1024**2)
         )
 
 
@@ -473,7 +502,7 @@ _ERROR_HEADERS = {
     "fehlermeldung", "grund", "erreur", "erreurs", "message d erreur", "motif", "raison",
 }  # fmt: skip
 # A row's status, folded, and how its message is introduced when the row needs the admin.
-_FAILED = "The platform refused this row"
+_FAILED = N_("The platform refused this row")
 _REFUSED_STATUSES = {
     "failed": _FAILED, "failure": _FAILED, "error": _FAILED, "errors": _FAILED,
     "refused": _FAILED, "rejected": _FAILED, "not imported": _FAILED, "invalid": _FAILED,
@@ -481,10 +510,10 @@ _REFUSED_STATUSES = {
     "niet geimporteerd": _FAILED, "fehlgeschlagen": _FAILED, "fehler": _FAILED,
     "abgelehnt": _FAILED, "nicht importiert": _FAILED, "echec": _FAILED,
     "erreur": _FAILED, "rejete": _FAILED, "refuse": _FAILED, "non importe": _FAILED,
-    "not uploaded": "This row was not uploaded",
-    "edited in part": "Only part of this row was saved",
-    "added in part": "Only part of this row was saved",
-    "not put back": "This row was not put back",
+    "not uploaded": N_("This row was not uploaded"),
+    "edited in part": N_("Only part of this row was saved"),
+    "added in part": N_("Only part of this row was saved"),
+    "not put back": N_("This row was not put back"),
 }  # fmt: skip
 _OTHER_STATUSES = {
     "edited", "added", "updated", "created", "imported", "success", "succeeded",
@@ -614,6 +643,7 @@ def _refusal(
         return None
     else:
         lead = _FAILED
+    lead = _(lead)
     text = f"{lead}: {message}" if message else f"{lead}."
     return named(message), Issue(text, REFUSED_NOTE)
 
@@ -701,10 +731,14 @@ def read_xlsx(
         raise
     except Exception as error:  # calamine raises several kinds for a damaged file
         if "password" in str(error).lower():
-            raise FileProblem(f"'{path.name}' is protected with a password.") from None
+            raise FileProblem(
+                _("'{name}' is protected with a password.").format(name=path.name)
+            ) from None
         raise FileProblem(
-            f"'{path.name}' could not be read as an Excel workbook: it may be damaged. "
-            "Download it from the platform again."
+            _(
+                "'{name}' could not be read as an Excel workbook: it may be damaged. "
+                "Download it from the platform again."
+            ).format(name=path.name)
         ) from None
     finally:
         if workbook is not None:
@@ -712,7 +746,9 @@ def read_xlsx(
         if finder is not None:
             finder.join()
     if not rows:
-        raise FileProblem(f"The sheet '{chosen}' in '{path.name}' is empty.")
+        raise FileProblem(
+            _("The sheet '{chosen}' in '{name}' is empty.").format(chosen=chosen, name=path.name)
+        )
     loaded = _build(path, "xlsx", rows, forced, convert=True, mapping=mapping)
     loaded.sheet_name = chosen
     loaded.source = source
@@ -733,9 +769,12 @@ def _measure_sheets(path: Path, into: dict[str, SheetArea]) -> None:
 
 def _sheet_too_large(path: Path, sheet: str, area: SheetArea) -> FileProblem:
     return FileProblem(
-        f"The sheet '{sheet}' in '{path.name}' reaches out to cell {area.corner}, far beyond "
-        f"any list of users, so opening it would take {area.cells:,} cells; in Excel, delete "
-        "what lies in the rows and columns after your users, save, and open the file here again."
+        _(
+            "The sheet '{sheet}' in '{name}' reaches out to cell {corner}, far beyond "
+            "any list of users, so opening it would take {cells:,} cells; in Excel, delete "
+            "what lies in the rows and columns after your users, save, and open the file here "
+            "again."
+        ).format(sheet=sheet, name=path.name, corner=area.corner, cells=area.cells)
     )
 
 
@@ -798,7 +837,7 @@ class DecodedText:
     foreign_encoding: str | None = None
 
 
-def decode_text(raw: bytes, name: str = "This file") -> DecodedText:
+def decode_text(raw: bytes, name: str | None = None) -> DecodedText:
     """The lines of a CSV as Excel and platforms write them, decoded strictly.
 
     Nothing is ever replaced: a file that is UTF-8 (with or without BOM), UTF-16 or one
@@ -806,6 +845,7 @@ def decode_text(raw: bytes, name: str = "This file") -> DecodedText:
     in another character set (one program appended to another's export) reads each line
     in its own, and says which lines are foreign so their rows can be flagged.
     """
+    name = name or _("This file")
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if raw.startswith(bom):
             return DecodedText(_LINE.findall(_strict(raw[len(bom) :], codec, name)), codec, bom)
@@ -816,7 +856,7 @@ def decode_text(raw: bytes, name: str = "This file") -> DecodedText:
         codec = "utf-16-le" if sample[1:2] == b"\x00" else "utf-16-be"
         return DecodedText(_LINE.findall(_strict(body, codec, name)), codec)
     if b"\x00" in sample:
-        raise FileProblem("This is not a text file that User Editor can read.")
+        raise FileProblem(_("This is not a text file that User Editor can read."))
     try:
         return DecodedText(_LINE.findall(body.decode("utf-8")), "utf-8", bom)
     except UnicodeDecodeError:
@@ -851,8 +891,10 @@ def _strict(data: bytes, codec: str, name: str) -> str:
         return data.decode(codec)
     except UnicodeDecodeError as error:
         raise FileProblem(
-            f"{name} says it is {codec_name(codec)} text but byte {error.start:,} is not, so "
-            "it may be damaged; save it again from Excel as 'CSV UTF-8' and open that here."
+            _(
+                "{name} says it is {codec} text but byte {start:,} is not, so "
+                "it may be damaged; save it again from Excel as 'CSV UTF-8' and open that here."
+            ).format(name=name, codec=codec_name(codec), start=error.start)
         ) from None
 
 
@@ -874,8 +916,10 @@ def _single_byte_codec(data: bytes, name: str) -> str:
         except (UnicodeDecodeError, LookupError):
             pass
     raise FileProblem(
-        f"{name} is not written in a character set User Editor can read without changing "
-        "letters; save it again from Excel as 'CSV UTF-8' and open that here."
+        _(
+            "{name} is not written in a character set User Editor can read without changing "
+            "letters; save it again from Excel as 'CSV UTF-8' and open that here."
+        ).format(name=name)
     )
 
 
@@ -920,7 +964,7 @@ def read_csv(
     decoded = decode_text(read_source(path), name)
     lines = decoded.lines
     if not any(line.strip() for line in lines):
-        raise FileProblem(f"The file '{path.name}' is empty.")
+        raise FileProblem(_("The file '{name}' is empty.").format(name=path.name))
     first = next(line for line in lines if line.strip())
     delimiter = sniff_delimiter(first)
     reader = csv.reader(lines, delimiter=delimiter)
@@ -935,7 +979,9 @@ def read_csv(
                 start = reader.line_num
     except csv.Error:
         raise FileProblem(
-            f"'{path.name}' is not a valid CSV file near line {reader.line_num}."
+            _("'{name}' is not a valid CSV file near line {line}.").format(
+                name=path.name, line=reader.line_num
+            )
         ) from None
     width = max((len(r) for r in records), default=0)
     rows = [r + [""] * (width - len(r)) for r in records]
@@ -962,8 +1008,10 @@ def _foreign_rows(
 ) -> dict[tuple[int, int], Issue]:
     """A problem on the cells with accents of each row written in the other character set."""
     issue = Issue(
-        "This row was written in a different character set than the rest of the file "
-        f"({codec_name(decoded.foreign_encoding or '')}); check its accents.",
+        _(
+            "This row was written in a different character set than the rest of the file "
+            "({codec_name}); check its accents."
+        ).format(codec_name=codec_name(decoded.foreign_encoding or "")),
         "encoding",
     )
     notes = {}
@@ -1011,9 +1059,15 @@ def read_file(
     except FileProblem:
         raise
     except MemoryError:
-        raise FileProblem(f"'{path.name}' is too large to open on this computer.") from None
+        raise FileProblem(
+            _("'{name}' is too large to open on this computer.").format(name=path.name)
+        ) from None
     except OSError as error:
-        raise FileProblem(f"The file '{path.name}' cannot be read: {error.strerror}.") from None
+        raise FileProblem(
+            _("The file '{name}' cannot be read: {strerror}.").format(
+                name=path.name, strerror=error.strerror
+            )
+        ) from None
 
 
 def header_index(headers: Sequence[str], name: str) -> int | None:

@@ -19,6 +19,7 @@ from functools import cache
 
 from rapidfuzz import fuzz, process
 
+from desktop_app.i18n import _, ngettext
 from desktop_app.models.column_mapping import ColumnMapping
 from desktop_app.models.profiles import ColumnRule, Profile, all_profiles
 
@@ -504,25 +505,31 @@ def _reason(
 ) -> str:
     total = len(headers)
     if profile.generic:
-        text = (
-            f"Not recognised as any platform's download: read as a {profile.title.lower()}, "
-            f"{chosen.matched} of {total} columns have a known meaning"
-        )
+        text = _(
+            "Not recognised as any platform's download: read as a spreadsheet of users, "
+            "{matched} of {total} columns have a known meaning"
+        ).format(matched=chosen.matched, total=total)
     else:
-        text = f"Recognised as {_with_article(profile.title)}: {chosen.matched} of {total} "
-        text += "columns match"
-    if chosen.key is not None:
-        text += f", {headers[chosen.key]} is in column {column_letter(first + chosen.key)}"
-    if guidance:
-        text += (
-            ", the row below the header is guidance"
-            if guidance == 1
-            else (f", the {guidance} rows below the header are guidance")
+        text = _("Recognised as {platform}: {matched} of {total} columns match").format(
+            platform=_with_article(profile.title), matched=chosen.matched, total=total
         )
+    if chosen.key is not None:
+        text += _(", {header} is in column {letter}").format(
+            header=headers[chosen.key], letter=column_letter(first + chosen.key)
+        )
+    if guidance:
+        text += ngettext(
+            ", the row below the header is guidance",
+            ", the {count} rows below the header are guidance",
+            guidance,
+        ).format(count=guidance)
     return text + "."
 
 
 def _with_article(title: str) -> str:
+    """ "an Atlas user data download", or the title alone when it names users ("SCIM 2.0 users")."""
     if title.casefold().endswith("users"):
-        return title
-    return f"an {title}" if title[:1].casefold() in "aeio" else f"a {title}"
+        return _(title)
+    if title[:1].casefold() in "aeio":
+        return _("an {title}").format(title=_(title))
+    return _("a {title}").format(title=_(title))

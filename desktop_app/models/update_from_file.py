@@ -28,6 +28,7 @@ from operator import ne
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.i18n import N_, _, ngettext, numeral
 from desktop_app.models.errors import UserFacingError
 from desktop_app.models.readers import LoadedFile, read_file
 
@@ -57,8 +58,8 @@ def _names(words: str) -> frozenset[str]:
 # Compared without case, spaces or punctuation ("E-mail address" is "emailaddress").
 KEY_NAMES: tuple[tuple[str, str, frozenset[str]], ...] = (
     (
-        "employee number",
-        "employee numbers",
+        N_("employee number"),
+        N_("employee numbers"),
         _names(
             "employeenumber employeeno employeenr employeeid employeecode empno empnumber "
             "empid personnelnumber personnelno staffnumber staffno staffid payrollnumber "
@@ -66,14 +67,14 @@ KEY_NAMES: tuple[tuple[str, str, frozenset[str]], ...] = (
         ),
     ),
     (
-        "email",
-        "emails",
+        N_("email"),
+        N_("emails"),
         _names(
             "email emailaddress mail workemail primaryemail businessemail emailwork "
             "workemailaddress useremail emails"
         ),
     ),
-    ("user ID", "user IDs", _names("userid id useridentifier uid")),
+    (N_("user ID"), N_("user IDs"), _names("userid id useridentifier uid")),
 )
 
 
@@ -92,11 +93,13 @@ def key_concept(header: str) -> int | None:
 
 
 def key_words(header: str) -> tuple[str, str]:
-    """How sentences name one and many keys of this column: 'employee number(s)'."""
+    """How sentences name one and many keys of this column: 'employee numeral(s)'."""
     concept = key_concept(header)
     if concept is not None:
-        return KEY_NAMES[concept][0], KEY_NAMES[concept][1]
-    return f"value in {header}", f"values in {header}"
+        return _(KEY_NAMES[concept][0]), _(KEY_NAMES[concept][1])
+    return _("value in {header}").format(header=header), _("values in {header}").format(
+        header=header
+    )
 
 
 def looks_like_email(header: str, values: Sequence[str]) -> bool:
@@ -250,8 +253,9 @@ def check_choice(choice: UpdateChoice, table_headers: Sequence[str], other_name:
     for pair in choice.take:
         if pair.table in seen:
             raise UpdateProblem(
-                f"Two columns of {other_name} are set to go into "
-                f"{table_headers[pair.table]}; choose one of them."
+                _("Two columns of {file} are set to go into {column}; choose one of them.").format(
+                    file=other_name, column=table_headers[pair.table]
+                )
             )
         seen.add(pair.table)
 
@@ -265,7 +269,7 @@ def plan_update(
     """Work out which cells change (off the GUI thread: reads only its arguments)."""
     report = progress or (lambda _text, _done, _total: None)
     check_choice(choice, table.headers, other.path.name)
-    report("Matching rows…", 0, 3)
+    report(_("Matching rows…"), 0, 3)
     norm = _normaliser(choice.kind)
     other_raw = other.columns[choice.keys.other]
     table_keys = list(map(norm, table.keys))
@@ -274,7 +278,7 @@ def plan_update(
     # key -> row; a repeated key keeps some row here but is never used, a blank one none.
     table_rows = dict(zip(table_keys, range(len(table_keys)), strict=True))
     table_rows.pop("", None)
-    report("Matching rows…", 1, 3)
+    report(_("Matching rows…"), 1, 3)
 
     # Per row of the other file: its user's row, None (no user) or -1 (a repeated key).
     # Whole-list steps (map, compress) keep 100,000 rows well under a second.
@@ -288,7 +292,7 @@ def plan_update(
     ]
     in_repeated = sum(1 for key in table_keys if key in repeated) if repeated else 0
     unmatched_in_table = len(table_keys) - len(rows) - in_repeated
-    report("Comparing values…", 2, 3)
+    report(_("Comparing values…"), 2, 3)
 
     changes: list[tuple[int, int, str]] = []
     skipped_locked = blanks_kept = 0
@@ -313,7 +317,7 @@ def plan_update(
         if count:
             columns_changing[pair.table] = count
     changes.sort()  # by row, then column: (row, column) never repeats
-    report("Comparing values…", 3, 3)
+    report(_("Comparing values…"), 3, 3)
     return UpdatePlan(
         changes=changes,
         cells_changing=len(changes),
@@ -343,48 +347,71 @@ def _shown_keys(
     return sorted(shown.values(), key=str.casefold)
 
 
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
-
-
 def summary(plan: UpdatePlan, other_name: str, key_header: str) -> list[str]:
     """The plan in sentences for the admin, most important first."""
     one, many = key_words(key_header)
     if plan.cells_changing:
+        users = ngettext("{count} user", "{count} users", plan.rows_changing).format(
+            count=numeral(plan.rows_changing)
+        )
         lines = [
-            f"{plural(plan.cells_changing, 'cell', 'cells')} will change in "
-            f"{plural(plan.rows_changing, 'user', 'users')}"
+            ngettext(
+                "{count} cell will change in {users}",
+                "{count} cells will change in {users}",
+                plan.cells_changing,
+            ).format(count=numeral(plan.cells_changing), users=users)
         ]
     elif plan.rows_matched:
         lines = [
-            f"Nothing will change: the {plural(plan.rows_matched, 'user', 'users')} "
-            f"found in {other_name} already have these values"
+            ngettext(
+                "Nothing will change: the {count} user found in {file} already has these values",
+                "Nothing will change: the {count} users found in {file} already have these values",
+                plan.rows_matched,
+            ).format(count=numeral(plan.rows_matched), file=other_name)
         ]
     else:
-        lines = [f"No user of this table was found in {other_name}"]
+        lines = [_("No user of this table was found in {file}").format(file=other_name)]
     if plan.unmatched_in_other:
         count = len(plan.unmatched_in_other)
-        lines.append(f"{plural(count, 'row', 'rows')} in {other_name} matched no user")
+        lines.append(
+            ngettext(
+                "{count} row in {file} matched no user",
+                "{count} rows in {file} matched no user",
+                count,
+            ).format(count=numeral(count), file=other_name)
+        )
     if plan.ambiguous:
         count = len(plan.ambiguous)
         lines.append(
-            f"{plural(count, one, many)} {'appears' if count == 1 else 'appear'} "
-            "more than once and " + ("was" if count == 1 else "were") + " left out"
+            ngettext(
+                "{count} {noun} appears more than once and was left out",
+                "{count} {noun} appear more than once and were left out",
+                count,
+            ).format(count=numeral(count), noun=one if count == 1 else many)
         )
     if plan.blanks_kept:
         lines.append(
-            f"{plural(plan.blanks_kept, 'blank cell', 'blank cells')} in {other_name} "
-            "will be skipped: the table keeps what it has"
+            ngettext(
+                "{count} blank cell in {file} will be skipped: the table keeps what it has",
+                "{count} blank cells in {file} will be skipped: the table keeps what it has",
+                plan.blanks_kept,
+            ).format(count=numeral(plan.blanks_kept), file=other_name)
         )
     if plan.skipped_locked:
         lines.append(
-            f"{plural(plan.skipped_locked, 'cell', 'cells')} of the locked key column "
-            "would differ and will not be changed"
+            ngettext(
+                "{count} cell of the locked key column would differ and will not be changed",
+                "{count} cells of the locked key column would differ and will not be changed",
+                plan.skipped_locked,
+            ).format(count=numeral(plan.skipped_locked))
         )
     if plan.unmatched_in_table:
         count = plan.unmatched_in_table
         lines.append(
-            f"{plural(count, 'user', 'users')} of this table {'is' if count == 1 else 'are'} "
-            f"not in {other_name}: nothing changes for them"
+            ngettext(
+                "{count} user of this table is not in {file}: nothing changes for them",
+                "{count} users of this table are not in {file}: nothing changes for them",
+                count,
+            ).format(count=numeral(count), file=other_name)
         )
     return lines

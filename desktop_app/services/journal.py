@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from desktop_app.i18n import _, numeral
 from desktop_app.models.upload_plan import Change, PlanKind
 from desktop_app.models.writers import atomic_write
 from desktop_app.services.sending import Outcome, Write
@@ -237,15 +238,15 @@ class UploadSummary:
         """'17 edited · 2 added · 1 failed' (an undo: '5 put back')."""
         counts = self.counts
         if not self.finished:
-            return "Interrupted"
-        done = "put back" if self.kind == PlanKind.UNDO else "edited"
-        parts = [f"{counts.get('updated', 0):,} {done}"]
+            return _("Interrupted")
+        done = _("{count} put back") if self.kind == PlanKind.UNDO else _("{count} edited")
+        parts = [done.format(count=numeral(counts.get("updated", 0)))]
         if counts.get("added"):
-            parts.append(f"{counts['added']:,} added")
+            parts.append(_("{count} added").format(count=numeral(counts["added"])))
         if counts.get("failed"):
-            parts.append(f"{counts['failed']:,} failed")
+            parts.append(_("{count} failed").format(count=numeral(counts["failed"])))
         if counts.get("not_sent"):
-            parts.append(f"{counts['not_sent']:,} not sent")
+            parts.append(_("{count} not sent").format(count=numeral(counts["not_sent"])))
         return " · ".join(parts)
 
 

@@ -67,6 +67,7 @@ from desktop_app.connectors.scim import (
     patch_operation,
     plan_bulk_batches,
 )
+from desktop_app.i18n import _
 from desktop_app.models.scim_mapping import (
     apply_operations,
     holds,
@@ -159,12 +160,14 @@ def _name(write: Write) -> str:
         user_name = write.resource.get("userName")
         name = user_name if isinstance(user_name, str) else ""
     name = name or write.user_id or ""
-    return f"the user “{name}”" if name else "the user"
+    return _("the user “{name}”").format(name=name) if name else _("the user")
 
 
 def _action(write: Write) -> str:
     """What a failure sentence could not do: ``update the user “ada”``."""
-    return f"{'create' if write.user_id is None else 'update'} {_name(write)}"
+    if write.user_id is None:
+        return _("create {user}").format(user=_name(write))
+    return _("update {user}").format(user=_name(write))
 
 
 def never_reached_server(error: BaseException) -> bool:
@@ -223,7 +226,9 @@ def _unexpected(write: Write) -> Outcome:
     logger.exception("sending write %s failed unexpectedly", write.ref)
     return _failure(
         write,
-        f"Could not {_action(write)}: an unexpected problem occurred; the details are in the log.",
+        _("Could not {action}: an unexpected problem occurred; the details are in the log.").format(
+            action=_action(write)
+        ),
     )
 
 
@@ -359,7 +364,7 @@ def _changed_since(client: ScimClient, write: Write) -> Outcome | None:
     current, _etag = client.get_user(write.user_id)
     if all(read_value(current, path) == value for path, value in write.before.items()):
         return None
-    return _failure(write, CONFLICT_SENTENCE, conflict=True, status=None)
+    return _failure(write, _(CONFLICT_SENTENCE), conflict=True, status=None)
 
 
 def _refused(error: ScimError, operations: int) -> bool:
@@ -552,8 +557,10 @@ def _bulk_outcome(write: Write, result: Mapping[str, Any] | None) -> Outcome:
     if result is None:
         return _failure(
             write,
-            f"Could not {_action(write)}: the server did not report whether it was "
-            "saved; check on the server before trying again.",
+            _(
+                "Could not {action}: the server did not report whether it was "
+                "saved; check on the server before trying again."
+            ).format(action=_action(write)),
         )
     status = int(result.get("status") or 0)
     if not 200 <= status < 300:

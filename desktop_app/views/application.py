@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app import __version__
 from desktop_app.app_paths import log_folder
+from desktop_app.i18n import _
 
 _crash_log: IO[str] | None = None
 
@@ -50,9 +51,11 @@ def _unexpected(
     window = QApplication.activeWindow()
     messages.show_problem(
         window,
-        "Something went wrong",
-        "Something unexpected went wrong and that action was not finished. Your edits are "
-        "kept and saved automatically; the details are in the log file.",
+        _("Something went wrong"),
+        _(
+            "Something unexpected went wrong and that action was not finished. Your edits are "
+            "kept and saved automatically; the details are in the log file."
+        ),
     )
 
 
@@ -79,6 +82,9 @@ def run_gui(args: list[str]) -> int:
     options, qt_args = gui_parser().parse_known_args(args)
     _setup_logging()
     app = create_application(qt_args)
+    from desktop_app.views.preferences import start_language
+
+    start_language()  # before any window is built: its words are set as it is made
     from desktop_app.views.main_window import MainWindow
 
     window = MainWindow()
@@ -94,8 +100,10 @@ def run_gui(args: list[str]) -> int:
         window.server_actions.server = (demo.url, demo.token)
         window.open_file(demo.download)
         window.statusBar().showMessage(
-            f"Demo: a SCIM server runs at {demo.url} with a sample organisation. Fix the red "
-            "rows, then Upload.",
+            _(
+                "Demo: a SCIM server runs at {url} with a sample organisation. Fix the red "
+                "rows, then Upload."
+            ).format(url=demo.url),
             15000,
         )
     else:

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.i18n import _
+from desktop_app.views import theme
 from desktop_app.views.workers import Worker, start
 
 
@@ -38,7 +40,7 @@ def test_invite_api(api: str, base_url: str, org: str, token: str) -> None:
     from desktop_app.models.errors import UserFacingError
 
     if api != "udemy":
-        raise UserFacingError(f"The invite API '{api}' is not known.")
+        raise UserFacingError(_("The invite API '{api}' is not known.").format(api=api))
     with UdemyInviteClient(base_url, org, token, max_retries=0) as client:
         client.check()
 
@@ -69,41 +71,45 @@ class ConnectDialog(QDialog):
         invite_url: str = "",
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Connect to your platform")
+        self.setWindowTitle(_("Connect to your platform"))
         self.url_edit = QLineEdit(url or str(QSettings().value("serverUrl", "")))
         self.url_edit.setPlaceholderText("https://your-platform.example.com/scim/v2")
-        self.url_edit.setAccessibleName("Server address")
+        self.url_edit.setAccessibleName(_("Server address"))
         self.token_edit = QLineEdit(token)
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token_edit.setAccessibleName("Token")
+        self.token_edit.setAccessibleName(_("Token"))
         if not token and self.url_edit.text():
             self.token_edit.setText(_saved_token(self.url_edit.text()))
-        self.token_edit.setPlaceholderText("The API token from your platform's admin settings")
+        self.token_edit.setPlaceholderText(_("The API token from your platform's admin settings"))
         intro = QLabel(
-            "Enter the SCIM address and the API token that your platform's admin settings "
-            "show. The token is kept in this computer's keychain, never in a file."
+            _(
+                "Enter the SCIM address and the API token that your platform's admin settings "
+                "show. The token is kept in this computer's keychain, never in a file."
+            )
         )
         intro.setWordWrap(True)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self._status_ok: bool | None = None
+        self._status_style = theme.follow(self.status, self._status_sheet)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
-        form.addRow("Server address:", self.url_edit)
-        form.addRow("Token:", self.token_edit)
+        form.addRow(_("Server address:"), self.url_edit)
+        form.addRow(_("Token:"), self.token_edit)
         self.invite_api = invite_api
         self.invite_url = invite_url
         self.org_edit: QLineEdit | None = None
         self.invite_token_edit: QLineEdit | None = None
         if invite_api:
             self._add_invite_fields(form, invite_api)
-        self.test_button = QPushButton("Test Connection")
+        self.test_button = QPushButton(_("Test Connection"))
         self.test_button.clicked.connect(self.test)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.addButton(self.test_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Connect")
+        self.ok_button.setText(_("Connect"))
         buttons.accepted.connect(self.connect_and_accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -124,18 +130,22 @@ class ConnectDialog(QDialog):
         org = str(QSettings().value(invite_setting(api), "") or "")
         self.org_edit = QLineEdit(org)
         self.org_edit.setPlaceholderText("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
-        self.org_edit.setAccessibleName(f"{name} organisation id")
+        self.org_edit.setAccessibleName(_("{name} organisation id").format(name=name))
         self.invite_token_edit = QLineEdit(_saved_invite_token(api, org) if org else "")
         self.invite_token_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.invite_token_edit.setAccessibleName("Personal access token")
-        self.invite_token_edit.setPlaceholderText(f"The personal access token from {name}")
+        self.invite_token_edit.setAccessibleName(_("Personal access token"))
+        self.invite_token_edit.setPlaceholderText(
+            _("The personal access token from {name}").format(name=name)
+        )
         help_text = QLabel(
-            f"{name}'s SCIM API cannot add users: new rows are invited with these. "
-            f"Find them in {name} under Settings › API."
+            _(
+                "{name}'s SCIM API cannot add users: new rows are invited with these. "
+                "Find them in {name} under Settings › API."
+            ).format(name=name)
         )
         help_text.setWordWrap(True)
-        form.addRow(f"{name} organisation id:", self.org_edit)
-        form.addRow("Personal access token:", self.invite_token_edit)
+        form.addRow(_("{name} organisation id:").format(name=name), self.org_edit)
+        form.addRow(_("Personal access token:"), self.invite_token_edit)
         form.addRow("", help_text)
 
     def _invite_values(self) -> tuple[str, str]:
@@ -146,19 +156,21 @@ class ConnectDialog(QDialog):
     def test(self) -> None:
         url, token = self.url_edit.text().strip(), self.token_edit.text().strip()
         if not url or not token:
-            self._say("Enter both the server address and the token.", ok=False)
+            self._say(_("Enter both the server address and the token."), ok=False)
             return
         api, invite_url = self.invite_api, self.invite_url
         org, invite_token = self._invite_values()
         if api and (not org or not invite_token):
             name = _INVITE_NAMES.get(api, api.title())
             self._say(
-                f"Enter the {name} organisation id and personal access token too: "
-                "new rows are invited with them.",
+                _(
+                    "Enter the {name} organisation id and personal access token too: "
+                    "new rows are invited with them."
+                ).format(name=name),
                 ok=False,
             )
             return
-        self._say("Testing the connection…", ok=None)
+        self._say(_("Testing the connection…"), ok=None)
         self.test_button.setEnabled(False)
         self.ok_button.setEnabled(False)
 
@@ -205,9 +217,18 @@ class ConnectDialog(QDialog):
         self.ok_button.setEnabled(True)
         self._say(sentence, ok=False)
 
+    def _status_sheet(self, colours: theme.Colours) -> str:
+        """Green when the connection works, red when it does not, grey while testing."""
+        ok: bool | None = getattr(self, "_status_ok", None)
+        if ok is None:
+            colour = colours.muted_text
+        else:
+            colour = colours.good_text if ok else colours.problem_text
+        return f"color: {colour.name()};"
+
     def _say(self, text: str, ok: bool | None) -> None:
-        colour = {True: "#276749", False: "#9b2c2c", None: "#4a5568"}[ok]
-        self.status.setStyleSheet(f"color: {colour};")
+        self._status_ok = ok
+        self._status_style.apply()
         self.status.setText(text)
         # A long sentence wraps onto more lines than the dialog was sized for: grow to show it.
         layout = self.layout()
@@ -237,7 +258,7 @@ def _save_token(url: str, token: str) -> str | None:
     try:
         save_token(url, token)
     except UserFacingError as error:
-        return f"{error} The token is used until you close the app."
+        return _("{error} The token is used until you close the app.").format(error=error)
     return None
 
 
@@ -259,5 +280,5 @@ def _save_invite_token(api: str, org: str, token: str) -> str | None:
     try:
         save_invite_token(api, org, token)
     except UserFacingError as error:
-        return f"{error} New rows cannot be invited until it is kept."
+        return _("{error} New rows cannot be invited until it is kept.").format(error=error)
     return None

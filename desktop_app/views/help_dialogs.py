@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import __version__
 from desktop_app.app_paths import log_folder
+from desktop_app.i18n import _, current_language
 from desktop_app.resource_files import resource
 from desktop_app.services.support_report import (
     ColumnSummary,
@@ -61,7 +62,10 @@ PYTHON_LICENCE = "PSF-2.0"
 
 
 def guide_text() -> str:
-    """The guide (Markdown), kept as a resource so that it can be translated."""
+    """The guide (Markdown) in the app's language (guide.<code>.md), else in English."""
+    translated = resource("help", f"guide.{current_language()}.md")
+    if translated.is_file():
+        return translated.read_text(encoding="utf-8")
     return resource("help", "guide.md").read_text(encoding="utf-8")
 
 
@@ -96,11 +100,11 @@ class GuideDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("How to use User Editor")
+        self.setWindowTitle(_("How to use User Editor"))
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)
         self.browser.setMarkdown(guide_text())
-        self.browser.setAccessibleName("Guide")
+        self.browser.setAccessibleName(_("Guide"))
         self.browser.document().setDocumentMargin(18)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
@@ -115,22 +119,29 @@ class AboutDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("About User Editor")
+        self.setWindowTitle(_("About User Editor"))
         self.libraries = _libraries()
         heading = QLabel(
-            f"<h2>User Editor {__version__}</h2>"
-            "<p>Fix your learning platform's user download before it goes back up.</p>"
-            f"<p>Python {platform.python_version()} · Qt {qVersion()} · "
-            f"PySide6 {PySide6.__version__}</p>"
-            "<p>User Editor is free software under the MIT licence. It is built with the "
-            "libraries below, each under its own licence. Qt is used under the GNU Lesser "
-            "General Public License version 3 (LGPL-3.0).</p>"
+            _(
+                "<h2>User Editor {version}</h2>"
+                "<p>Fix your learning platform's user download before it goes back up.</p>"
+                "<p>Python {python_version} · Qt {qt_version} · "
+                "PySide6 {pyside_version}</p>"
+                "<p>User Editor is free software under the MIT licence. It is built with the "
+                "libraries below, each under its own licence. Qt is used under the GNU Lesser "
+                "General Public License version 3 (LGPL-3.0).</p>"
+            ).format(
+                version=__version__,
+                python_version=platform.python_version(),
+                qt_version=qVersion(),
+                pyside_version=PySide6.__version__,
+            )
         )
         heading.setWordWrap(True)
         heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = QTableWidget(len(self.libraries), 3)
-        self.table.setHorizontalHeaderLabels(["Library", "Version", "Licence"])
-        self.table.setAccessibleName("Libraries and their licences")
+        self.table.setHorizontalHeaderLabels([_("Library"), _("Version"), _("Licence")])
+        self.table.setAccessibleName(_("Libraries and their licences"))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -147,8 +158,8 @@ class AboutDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        copy = buttons.addButton("Copy Versions", QDialogButtonBox.ButtonRole.ActionRole)
-        copy.setToolTip("Copy the versions, to paste them into a message to support")
+        copy = buttons.addButton(_("Copy Versions"), QDialogButtonBox.ButtonRole.ActionRole)
+        copy.setToolTip(_("Copy the versions, to paste them into a message to support"))
         copy.clicked.connect(self.copy_versions)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -202,28 +213,32 @@ class SupportReportDialog(QDialog):
         super().__init__(parent)
         self.document = document
         self.saved: Path | None = None
-        self.setWindowTitle("Save a Report for Support")
+        self.setWindowTitle(_("Save a Report for Support"))
         intro = QLabel(
-            "<p>The report is a small text file for whoever helps you with User Editor. It "
-            "holds the app's version, your computer's system, the app's settings and the "
-            "last lines of its log.</p>"
-            "<p>Email addresses, keys (tokens) and the user name in file paths are left out. "
-            "Your users' names and values are never in it. You can open the file to check "
-            "before you send it.</p>"
+            _(
+                "<p>The report is a small text file for whoever helps you with User Editor. It "
+                "holds the app's version, your computer's system, the app's settings and the "
+                "last lines of its log.</p>"
+                "<p>Email addresses, keys (tokens) and the user name in file paths are left out. "
+                "Your users' names and values are never in it. You can open the file to check "
+                "before you send it.</p>"
+            )
         )
         intro.setWordWrap(True)
-        self.include_file = QCheckBox("Include the open file's column names and problem counts")
+        self.include_file = QCheckBox(_("Include the open file's column names and problem counts"))
         self.include_file.setEnabled(document is not None)
         note = QLabel(
-            "Only the names of the columns and how many problems each one has: never what "
-            "the cells hold."
+            _(
+                "Only the names of the columns and how many problems each one has: never what "
+                "the cells hold."
+            )
             if document is not None
-            else "No file is open, so the report says nothing about a file."
+            else _("No file is open, so the report says nothing about a file.")
         )
         note.setWordWrap(True)
         theme.quiet(note, "margin-left: 22px;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = QPushButton("Save Report…")
+        self.save_button = QPushButton(_("Save Report…"))
         self.save_button.setDefault(True)
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.clicked.connect(self.choose_and_save)
@@ -255,8 +270,8 @@ class SupportReportDialog(QDialog):
     def choose_and_save(self) -> None:
         desktop = Path.home() / "Desktop"
         folder = desktop if desktop.is_dir() else Path.home()
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save the report", str(folder / report_name()), "Text files (*.txt)"
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Save the report"), str(folder / report_name()), _("Text files (*.txt)")
         )
         if name and self.save_to(Path(name)):
             self.accept()
@@ -269,16 +284,21 @@ class SupportReportDialog(QDialog):
             log.warning("The report for support could not be written: %s", type(error).__name__)
             messages.show_problem(
                 self,
-                "The report was not saved",
-                f"'{target.name}' could not be written there ({error.strerror or 'no access'}). "
-                "Choose another folder, such as your Documents.",
+                _("The report was not saved"),
+                _(
+                    "'{name}' could not be written there ({reason}). "
+                    "Choose another folder, such as your Documents."
+                ).format(name=target.name, reason=error.strerror or _("no access")),
             )
             return False
         self.saved = target
         parent = self.parentWidget()
         if isinstance(parent, QMainWindow):
             parent.statusBar().showMessage(
-                f"Saved the report {target.name} in {target.parent}", 10000
+                _("Saved the report {name} in {parent}").format(
+                    name=target.name, parent=target.parent
+                ),
+                10000,
             )
         return True
 
@@ -293,24 +313,24 @@ class HelpActions(QObject):
         self.about: AboutDialog | None = None
         self.report: SupportReportDialog | None = None
         self.guide_action = self._action(
-            "&How to Use User Editor", self.show_guide, "Open, fix, save, upload and undo"
+            _("&How to Use User Editor"), self.show_guide, _("Open, fix, save, upload and undo")
         )
         self.guide_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
         self.sample_action = self._action(
-            "Open a &Sample File",
+            _("Open a &Sample File"),
             self.open_sample,
-            "Practise on a made-up download with a few mistakes in it",
+            _("Practise on a made-up download with a few mistakes in it"),
         )
         self.report_action = self._action(
-            "Save a &Report for Support…",
+            _("Save a &Report for Support…"),
             self.show_report,
-            "Save the app's version and log for support, without your users' data",
+            _("Save the app's version and log for support, without your users' data"),
         )
         self.about_action = self._action(
-            "&About User Editor", self.show_about, "Version and licences"
+            _("&About User Editor"), self.show_about, _("Version and licences")
         )
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.menu = QMenu("&Help", window)
+        self.menu = QMenu(_("&Help"), window)
         self.menu.addAction(self.guide_action)
         self.menu.addAction(self.sample_action)
         self.menu.addSeparator()
@@ -350,8 +370,10 @@ class HelpActions(QObject):
         except OSError as error:
             messages.show_problem(
                 self.window,
-                "The sample was not opened",
-                f"The sample could not be copied to a temporary folder ({error.strerror}).",
+                _("The sample was not opened"),
+                _("The sample could not be copied to a temporary folder ({strerror}).").format(
+                    strerror=error.strerror
+                ),
             )
             return
         self.window.open_file(path)

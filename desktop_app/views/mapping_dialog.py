@@ -25,52 +25,61 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.i18n import N_, _
 from desktop_app.models.column_mapping import ColumnMapping
 from desktop_app.models.document import UserDocument
 from desktop_app.models.profiles import ColumnRule, Profile, all_profiles, profile_named
 from desktop_app.models.recognition import SAMPLE_ROWS, recognise
 from desktop_app.views import theme
 
-NOT_UPLOADED = "Not uploaded"
-NO_KEY = "(no column: users are found by their email)"
+NOT_UPLOADED = N_("Not uploaded")
+NO_KEY = N_("(no column: users are found by their email)")
 _ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
 # What the upload does with each SCIM attribute, in the words of an admin.
 _PLAIN = {
-    "userName": "the user's sign-in name",
-    "name.givenName": "the user's first name",
-    "name.familyName": "the user's last name",
-    "name.middleName": "the user's middle name",
-    "name.honorificPrefix": "the name prefix",
-    "displayName": "the user's display name",
-    "nickName": "the user's nickname",
-    "emails": "the user's email address",
-    "title": "the user's job title",
-    "preferredLanguage": "the user's preferred language",
-    "locale": "the user's region",
-    "timezone": "the user's time zone",
-    "active": "whether the account is active",
-    "externalId": "the user's ID in your other systems",
-    "phoneNumbers": "the user's phone number",
-    "groups": "the groups the user is in",
-    "manager": "the user's manager",
-    f"{_ENTERPRISE}department": "the user's department",
-    f"{_ENTERPRISE}employeeNumber": "the user's employee number",
-    f"{_ENTERPRISE}costCenter": "the user's cost center",
-    f"{_ENTERPRISE}organization": "the user's organisation",
-    f"{_ENTERPRISE}division": "the user's division",
-    f"{_ENTERPRISE}manager": "the user's manager",
+    "userName": N_("the user's sign-in name"),
+    "name.givenName": N_("the user's first name"),
+    "name.familyName": N_("the user's last name"),
+    "name.middleName": N_("the user's middle name"),
+    "name.honorificPrefix": N_("the name prefix"),
+    "displayName": N_("the user's display name"),
+    "nickName": N_("the user's nickname"),
+    "emails": N_("the user's email address"),
+    "title": N_("the user's job title"),
+    "preferredLanguage": N_("the user's preferred language"),
+    "locale": N_("the user's region"),
+    "timezone": N_("the user's time zone"),
+    "active": N_("whether the account is active"),
+    "externalId": N_("the user's ID in your other systems"),
+    "phoneNumbers": N_("the user's phone number"),
+    "groups": N_("the groups the user is in"),
+    "manager": N_("the user's manager"),
+    f"{_ENTERPRISE}department": N_("the user's department"),
+    f"{_ENTERPRISE}employeeNumber": N_("the user's employee number"),
+    f"{_ENTERPRISE}costCenter": N_("the user's cost center"),
+    f"{_ENTERPRISE}organization": N_("the user's organisation"),
+    f"{_ENTERPRISE}division": N_("the user's division"),
+    f"{_ENTERPRISE}manager": N_("the user's manager"),
 }
-COLUMNS = ("Column in the file", "What it is", "What the upload does with it", "Examples")
+COLUMNS = (
+    N_("Column in the file"),
+    N_("What it is"),
+    N_("What the upload does with it"),
+    N_("Examples"),
+)
 
 
 def plain_words(scim: str | None) -> str:
     """'Uploaded as the user's job title', or why the column stays in the file."""
     if not scim:
-        return "Not uploaded: the server has no field for it"
+        return _("Not uploaded: the server has no field for it")
     words = _PLAIN.get(scim)
+    words = _(words) if words is not None else None
     if words is None:
-        words = f"the user's {scim.rsplit(':', 1)[-1].rsplit('.', 1)[-1]}"
-    return f"Uploaded as {words}"
+        words = _("the user's {attribute}").format(
+            attribute=scim.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+        )
+    return _("Uploaded as {words}").format(words=words)
 
 
 def fields_of(profile: Profile) -> list[ColumnRule]:
@@ -99,7 +108,7 @@ class MappingDialog(QDialog):
         self, document: UserDocument, parent: QWidget | None = None, unsure: bool = False
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Columns and Platform")
+        self.setWindowTitle(_("Columns and Platform"))
         self.setObjectName("mappingDialog")
         self.document = document
         loaded = document.loaded
@@ -108,9 +117,9 @@ class MappingDialog(QDialog):
         recognition = loaded.recognition
 
         intro = QLabel(
-            "<b>User Editor is not sure which platform this file is from. Check the columns:</b>"
+            _("<b>User Editor is not sure which platform this file is from. Check the columns:</b>")
             if unsure
-            else "<b>Check what each column of this file is, and which platform it is for.</b>"
+            else _("<b>Check what each column of this file is, and which platform it is for.</b>")
         )
         intro.setWordWrap(True)
         self.reason = QLabel(recognition.reason if recognition is not None else "")
@@ -118,21 +127,21 @@ class MappingDialog(QDialog):
         theme.quiet(self.reason)
 
         self.platform_box = QComboBox()
-        self.platform_box.setAccessibleName("Platform")
+        self.platform_box.setAccessibleName(_("Platform"))
         self._profiles = list(all_profiles())
         for profile in self._profiles:
             self.platform_box.addItem(profile.title, profile.name)
         self.key_box = QComboBox()
-        self.key_box.setAccessibleName("Each user is found by")
+        self.key_box.setAccessibleName(_("Each user is found by"))
         self.key_note = QLabel()
         self.key_note.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("Platform:", self.platform_box)
-        form.addRow("Each user is found by:", self.key_box)
+        form.addRow(_("Platform:"), self.platform_box)
+        form.addRow(_("Each user is found by:"), self.key_box)
         form.addRow("", self.key_note)
 
         self.table = QTableWidget(len(self._headers), len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([_(name) for name in COLUMNS])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -146,7 +155,7 @@ class MappingDialog(QDialog):
         for row, name in enumerate(self._headers):
             self.table.setItem(row, 0, QTableWidgetItem(name))
             box = QComboBox()
-            box.setAccessibleName(f"What {name} is")
+            box.setAccessibleName(_("What {name} is").format(name=name))
             box.currentIndexChanged.connect(lambda _i: self._describe_all())
             self.field_boxes.append(box)
             self.table.setCellWidget(row, 1, box)
@@ -158,16 +167,18 @@ class MappingDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Use These Columns")
+        self.ok_button.setText(_("Use These Columns"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.warning = QLabel()
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #9b2c2c;")
+        theme.problem(self.warning)
         self.warning.hide()
         note = QLabel(
-            "The file itself is not changed. A column that is not uploaded stays in the file "
-            "and is saved as it is. Your choice is remembered for files with these columns."
+            _(
+                "The file itself is not changed. A column that is not uploaded stays in the file "
+                "and is saved as it is. Your choice is remembered for files with these columns."
+            )
         )
         note.setWordWrap(True)
         theme.quiet(note)
@@ -216,7 +227,7 @@ class MappingDialog(QDialog):
         for row, box in enumerate(self.field_boxes):
             box.blockSignals(True)
             box.clear()
-            box.addItem(NOT_UPLOADED, None)
+            box.addItem(_(NOT_UPLOADED), None)
             for rule in fields:
                 box.addItem(rule.header, rule.header)
             target = None if row in self._report else targets.get(self._headers[row])
@@ -225,7 +236,7 @@ class MappingDialog(QDialog):
             box.blockSignals(False)
         self.key_box.blockSignals(True)
         self.key_box.clear()
-        self.key_box.addItem(NO_KEY, None)
+        self.key_box.addItem(_(NO_KEY), None)
         for row, name in enumerate(self._headers):
             if row not in self._report:
                 self.key_box.addItem(name, name)
@@ -253,17 +264,22 @@ class MappingDialog(QDialog):
             self.key_box.blockSignals(False)
             self.key_box.setEnabled(False)
             self.key_note.setText(
-                f"The column taken as {profile.key} is locked: {profile.platform} finds each user "
-                "by it."
+                _("The column taken as {key} is locked: {platform} finds each user by it.").format(
+                    key=profile.key, platform=profile.platform
+                )
                 if key
-                else f"No column is taken as {profile.key}, which {profile.platform} finds each "
-                "user by: choose it below."
+                else _(
+                    "No column is taken as {key}, which {platform} finds each "
+                    "user by: choose it below."
+                ).format(key=profile.key, platform=profile.platform)
             )
         else:
             self.key_box.setEnabled(True)
             self.key_note.setText(
-                "That column is locked in the table, and the upload finds each user on the "
-                "server by it."
+                _(
+                    "That column is locked in the table, and the upload finds each user on the "
+                    "server by it."
+                )
             )
         for row in range(len(self._headers)):
             self._describe(row)
@@ -276,7 +292,9 @@ class MappingDialog(QDialog):
         if twice is not None:
             field, names = twice
             self.warning.setText(
-                f"{' and '.join(names)} are both taken as {field}: choose one of them."
+                _("{items} are both taken as {field}: choose one of them.").format(
+                    items=" and ".join(names), field=field
+                )
             )
         self.ok_button.setEnabled(twice is None)
 
@@ -285,15 +303,15 @@ class MappingDialog(QDialog):
         if item is None:
             return
         if row in self._report:
-            text = "Not uploaded: the import's result for this row"
+            text = _("Not uploaded: the import's result for this row")
         elif self._headers[row] == self._key():
-            text = "Locked: the upload finds each user by it"
+            text = _("Locked: the upload finds each user by it")
         else:
             target = self.field_boxes[row].currentData()
             rule = next((r for r in fields_of(self.profile) if r.header == target), None)
             text = plain_words(rule.scim if rule is not None else None)
             if target is None:
-                text = "Not uploaded: kept in the file as it is"
+                text = _("Not uploaded: kept in the file as it is")
         item.setText(text)
         muted = text.startswith("Not uploaded")
         item.setForeground(Qt.GlobalColor.darkGray if muted else Qt.GlobalColor.black)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from desktop_app.i18n import _
+
 
 def show_problem(parent: QWidget | None, title: str, sentence: str) -> None:
     box = QMessageBox(
@@ -26,14 +28,14 @@ def confirm(parent: QWidget | None, title: str, sentence: str, yes_text: str) ->
 def ask_save(parent: QWidget | None, name: str) -> QMessageBox.StandardButton:
     box = QMessageBox(
         QMessageBox.Icon.Question,
-        "Save your changes?",
-        f"You have changes in '{name}' that are not saved yet.",
+        _("Save your changes?"),
+        _("You have changes in '{name}' that are not saved yet.").format(name=name),
         QMessageBox.StandardButton.Save
         | QMessageBox.StandardButton.Discard
         | QMessageBox.StandardButton.Cancel,
         parent,
     )
-    box.setInformativeText("Save them to a copy next to the download?")
+    box.setInformativeText(_("Save them to a copy next to the download?"))
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     return QMessageBox.StandardButton(box.exec())
 

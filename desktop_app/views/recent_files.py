@@ -15,6 +15,8 @@ from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSettings
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+from desktop_app.i18n import _
+
 if TYPE_CHECKING:
     from desktop_app.views.main_window import MainWindow
 
@@ -47,7 +49,7 @@ class RecentFiles(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.menu = QMenu("Open &Recent", window)
+        self.menu = QMenu(_("Open &Recent"), window)
         self.menu.setToolTipsVisible(True)
         self.menu.aboutToShow.connect(self.rebuild)
         window.documentLoaded.connect(self._remember_open)
@@ -81,7 +83,7 @@ class RecentFiles(QObject):
         self.menu.clear()
         paths = self.paths()
         if not paths:
-            empty = self.menu.addAction("No recent files")
+            empty = self.menu.addAction(_("No recent files"))
             empty.setEnabled(False)
             return
         for number, path in enumerate(paths, start=1):
@@ -90,12 +92,12 @@ class RecentFiles(QObject):
             action.setToolTip(str(path))
             action.setStatusTip(str(path))
             if not path.is_file():
-                action.setText(f"{text}  (moved or deleted)")
+                action.setText(_("{text}  (moved or deleted)").format(text=text))
                 action.setEnabled(False)
             action.triggered.connect(lambda _checked=False, p=path: self.open(p))
             self.menu.addAction(action)
         self.menu.addSeparator()
-        self.menu.addAction("Clear This List", self.clear)
+        self.menu.addAction(_("Clear This List"), self.clear)
 
     def open(self, path: Path) -> None:
         if self.window.may_discard():

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction, QKeySequence
 
+from desktop_app.i18n import _, ngettext, numeral
 from desktop_app.models.document import UserDocument
 from desktop_app.models.errors import UserFacingError
 from desktop_app.services.upload import Unattended
@@ -42,25 +43,25 @@ class ServerActions(QObject):
         self._dialogs: list[UploadDialog] = []
         self._jobs = JobRunner(self)
         self.connect_action = self._action(
-            "&Connect to Server…",
+            _("&Connect to Server…"),
             self.choose_server,
-            "Enter your platform's SCIM address and token",
+            _("Enter your platform's SCIM address and token"),
         )
         self.download_action = self._action(
-            "&Download Users from Server…",
+            _("&Download Users from Server…"),
             self.download_from_server,
-            "Fill the table with the users on your platform, without a file",
+            _("Fill the table with the users on your platform, without a file"),
         )
         self.upload_action = self._action(
-            "&Upload to Server…",
+            _("&Upload to Server…"),
             self.start_upload,
-            "Review your changes and send them to your platform",
+            _("Review your changes and send them to your platform"),
             "Ctrl+U",
         )
         self.history_action = self._action(
-            "Upload &History…",
+            _("Upload &History…"),
             self.show_history,
-            "See this file's past uploads, open their results, or undo one",
+            _("See this file's past uploads, open their results, or undo one"),
         )
 
     def _action(self, text: str, slot: Any, tip: str, shortcut: str | None = None) -> QAction:
@@ -111,7 +112,7 @@ class ServerActions(QObject):
         if dialog.exec() != ConnectDialog.DialogCode.Accepted:
             return False
         self.server = (dialog.url, dialog.token)
-        self.window.statusBar().showMessage(f"Connected to {dialog.url}", 6000)
+        self.window.statusBar().showMessage(_("Connected to {url}").format(url=dialog.url), 6000)
         return True
 
     def download_from_server(self) -> None:
@@ -130,10 +131,12 @@ class ServerActions(QObject):
 
             with ScimClient(url, token) as client:
                 return download_document(
-                    client, folder, lambda n, _t: report(f"Reading users: {n:,}", 0, 0)
+                    client,
+                    folder,
+                    lambda n, _t: report(_("Reading users: {n:,}").format(n=n), 0, 0),
                 )
 
-        self.window.load_with(job, "Reading the users on the server…")
+        self.window.load_with(job, _("Reading the users on the server…"))
 
     def start_upload(self) -> None:
         model = self.window.model
@@ -156,7 +159,7 @@ class ServerActions(QObject):
             current.raise_()
             current.activateWindow()
             self.window.statusBar().showMessage(
-                "An upload is being sent: wait for it to finish, or stop it first.", 8000
+                _("An upload is being sent: wait for it to finish, or stop it first."), 8000
             )
             return
         if current is not None:
@@ -183,8 +186,8 @@ class ServerActions(QObject):
         if document is None:
             messages.show_problem(
                 self.window,
-                "No file is open",
-                "Open the file you uploaded to see its upload history.",
+                _("No file is open"),
+                _("Open the file you uploaded to see its upload history."),
             )
             return
         path = document.loaded.path
@@ -219,13 +222,15 @@ class ServerActions(QObject):
         try:
             token = load_token(url)
         except UserFacingError as error:
-            messages.show_problem(self.window, "No connection to the server", str(error))
+            messages.show_problem(self.window, _("No connection to the server"), str(error))
             return None
         if not token:
             messages.show_problem(
                 self.window,
-                "No connection to the server",
-                f"No token is saved for {url}. Connect to it first (File › Connect to Server).",
+                _("No connection to the server"),
+                _(
+                    "No token is saved for {url}. Connect to it first (File › Connect to Server)."
+                ).format(url=url),
             )
             return None
         return token
@@ -245,14 +250,20 @@ class ServerActions(QObject):
             if not pending:
                 journal.finish()
                 continue
-            question = (
-                f"An upload of {Path(header['file']).name} to {header['server']} was "
-                f"interrupted on {header['started']}. {len(pending):,} "
-                f"{'user was' if len(pending) == 1 else 'users were'} not confirmed. "
-                "Send them now?"
+            question = ngettext(
+                "An upload of {file} to {server} was interrupted on {started}. "
+                "{count} user was not confirmed. Send it now?",
+                "An upload of {file} to {server} was interrupted on {started}. "
+                "{count} users were not confirmed. Send them now?",
+                len(pending),
+            ).format(
+                file=Path(header["file"]).name,
+                server=header["server"],
+                started=header["started"],
+                count=numeral(len(pending)),
             )
             if messages.confirm(
-                self.window, "Finish the interrupted upload?", question, "Send Them"
+                self.window, _("Finish the interrupted upload?"), question, _("Send Them")
             ):
                 self._resume(journal, header["server"])
             else:
@@ -271,7 +282,9 @@ class ServerActions(QObject):
                 self._resume_failed(str(error))
                 return
         if not token:
-            self._resume_failed(f"No token is saved for {url}. Connect to it first.")
+            self._resume_failed(
+                _("No token is saved for {url}. Connect to it first.").format(url=url)
+            )
             return
 
         def job(_report: Report, stop: threading.Event) -> str:
@@ -284,7 +297,7 @@ class ServerActions(QObject):
         self.window.statusBar().showMessage(sentence, 10000)
 
     def _resume_failed(self, sentence: str) -> None:
-        messages.show_problem(self.window, "The upload was not finished", sentence)
+        messages.show_problem(self.window, _("The upload was not finished"), sentence)
 
 
 class _Stoppable(Unattended):

@@ -13,7 +13,8 @@ changing the application palette. Every colour the app adds is derived from that
 
 ``colours()`` is cheap enough for ``data()``: it works the colours out again only when the
 application palette is a different one. Views repaint by themselves when the palette
-changes; a widget whose style sheet holds a colour uses ``follow()`` to get a new sheet.
+changes; a widget whose style sheet holds a colour uses ``follow()`` to get a new sheet
+(``problem()``, ``note()`` and ``quiet()`` for the dialogs' red, blue and grey sentences).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ LINE_CONTRAST = 3.0
 
 RED = QColor("#e02424")
 YELLOW = QColor("#facc15")
+GREEN = QColor("#16a34a")
+BLUE = QColor("#2563eb")
 
 # How far Base is blended toward the hue: (on a light palette, on a dark one). A dark
 # base needs a stronger tint for the same difference to the eye.
@@ -107,6 +110,11 @@ class Colours:
     # The line at the right of the frozen key column: 3:1 against Base and the key column.
     key_border: QColor
     dark: bool
+    # Sentences in dialogs, on the window colour: what went wrong (red), what worked
+    # (green) and what to read before going on (blue), each at 4.5:1 or more.
+    problem_text: QColor
+    good_text: QColor
+    note_text: QColor
 
 
 def tint(base: QColor, hue: QColor, strength: float, text: QColor) -> Pair:
@@ -126,6 +134,15 @@ def muted(text: QColor, backgrounds: list[QColor], most: float) -> QColor:
     """
     for step in range(11):
         colour = mix(text, backgrounds[0], most * (1 - step / 10))
+        if all(contrast(colour, bg) >= TEXT_CONTRAST for bg in backgrounds):
+            return colour
+    return readable_on(backgrounds[0])
+
+
+def accent(hue: QColor, text: QColor, backgrounds: list[QColor]) -> QColor:
+    """``hue`` moved toward ``text`` until it reads at 4.5:1 on every background."""
+    for step in range(11):
+        colour = mix(hue, text, step / 10)
         if all(contrast(colour, bg) >= TEXT_CONTRAST for bg in backgrounds):
             return colour
     return readable_on(backgrounds[0])
@@ -158,6 +175,9 @@ def derive(palette: QPalette) -> Colours:
         muted_text=muted(window_text, [window], 0.35),
         key_border=border,
         dark=dark,
+        problem_text=accent(RED, window_text, [window]),
+        good_text=accent(GREEN, window_text, [window]),
+        note_text=accent(BLUE, window_text, [window]),
     )
 
 
@@ -226,13 +246,23 @@ class _Follower(QObject):
         return False
 
 
-def follow(widget: QWidget, sheet: Callable[[Colours], str]) -> None:
+def follow(widget: QWidget, sheet: Callable[[Colours], str]) -> _Follower:
     """Give ``widget`` the style sheet ``sheet(colours())``, now and whenever the palette changes.
 
     Qt reads the colours of a style sheet once, so a sheet with a colour in it would keep
     the old theme's colour: ``follow(label, lambda c: f"color: {c.muted_text.name()};")``.
     """
-    _Follower(widget, sheet)
+    return _Follower(widget, sheet)
+
+
+def problem(widget: QWidget) -> None:
+    """Text that says what went wrong, in a red that reads in every theme."""
+    follow(widget, lambda c: f"color: {c.problem_text.name()};")
+
+
+def note(widget: QWidget) -> None:
+    """Text to read before going on, in a blue that reads in every theme."""
+    follow(widget, lambda c: f"color: {c.note_text.name()};")
 
 
 def quiet(widget: QWidget, more: str = "") -> None:

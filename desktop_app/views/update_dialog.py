@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.i18n import N_, _, ngettext, numeral
 from desktop_app.models.errors import UserFacingError
 from desktop_app.models.readers import LoadedFile
 from desktop_app.models.update_from_file import (
@@ -48,7 +49,6 @@ from desktop_app.models.update_from_file import (
     key_words,
     match_kind,
     plan_update,
-    plural,
     read_other_file,
     suggest_columns,
     suggest_keys,
@@ -61,23 +61,25 @@ from desktop_app.views.workers import Report, Worker, start
 if TYPE_CHECKING:
     from desktop_app.views.main_window import MainWindow
 
-VERB = "Update from file"
-FILE_FILTER = "HR exports and user lists (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)"
+VERB = N_("Update from file")
+FILE_FILTER = N_("HR exports and user lists (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)")
 # The list of rows that matched nothing shows this many; the count says how many more.
 LIST_LIMIT = 5000
-NOT_TAKEN = "(choose a column)"
+NOT_TAKEN = N_("(choose a column)")
 
 
 def ask_for_file(parent: QWidget) -> str:
     """The file the admin picked ('' when cancelled); tests replace this."""
-    path, _filter = QFileDialog.getOpenFileName(parent, "Update from Another File", "", FILE_FILTER)
+    path, _filter = QFileDialog.getOpenFileName(
+        parent, _("Update from Another File"), "", _(FILE_FILTER)
+    )
     return path
 
 
 def update_from_another_file(window: MainWindow) -> UpdateDialog | None:
     """Open the dialog for the window's table and ask for the file at once."""
     if window.model is None:
-        window.statusBar().showMessage("Open a user download first, then update it.", 5000)
+        window.statusBar().showMessage(_("Open a user download first, then update it."), 5000)
         return None
     dialog = UpdateDialog(window.model, window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -96,7 +98,7 @@ class UpdateDialog(QDialog):
 
     def __init__(self, model: UserTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Update from Another File")
+        self.setWindowTitle(_("Update from Another File"))
         self.model = model
         self.document = model.document
         self.other: LoadedFile | None = None
@@ -112,15 +114,17 @@ class UpdateDialog(QDialog):
         self._replan_timer.timeout.connect(self.replan)
 
         intro = QLabel(
-            "Take values such as Department or Job title from another file, for example an "
-            "export from your HR system. Each row of that file is matched to a user of this "
-            "table by a column both files have, such as the employee number or the email."
+            _(
+                "Take values such as Department or Job title from another file, for example an "
+                "export from your HR system. Each row of that file is matched to a user of this "
+                "table by a column both files have, such as the employee number or the email."
+            )
         )
         intro.setWordWrap(True)
 
-        self.file_label = QLabel("No file chosen yet.")
+        self.file_label = QLabel(_("No file chosen yet."))
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.choose_button = QPushButton("Choose File…")
+        self.choose_button = QPushButton(_("Choose File…"))
         self.choose_button.clicked.connect(self.choose_file)
         file_row = QHBoxLayout()
         file_row.addWidget(QLabel("<b>File:</b>"))
@@ -128,25 +132,25 @@ class UpdateDialog(QDialog):
         file_row.addWidget(self.choose_button)
 
         self.table_key = QComboBox()
-        self.table_key.setAccessibleName("Column of this table to match on")
+        self.table_key.setAccessibleName(_("Column of this table to match on"))
         self.other_key = QComboBox()
-        self.other_key.setAccessibleName("Column of the other file to match on")
+        self.other_key.setAccessibleName(_("Column of the other file to match on"))
         self.match_hint = QLabel()
         self.match_hint.setWordWrap(True)
         theme.quiet(self.match_hint)
-        match_box = QGroupBox("1. Match users on")
+        match_box = QGroupBox(_("1. Match users on"))
         match_grid = QGridLayout(match_box)
-        match_grid.addWidget(QLabel("This table:"), 0, 0)
+        match_grid.addWidget(QLabel(_("This table:")), 0, 0)
         match_grid.addWidget(self.table_key, 0, 1)
-        self.other_key_label = QLabel("The other file:")
+        self.other_key_label = QLabel(_("The other file:"))
         match_grid.addWidget(self.other_key_label, 1, 0)
         match_grid.addWidget(self.other_key, 1, 1)
         match_grid.addWidget(self.match_hint, 2, 0, 1, 2)
         match_grid.setColumnStretch(1, 1)
 
         self.columns = QTableWidget(0, 2)
-        self.columns.setHorizontalHeaderLabels(["Take this column", "Into this column"])
-        self.columns.setAccessibleName("Columns to take")
+        self.columns.setHorizontalHeaderLabels([_("Take this column"), _("Into this column")])
+        self.columns.setAccessibleName(_("Columns to take"))
         self.columns.verticalHeader().hide()
         self.columns.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.columns.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -154,46 +158,50 @@ class UpdateDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.columns.itemChanged.connect(self._columns_changed)
-        self.blank_clears = QCheckBox("Blank cells in the other file clear the value in this table")
+        self.blank_clears = QCheckBox(
+            _("Blank cells in the other file clear the value in this table")
+        )
         self.blank_clears.setToolTip(
-            "Off (the default): a blank cell in the other file leaves the user's value as it is."
+            _("Off (the default): a blank cell in the other file leaves the user's value as it is.")
         )
         self.blank_clears.toggled.connect(self._schedule)
-        blank_hint = QLabel("Off: a blank cell leaves the user's value as it is.")
+        blank_hint = QLabel(_("Off: a blank cell leaves the user's value as it is."))
         theme.quiet(blank_hint)
         self.lock_hint = QLabel()
         theme.quiet(self.lock_hint)
-        columns_box = QGroupBox("2. Columns to take")
+        columns_box = QGroupBox(_("2. Columns to take"))
         columns_layout = QVBoxLayout(columns_box)
         columns_layout.addWidget(self.columns)
         columns_layout.addWidget(self.blank_clears)
         columns_layout.addWidget(blank_hint)
         columns_layout.addWidget(self.lock_hint)
 
-        self.summary = QLabel("Choose the file to take values from.")
+        self.summary = QLabel(_("Choose the file to take values from."))
         self.summary.setWordWrap(True)
+        self._summary_is_problem: bool | None = False
+        self._summary_style = theme.follow(self.summary, self._summary_sheet)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setAccessibleName("What will change")
+        self.summary.setAccessibleName(_("What will change"))
         self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.details_button = QToolButton()
-        self.details_button.setText("Show rows that matched nothing")
+        self.details_button.setText(_("Show rows that matched nothing"))
         self.details_button.setCheckable(True)
         self.details_button.setArrowType(Qt.ArrowType.RightArrow)
         self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.details_button.setAutoRaise(True)
         self.details_button.toggled.connect(self._show_details)
         self.details = QListWidget()
-        self.details.setAccessibleName("Rows that matched nothing")
+        self.details.setAccessibleName(_("Rows that matched nothing"))
         self.details.setMinimumHeight(110)
         self.details.hide()
-        summary_box = QGroupBox("3. What will change")
+        summary_box = QGroupBox(_("3. What will change"))
         summary_layout = QVBoxLayout(summary_box)
         summary_layout.addWidget(self.summary)
         summary_layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
         summary_layout.addWidget(self.details)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.apply_button = QPushButton("Apply")
+        self.apply_button = QPushButton(_("Apply"))
         self.apply_button.setDefault(True)
         self.apply_button.setEnabled(False)
         buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -225,13 +233,13 @@ class UpdateDialog(QDialog):
         path = Path(path)
         self.file_label.setText(path.name)
         self.file_label.setToolTip(str(path))
-        self._say(f"Reading {path.name}…")
+        self._say(_("Reading {name}…").format(name=path.name))
         self.plan = None
         self.apply_button.setEnabled(False)
         self.choose_button.setEnabled(False)
 
         def job(report: Report) -> LoadedFile:
-            report(f"Reading {path.name}…", 0, 0)
+            report(_("Reading {name}…").format(name=path.name), 0, 0)
             return read_other_file(path)
 
         worker = Worker(job)
@@ -257,7 +265,7 @@ class UpdateDialog(QDialog):
 
     @property
     def other_name(self) -> str:
-        return self.other.path.name if self.other is not None else "the other file"
+        return self.other.path.name if self.other is not None else _("the other file")
 
     def _fill_choices(self) -> None:
         """The file's columns, with the suggested match and the columns named alike ticked."""
@@ -290,18 +298,22 @@ class UpdateDialog(QDialog):
                 )
                 self.columns.setItem(row, 0, item)
                 target = QComboBox()
-                target.setAccessibleName(f"Column of this table that {header} goes into")
-                target.addItem(NOT_TAKEN, None)
+                target.setAccessibleName(
+                    _("Column of this table that {header} goes into").format(header=header)
+                )
+                target.addItem(_(NOT_TAKEN), None)
                 for col, name in enumerate(headers):
                     if doc.is_editable(col):
-                        target.addItem(f"→ {name}", col)
+                        target.addItem(_("→ {name}").format(name=name), col)
                 if row in take:
                     target.setCurrentIndex(target.findData(take[row]))
                 target.currentIndexChanged.connect(lambda _i, r=row: self._target_chosen(r))
                 self.columns.setCellWidget(row, 1, target)
             if doc.key_column is not None:
                 self.lock_hint.setText(
-                    f"{headers[doc.key_column]} is locked: it is never changed by an update."
+                    _("{column} is locked: it is never changed by an update.").format(
+                        column=headers[doc.key_column]
+                    )
                 )
         finally:
             self._filling = False
@@ -369,7 +381,7 @@ class UpdateDialog(QDialog):
                 Qt.ItemFlag.NoItemFlags if used else Qt.ItemFlag.ItemIsEnabled
             )
             item.setFlags(flags)
-            item.setToolTip("Used to match users" if used else "")
+            item.setToolTip(_("Used to match users") if used else "")
             self.target_box(row).setEnabled(not used)
 
     def _update_match_hint(self) -> None:
@@ -377,12 +389,12 @@ class UpdateDialog(QDialog):
         if choice is None:
             return
         if choice.kind is MatchKind.EMAIL:
-            text = (
+            text = _(
                 "Emails match whatever their capitals (Ann@Example.com is ann@example.com); "
                 "spaces around them are ignored."
             )
         else:
-            text = (
+            text = _(
                 "Values match exactly, as text: 000123 is not 123. Spaces around them are ignored."
             )
         self.match_hint.setText(text)
@@ -433,7 +445,7 @@ class UpdateDialog(QDialog):
         if choice is None or self.other is None:
             return
         if not choice.take:
-            self._say("Tick the columns to take from " + self.other_name + ".")
+            self._say(_("Tick the columns to take from {file}.").format(file=self.other_name))
             self.planReady.emit()
             return
         try:
@@ -446,7 +458,7 @@ class UpdateDialog(QDialog):
         # A copy of the columns the plan reads, made here: the table is read on this thread only.
         table = TableColumns.copy_from(self.document, choice)
         other = self.other
-        self._say("Comparing the two files…")
+        self._say(_("Comparing the two files…"))
         worker = Worker(lambda report: plan_update(other, table, choice, report))
         worker.finished.connect(self._planned)
         worker.failed.connect(self._plan_failed)
@@ -481,7 +493,8 @@ class UpdateDialog(QDialog):
         key_header = self.other.headers[self._choice.keys.other]
         lines = summary(plan, self.other_name, key_header)
         first, rest = lines[0], lines[1:]
-        self.summary.setStyleSheet("")
+        self._summary_is_problem = None  # the plan itself: the palette's own text colour
+        self._summary_style.apply()
         self.summary.setText(
             f"<p style='font-size: large'><b>{_html(first)}</b></p>"
             + "".join(f"<p style='margin: 0'>· {_html(line)}</p>" for line in rest)
@@ -489,28 +502,35 @@ class UpdateDialog(QDialog):
         self._fill_details(plan, key_header)
         self.apply_button.setEnabled(plan.cells_changing > 0)
         self.apply_button.setText(
-            f"Apply: Change {plural(plan.cells_changing, 'Cell', 'Cells')}"
+            ngettext(
+                "Apply: Change {count} Cell", "Apply: Change {count} Cells", plan.cells_changing
+            ).format(count=numeral(plan.cells_changing))
             if plan.cells_changing
-            else "Apply"
+            else _("Apply")
         )
 
     def _fill_details(self, plan: UpdatePlan, key_header: str) -> None:
         one, _many = key_words(key_header)
         self.details.clear()
         lines = [
-            f"Row {row} of {self.other_name}: "
-            + (f"{one} {key} is not in this table" if key else f"no {one}")
+            (
+                _("Row {row} of {file}: {noun} {key} is not in this table")
+                if key
+                else _("Row {row} of {file}: no {noun}")
+            ).format(row=row, file=self.other_name, noun=one, key=key)
             for row, key in plan.unmatched_in_other[:LIST_LIMIT]
         ]
         lines += [
-            f"{one[:1].upper()}{one[1:]} {key} appears more than once: left out"
+            _("{Noun} {key} appears more than once: left out").format(
+                Noun=one[:1].upper() + one[1:], key=key
+            )
             for key in plan.ambiguous[:LIST_LIMIT]
         ]
         hidden = max(0, len(plan.unmatched_in_other) - LIST_LIMIT) + max(
             0, len(plan.ambiguous) - LIST_LIMIT
         )
         if hidden:
-            lines.append(f"…and {hidden:,} more")
+            lines.append(_("…and {count} more").format(count=numeral(hidden)))
         self.details.addItems(lines)
         self.details_button.setEnabled(bool(lines))
         if not lines:
@@ -530,11 +550,19 @@ class UpdateDialog(QDialog):
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
         self.details_button.setText(
-            "Hide rows that matched nothing" if shown else "Show rows that matched nothing"
+            _("Hide rows that matched nothing") if shown else _("Show rows that matched nothing")
         )
 
+    def _summary_sheet(self, colours: theme.Colours) -> str:
+        """Red for a problem, grey for a hint, the palette's text for the plan."""
+        tone = getattr(self, "_summary_is_problem", False)
+        if tone is None:
+            return ""
+        return f"color: {(colours.problem_text if tone else colours.muted_text).name()};"
+
     def _say(self, text: str, problem: bool = False) -> None:
-        self.summary.setStyleSheet("color: #9b2c2c;" if problem else "color: #4a5568;")
+        self._summary_is_problem = problem
+        self._summary_style.apply()
         self.summary.setText(_html(text))
         if problem or self.plan is None:
             self.details.clear()
@@ -554,13 +582,22 @@ class UpdateDialog(QDialog):
         # One step on this thread: on 100,000 users it takes a second or two (README, Speed).
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.model.set_cells(plan.changes, VERB)
+            self.model.set_cells(plan.changes, _(VERB))
         finally:
             QApplication.restoreOverrideCursor()
         self.applied.emit(
-            f"{VERB}: {plural(plan.cells_changing, 'cell', 'cells')} changed in "
-            f"{plural(plan.rows_changing, 'user', 'users')}. "
-            "Edit › Undo puts every one of them back."
+            ngettext(
+                "{action}: {count} cell changed in {users}. Edit › Undo puts it back.",
+                "{action}: {count} cells changed in {users}. Edit › Undo puts every one of "
+                "them back.",
+                plan.cells_changing,
+            ).format(
+                action=_(VERB),
+                count=numeral(plan.cells_changing),
+                users=ngettext("{count} user", "{count} users", plan.rows_changing).format(
+                    count=numeral(plan.rows_changing)
+                ),
+            )
         )
         self.accept()
 

@@ -35,10 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.i18n import _, ngettext, numeral
 from desktop_app.models.errors import UserFacingError
 from desktop_app.models.upload_plan import PlanKind, UploadPlan, UploadSnapshot
 from desktop_app.services.sending import Outcome
-from desktop_app.views import messages
+from desktop_app.views import messages, theme
 from desktop_app.views.table_model import UserTableModel
 
 if TYPE_CHECKING:
@@ -82,12 +83,12 @@ class _Job(QObject):
         try:
             result = self._work(self._report, self.stop)
         except Cancelled:
-            error = "Stopped."
+            error = _("Stopped.")
         except UserFacingError as problem:
             error = str(problem)
         except Exception:
             log.exception("Unexpected error in background work")
-            error = "Something unexpected went wrong; the details are in the log file."
+            error = _("Something unexpected went wrong; the details are in the log file.")
         finally:
             self.ended.emit(self.number, result, error)
 
@@ -192,7 +193,7 @@ class _State:
         self._report, self._stop = report, stop
 
     def progress(self, done: int, total: int) -> None:
-        self._report(f"Sending {done:,} of {total:,}", done, total)
+        self._report(_("Sending {done:,} of {total:,}").format(done=done, total=total), done, total)
 
     def cancelled(self) -> bool:
         return self._stop.is_set()
@@ -207,7 +208,7 @@ def _reading(report: Report, stop: threading.Event) -> Callable[[int, int], None
     def progress(count: int, _total: int) -> None:
         if stop.is_set():
             raise Cancelled
-        report(f"Reading users on the server: {count:,}", 0, 0)
+        report(_("Reading users on the server: {count:,}").format(count=count), 0, 0)
 
     return progress
 
@@ -240,7 +241,7 @@ def when(started: str | None) -> str:
     from datetime import datetime
 
     if not started:
-        return "an earlier date"
+        return _("an earlier date")
     moment = datetime.strptime(started, "%Y-%m-%d %H:%M:%S")
     return f"{moment.day} {moment:%b %Y, %H:%M}"
 
@@ -250,7 +251,8 @@ def _not_uploaded(plan: UploadPlan) -> str:
     columns = plan.columns_not_uploaded()
     if not columns:
         return ""
-    return "Not uploaded: " + "; ".join(f"{header} ({why})" for header, why in columns) + "."
+    listed = "; ".join(f"{header} ({why})" for header, why in columns)
+    return _("Not uploaded: {columns}.").format(columns=listed)
 
 
 class UploadDialog(QDialog):
@@ -278,7 +280,7 @@ class UploadDialog(QDialog):
         self._sending = False
 
         self.stack = QStackedWidget()
-        self.busy_label = _label("Reading the users on the server…", size=2)
+        self.busy_label = _label(_("Reading the users on the server…"), size=2)
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.stack.addWidget(_page(self.busy_label, self.busy_bar))
@@ -286,13 +288,13 @@ class UploadDialog(QDialog):
         self.title = _label(size=1)
         self.summary = _label(size=2, bold=True)
         self.note_label = _label()
-        self.note_label.setStyleSheet("color: #1e4e8c;")
+        theme.note(self.note_label)
         self.warnings = _label()
-        self.warnings.setStyleSheet("color: #9b2c2c;")
+        theme.problem(self.warnings)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["User", "Change"])
+        self.tree.setHeaderLabels([_("User"), _("Change")])
         self.tree.setColumnWidth(0, 220)
-        self.tree.setAccessibleName("Changes to upload")
+        self.tree.setAccessibleName(_("Changes to upload"))
         self.external = QCheckBox()
         self.external.toggled.connect(self._show_review)
         self.stack.addWidget(
@@ -310,27 +312,27 @@ class UploadDialog(QDialog):
         self.done_label = _label(size=4, bold=True)
         self.done_details = _label()
         self.results_tree = QTreeWidget()
-        self.results_tree.setHeaderLabels(["User", "What happened"])
+        self.results_tree.setHeaderLabels([_("User"), _("What happened")])
         self.results_tree.setColumnWidth(0, 220)
-        self.results_tree.setAccessibleName("What the upload did")
+        self.results_tree.setAccessibleName(_("What the upload did"))
         self.done_page = _page(
             self.done_label, self.done_details, self.results_tree, grow=self.results_tree
         )
         self.stack.addWidget(self.done_page)
 
-        self.upload_button = QPushButton("Upload")
+        self.upload_button = QPushButton(_("Upload"))
         self.upload_button.setDefault(True)
         self.upload_button.clicked.connect(self.send)
-        self.retry_button = QPushButton("Retry Failed Rows")
+        self.retry_button = QPushButton(_("Retry Failed Rows"))
         self.retry_button.clicked.connect(self.retry)
-        self.undo_button = QPushButton("Undo This Upload…")
+        self.undo_button = QPushButton(_("Undo This Upload…"))
         self.undo_button.setToolTip(
-            "Review what would be put back as it was before this upload, then decide"
+            _("Review what would be put back as it was before this upload, then decide")
         )
         self.undo_button.clicked.connect(self.undo)
-        self.results_button = QPushButton("Open Results File")
+        self.results_button = QPushButton(_("Open Results File"))
         self.results_button.clicked.connect(self._open_results)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(_("Cancel"))
         self.cancel_button.clicked.connect(self._cancel)
         buttons = QHBoxLayout()
         for button in (self.results_button, self.undo_button, self.retry_button):
@@ -347,11 +349,11 @@ class UploadDialog(QDialog):
 
     def _set_title(self) -> None:
         if self.undoing is None:
-            self.setWindowTitle("Upload to your platform")
-            self.tree.setHeaderLabels(["User", "Change"])
+            self.setWindowTitle(_("Upload to your platform"))
+            self.tree.setHeaderLabels([_("User"), _("Change")])
             return
-        self.setWindowTitle("Undo an upload")
-        self.tree.setHeaderLabels(["User", "Now on the server → will be put back"])
+        self.setWindowTitle(_("Undo an upload"))
+        self.tree.setHeaderLabels([_("User"), _("Now on the server → will be put back")])
 
     # --- running work ---------------------------------------------------------------------
 
@@ -361,7 +363,7 @@ class UploadDialog(QDialog):
         self.busy_bar.setRange(0, 0)
         self.stack.setCurrentIndex(0)
         self._buttons(upload=False, after=False)
-        self.cancel_button.setText("Cancel")
+        self.cancel_button.setText(_("Cancel"))
         self.jobs.start(work, done, self._failed, self._progress)
 
     @property
@@ -383,13 +385,13 @@ class UploadDialog(QDialog):
 
     def _failed(self, sentence: str) -> None:
         self._sending = False
-        nothing = "Nothing was put back." if self.undoing else "Nothing was uploaded."
+        nothing = _("Nothing was put back.") if self.undoing else _("Nothing was uploaded.")
         self.done_label.setText(nothing)
         self.done_details.setText(sentence)
         self.results_tree.hide()
         self.stack.setCurrentIndex(2)
         self._buttons(upload=False, after=False)
-        self.cancel_button.setText("Close")
+        self.cancel_button.setText(_("Close"))
 
     @staticmethod
     def _inviter(plan: UploadPlan) -> UdemyInviteClient | None:
@@ -424,7 +426,7 @@ class UploadDialog(QDialog):
                 with self._client() as client:
                     return plan_undo(journal, read_server(client, _reading(report, stop)))
 
-            self._run(undo_work, self._review, "Reading the users on the server…")
+            self._run(undo_work, self._review, _("Reading the users on the server…"))
             return
         assert self.model is not None
         snapshot = UploadSnapshot.of(self.model.document)
@@ -434,7 +436,7 @@ class UploadDialog(QDialog):
             with self._client() as client:
                 return prepare(snapshot, client, rows, _reading(report, stop))
 
-        self._run(work, self._checked, "Reading the users on the server…")
+        self._run(work, self._checked, _("Reading the users on the server…"))
 
     def _checked(self, plan: UploadPlan) -> None:
         """On the GUI thread: apply what the server told, and review the table as it is."""
@@ -452,7 +454,7 @@ class UploadDialog(QDialog):
             return
         now = UploadSnapshot.of(document)
         if now.columns != plan.source.columns:
-            self.note = (
+            self.note = _(
                 "You changed the table while it was being checked. This review shows "
                 "the table as it is now."
             )
@@ -467,7 +469,7 @@ class UploadDialog(QDialog):
         self._run(
             lambda _report, _stop: plan_against(snapshot, server, rows),
             self._checked,
-            "Checking the table as it is now…",
+            _("Checking the table as it is now…"),
         )
 
     def _refresh_table(self) -> None:
@@ -484,13 +486,17 @@ class UploadDialog(QDialog):
         external = plan.external_changes()
         self.external.setVisible(bool(external) and plan.kind == PlanKind.UPLOAD)
         self.external.setText(
-            f"Also send the {len(external):,} values that differ from the server in cells not "
-            "changed here (the server changed since the download, or the file was edited "
-            "elsewhere)."
+            _(
+                "Also send the {count:,} values that differ from the server in cells not "
+                "changed here (the server changed since the download, or the file was edited "
+                "elsewhere)."
+            ).format(count=len(external))
         )
         if plan.kind == PlanKind.UNDO:
-            self.title.setText(f"Undo the upload of {when(plan.undoes_started)}")
-            self.note = (
+            self.title.setText(
+                _("Undo the upload of {when}").format(when=when(plan.undoes_started))
+            )
+            self.note = _(
                 "Each user below gets back the value it had before that upload. Users "
                 "someone changed on the server since are left as they are, and users the "
                 "upload added are not removed. Nothing is sent until you press Put Back."
@@ -513,19 +519,23 @@ class UploadDialog(QDialog):
         warnings = plan.warnings()
         self.warnings.setText(
             "\n".join(f"• {w}" for w in warnings[:12])
-            + (f"\n• …and {len(warnings) - 12:,} more" if len(warnings) > 12 else "")
+            + (
+                "\n• " + _("…and {count} more").format(count=numeral(len(warnings) - 12))
+                if len(warnings) > 12
+                else ""
+            )
         )
         self.warnings.setVisible(bool(warnings))
         self.tree.clear()
         for user in plan.to_update() + plan.to_create():
             item = QTreeWidgetItem(
                 [
-                    f"Row {user.excel_row}: {user.label}",
-                    "New user" if user.action == "create" else "",
+                    _("Row {row}: {label}").format(row=user.excel_row, label=user.label),
+                    _("New user") if user.action == "create" else "",
                 ]
             )
             for change in user.chosen(plan.include_external):
-                suffix = "" if change.edited_here else "  (not changed here)"
+                suffix = "" if change.edited_here else _("  (not changed here)")
                 QTreeWidgetItem(item, ["", change.describe() + suffix])
             self.tree.addTopLevelItem(item)
             item.setExpanded(self.tree.topLevelItemCount() <= 50)
@@ -534,14 +544,21 @@ class UploadDialog(QDialog):
             if matches:
                 group = QTreeWidgetItem(
                     [
-                        f"Probably already on the server: {len(matches):,} new "
-                        f"{'row' if len(matches) == 1 else 'rows'} not added",
+                        ngettext(
+                            "Probably already on the server: {count} new row not added",
+                            "Probably already on the server: {count} new rows not added",
+                            len(matches),
+                        ).format(count=numeral(len(matches))),
                         "",
                     ]
                 )
                 for user in matches:
                     child = QTreeWidgetItem(
-                        group, [f"Row {user.excel_row}: {user.label}", user.message or ""]
+                        group,
+                        [
+                            _("Row {row}: {label}").format(row=user.excel_row, label=user.label),
+                            user.message or "",
+                        ],
                     )
                     child.setToolTip(1, user.message or "")
                 self.tree.addTopLevelItem(group)
@@ -549,14 +566,21 @@ class UploadDialog(QDialog):
         if undoing:
             for user in plan.not_sendable():
                 item = QTreeWidgetItem(
-                    [f"Row {user.excel_row}: {user.label}", f"Left as it is: {user.message}"]
+                    [
+                        _("Row {row}: {label}").format(row=user.excel_row, label=user.label),
+                        _("Left as it is: {message}").format(message=user.message),
+                    ]
                 )
                 item.setToolTip(1, user.message or "")
                 self.tree.addTopLevelItem(item)
         count = len(plan.to_update()) + len(plan.to_create())
         self._buttons(upload=bool(count), after=False)
-        self.upload_button.setText(f"Put Back {count:,}…" if undoing else f"Upload {count:,}")
-        self.cancel_button.setText("Cancel")
+        self.upload_button.setText(
+            _("Put Back {count:,}…").format(count=count)
+            if undoing
+            else _("Upload {count:,}").format(count=count)
+        )
+        self.cancel_button.setText(_("Cancel"))
 
     # --- 2. send ------------------------------------------------------------------
 
@@ -569,7 +593,7 @@ class UploadDialog(QDialog):
         if plan.kind == PlanKind.UPLOAD:
             assert self.model is not None
             if not plan.source.is_current(self.model.document):
-                self.note = (
+                self.note = _(
                     "You changed the table after the check. This review now shows the table "
                     "as it is; nothing was sent yet."
                 )
@@ -577,14 +601,15 @@ class UploadDialog(QDialog):
                 return
         else:
             count = len(plan.to_update())
-            question = (
-                f"{count:,} {'user' if count == 1 else 'users'} will be put back as "
-                f"{'it was' if count == 1 else 'they were'} before the upload of "
-                f"{when(plan.undoes_started)}. Users changed on the server since are "
-                "left as they are."
-            )
+            question = ngettext(
+                "{count} user will be put back as it was before the upload of {when}. "
+                "Users changed on the server since are left as they are.",
+                "{count} users will be put back as they were before the upload of {when}. "
+                "Users changed on the server since are left as they are.",
+                count,
+            ).format(count=numeral(count), when=when(plan.undoes_started))
             if not messages.confirm(
-                self, "Put back the values from before the upload?", question, "Put Back"
+                self, _("Put back the values from before the upload?"), question, _("Put Back")
             ):
                 return
         self.note = ""
@@ -599,9 +624,9 @@ class UploadDialog(QDialog):
                     inviter.close()
 
         undoing = plan.kind == PlanKind.UNDO
-        self._run(work, self._sent, "Putting back…" if undoing else "Uploading…")
+        self._run(work, self._sent, _("Putting back…") if undoing else _("Uploading…"))
         self._sending = True
-        self.cancel_button.setText("Stop")
+        self.cancel_button.setText(_("Stop"))
 
     def _sent(self, result: UploadResult) -> None:
         from desktop_app.services.upload import write_results_file
@@ -613,7 +638,7 @@ class UploadDialog(QDialog):
             self.results_file = write_results_file(result)
         except Exception as error:  # noqa: BLE001 - the upload happened; say so, then why
             self.results_file = None
-            problem = f"The results file could not be written: {error}"
+            problem = _("The results file could not be written: {error}").format(error=error)
         self._show_result(result)
         if problem:
             self.done_details.setText(f"{self.done_details.text()} {problem}".strip())
@@ -622,8 +647,10 @@ class UploadDialog(QDialog):
             self.model.show_server_messages(refused)
             if not result.plan.source.is_current(self.model.document):
                 self.done_details.setText(
-                    f"{self.done_details.text()} Changes you made in the table while the "
-                    "upload ran were not sent: upload again to send them."
+                    _(
+                        "{text} Changes you made in the table while the "
+                        "upload ran were not sent: upload again to send them."
+                    ).format(text=self.done_details.text())
                 )
             self._write_created_keys(result)
         self.finishedUpload.emit(result)
@@ -645,26 +672,40 @@ class UploadDialog(QDialog):
         undone = result.plan.kind == PlanKind.UNDO
         sentence = result.sentence() + "."
         if undone:
-            sentence = "Undone: " + sentence
+            sentence = _("Undone: {result}").format(result=sentence)
         elif result.cancelled:
-            sentence = "The upload was stopped. " + sentence
+            sentence = _("The upload was stopped. {result}").format(result=sentence)
         self.done_label.setText(sentence)
         failed = result.failed
         lines = []
         if failed and undone:
             lines.append(
-                f"{len(failed):,} {'user was' if len(failed) == 1 else 'users were'} not put "
-                "back; the list below says why."
+                ngettext(
+                    "{count} user was not put back; the list below says why.",
+                    "{count} users were not put back; the list below says why.",
+                    len(failed),
+                ).format(count=numeral(len(failed)))
             )
         elif failed:
             lines.append(
-                f"{len(failed):,} {'row was' if len(failed) == 1 else 'rows were'} not "
-                "uploaded; they are red in the table with the server's reason."
+                ngettext(
+                    "{count} row was not uploaded; it is red in the table with the server's "
+                    "reason.",
+                    "{count} rows were not uploaded; they are red in the table with the "
+                    "server's reason.",
+                    len(failed),
+                ).format(count=numeral(len(failed)))
             )
         if result.not_sent:
-            lines.append(f"{result.not_sent:,} were not sent before the upload stopped.")
+            lines.append(
+                ngettext(
+                    "{count} was not sent before the upload stopped.",
+                    "{count} were not sent before the upload stopped.",
+                    result.not_sent,
+                ).format(count=numeral(result.not_sent))
+            )
         if self.results_file is not None:
-            lines.append(f"The results are saved in {self.results_file.name}.")
+            lines.append(_("The results are saved in {name}.").format(name=self.results_file.name))
         self.done_details.setText(" ".join(lines))
         self._fill_results(result)
         self.stack.setCurrentIndex(2)
@@ -674,7 +715,7 @@ class UploadDialog(QDialog):
             result.updated > 0 and not undone and result.journal is not None
         )
         self.results_button.setVisible(self.results_file is not None)
-        self.cancel_button.setText("Close")
+        self.cancel_button.setText(_("Close"))
 
     def _fill_results(self, result: UploadResult) -> None:
         """Each user the upload touched, with its before → after list, or why it failed."""
@@ -686,17 +727,24 @@ class UploadDialog(QDialog):
         for user in plan.to_update() + plan.to_create() + plan.not_sendable():
             outcome = result.outcomes.get(user.row)
             if user.row in refused and outcome is not None and outcome.ok:
-                done = "Added" if user.action == "create" else "Edited"
-                what = f"{done} in part: {refused[user.row]}"
+                what = (
+                    _("Added in part: {reason}")
+                    if user.action == "create"
+                    else _("Edited in part: {reason}")
+                ).format(reason=refused[user.row])
             elif user.row in refused:
-                what = f"{'Not put back' if undone else 'Not uploaded'}: {refused[user.row]}"
+                what = (
+                    _("Not put back: {reason}") if undone else _("Not uploaded: {reason}")
+                ).format(reason=refused[user.row])
             elif outcome is None:
-                what = "Not sent"
+                what = _("Not sent")
             elif user.action == "create":
-                what = "Added"
+                what = _("Added")
             else:
-                what = "Put back" if undone else "Edited"
-            item = QTreeWidgetItem([f"Row {user.excel_row}: {user.label}", what])
+                what = _("Put back") if undone else _("Edited")
+            item = QTreeWidgetItem(
+                [_("Row {row}: {label}").format(row=user.excel_row, label=user.label), what]
+            )
             item.setToolTip(1, what)
             if outcome is not None and outcome.ok:
                 for change in user.chosen(plan.include_external):
@@ -735,7 +783,7 @@ class UploadDialog(QDialog):
     def _cancel(self) -> None:
         if self.sending:
             self.jobs.stop()
-            self.busy_label.setText("Stopping after the requests under way…")
+            self.busy_label.setText(_("Stopping after the requests under way…"))
             return
         self.jobs.cancel()
         self.reject()

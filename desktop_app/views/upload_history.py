@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.i18n import _
 from desktop_app.models.upload_plan import PlanKind
 from desktop_app.services.journal import KEEP_DAYS, UploadSummary
 
@@ -47,37 +48,43 @@ class UploadHistoryDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Upload History of {data_file.name}")
+        self.setWindowTitle(_("Upload History of {name}").format(name=data_file.name))
         self.resize(940, 420)
         self._load = load
         self.entries: list[UploadSummary] = []
 
         intro = QLabel(
-            f"Every upload of {data_file.name} from this computer in the last {KEEP_DAYS} days. "
-            "Choose one to open its results file, or to review putting its users back "
-            "as they were before it."
+            _(
+                "Every upload of {name} from this computer in the last {days} days. "
+                "Choose one to open its results file, or to review putting its users back "
+                "as they were before it."
+            ).format(name=data_file.name, days=KEEP_DAYS)
         )
         intro.setWordWrap(True)
-        self.empty = QLabel("This file has not been uploaded from this computer yet.")
+        self.empty = QLabel(_("This file has not been uploaded from this computer yet."))
         self.tree = QTreeWidget()
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
-        self.tree.setHeaderLabels(["When", "What", "Server", "Result", "Results file"])
+        self.tree.setHeaderLabels(
+            [_("When"), _("What"), _("Server"), _("Result"), _("Results file")]
+        )
         for column, width in enumerate((130, 170, 120, 110)):
             self.tree.setColumnWidth(column, width)
-        self.tree.setAccessibleName("Past uploads")
+        self.tree.setAccessibleName(_("Past uploads"))
         self.tree.currentItemChanged.connect(lambda *_args: self._update_buttons())
         self.tree.itemDoubleClicked.connect(lambda *_args: self.open_results())
 
-        self.results_button = QPushButton("Open Results File")
+        self.results_button = QPushButton(_("Open Results File"))
         self.results_button.clicked.connect(self.open_results)
-        self.undo_button = QPushButton("Review Undo…")
+        self.undo_button = QPushButton(_("Review Undo…"))
         self.undo_button.setToolTip(
-            "See, user by user, what would be put back as it was before this upload; "
-            "nothing is sent until you agree"
+            _(
+                "See, user by user, what would be put back as it was before this upload; "
+                "nothing is sent until you agree"
+            )
         )
         self.undo_button.clicked.connect(self._review_undo)
-        close = QPushButton("Close")
+        close = QPushButton(_("Close"))
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.results_button)
@@ -101,12 +108,16 @@ class UploadHistoryDialog(QDialog):
         for entry in self.entries:
             if entry.kind == PlanKind.UNDO:
                 undone = by_journal.get(entry.undoes or "")
-                what = f"Undo of the upload of {undone.when()}" if undone else "Undo"
+                what = (
+                    _("Undo of the upload of {when}").format(when=undone.when())
+                    if undone
+                    else _("Undo")
+                )
             else:
-                what = "Upload"
+                what = _("Upload")
                 later = undone_by.get(entry.journal.name)
                 if later is not None:
-                    what += f" (undone on {later.when()})"
+                    what += _(" (undone on {when})").format(when=later.when())
             item = QTreeWidgetItem(
                 [
                     entry.when(),

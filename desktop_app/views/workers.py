@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from desktop_app.i18n import _
 from desktop_app.models.document import UserDocument, open_document
 from desktop_app.models.errors import UserFacingError
 
@@ -22,9 +23,9 @@ class Cancelled(Exception):
 
 def open_with_progress(path: str, profile: str | None, report: Report) -> UserDocument:
     """Read and validate a download, telling ``report`` how far it got."""
-    report("Reading the file…", 0, 0)
+    report(_("Reading the file…"), 0, 0)
     return open_document(
-        path, profile, progress=lambda done, total: report("Checking every row…", done, total)
+        path, profile, progress=lambda done, total: report(_("Checking every row…"), done, total)
     )
 
 
@@ -74,7 +75,7 @@ class Worker(QObject):
             error = str(problem)
         except Exception:
             log.exception("Unexpected error in background work")
-            error = "Something unexpected went wrong; the details are in the log file."
+            error = _("Something unexpected went wrong; the details are in the log file.")
         finally:
             if stopped or self._cancelled:
                 self.cancelled.emit()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLineEdit
 
 from desktop_app.connectors.credentials import SERVICE, load_invite_token
+from desktop_app.views import theme
 from desktop_app.views.main_window import MainWindow
 from tests.connectors.conftest import MemoryKeyring
 from tests.helpers.files import screenshot_folder
@@ -88,7 +89,8 @@ def test_udemy_organisation_and_token_are_tested_and_kept(
     qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=20000)
     failure = dialog.status.text()
     assert "token" in failure.lower() and failure != "Testing the connection…"
-    assert "#9b2c2c" in dialog.status.styleSheet()  # said as a failure
+    # Said as a failure, in the theme's red for problems (readable in light and dark).
+    assert theme.colours().problem_text.name() in dialog.status.styleSheet()
     assert not dialog.isHidden()
     status = dialog.status
     assert status.height() >= status.heightForWidth(status.width())  # the whole sentence shows

@@ -332,6 +332,9 @@ def test_every_palette_gets_readable_pairs_by_construction() -> None:
                 colours.not_uploaded,
             ):
                 assert pair.contrast >= 4.5, (base, text, pair)
+            # The dialogs' red, green and blue sentences, on the window colour.
+            for colour in (colours.problem_text, colours.good_text, colours.note_text):
+                assert theme.contrast(colour, QColor(base)) >= 4.5, (base, text, colour.name())
 
 
 def plain(base: str, text: str) -> QPalette:
