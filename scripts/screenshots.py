@@ -1,4 +1,9 @@
-"""Save PNG screenshots of the main window for the README (run offscreen)."""
+"""Save PNG screenshots of the main window for the README (run offscreen).
+
+python scripts/screenshots.py [FOLDER]           every picture (the Dutch ones in a
+                                                 second process)
+python scripts/screenshots.py [FOLDER] --dutch   only the Dutch interface
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop_app.views.application import create_application  # noqa: E402
 from desktop_app.views.main_window import MainWindow  # noqa: E402
@@ -138,7 +144,64 @@ def take(folder: Path) -> list[Path]:
     return saved
 
 
+def take_dutch(folder: Path) -> list[Path]:
+    """The window in Dutch with an Atlas download's problems, and Qt's own buttons in Dutch.
+
+    Run in a process of its own: text is translated as it is made (and validation
+    messages are kept per value), so the language is chosen before anything is built.
+    """
+    from desktop_app import i18n
+    from desktop_app.views import messages
+    from desktop_app.views.preferences import install_qt_translation
+
+    folder.mkdir(parents=True, exist_ok=True)
+    app = create_application([])
+    i18n.install("nl")
+    install_qt_translation("nl")
+    work = Path(tempfile.mkdtemp())
+    saved = []
+    try:
+        window = MainWindow()
+        window.resize(1280, 760)
+        window.show()
+        atlas = work / "atlas-users.xlsx"
+        shutil.copy2(SAMPLES / "atlas-users.xlsx", atlas)
+        open_and_wait(window, atlas)
+        doc = window.document
+        assert doc is not None and window.model is not None
+        window.model.set_cells([(0, doc.headers.index("Department"), "Sales")], "Edit")
+        window.table.setCurrentIndex(window.proxy.index(1, 2))
+        wait(300)
+        saved.append(folder / "dutch-interface.png")
+        window.grab().save(str(saved[-1]))
+
+        # Qt's own buttons (Opslaan, Niet opslaan, Annuleren) speak Dutch too.
+        def grab_question() -> None:
+            box = QApplication.activeModalWidget()
+            if box is not None:
+                saved.append(folder / "dutch-save-question.png")
+                box.grab().save(str(saved[-1]))
+                box.close()
+
+        QTimer.singleShot(300, grab_question)
+        messages.ask_save(window, atlas.name)
+        window.undo_stack.setClean()
+        window.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    del app
+    return saved
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    for path in take(target):
+    args = [a for a in sys.argv[1:] if a != "--dutch"]
+    target = Path(args[0]) if args else ROOT / "docs" / "screenshots"
+    if "--dutch" in sys.argv:
+        shots = take_dutch(target)
+    else:
+        shots = take(target)
+        import subprocess
+
+        subprocess.run([sys.executable, __file__, str(target), "--dutch"], check=True)
+    for path in shots:
         print(path)

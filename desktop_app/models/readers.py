@@ -24,7 +24,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from desktop_app.i18n import N_, _
+from desktop_app.i18n import N_, _, numeral
 from desktop_app.models.column_mapping import (
     ColumnMapping,
     MappingFileProblem,
@@ -358,9 +358,13 @@ def check_file(path: Path) -> str:
     if size > MAX_FILE_BYTES:
         raise FileProblem(
             _(
-                "'{name}' is {value:,.0f} MB, more than the "
+                "'{name}' is {size} MB, more than the "
                 "{limit} MB User Editor opens, so it was not opened."
-            ).format(name=path.name, value=size / 1024**2, limit=MAX_FILE_BYTES // 1024**2)
+            ).format(
+                name=path.name,
+                size=numeral(round(size / 1024**2)),
+                limit=MAX_FILE_BYTES // 1024**2,
+            )
         )
     suffix = path.suffix.lower()
     if magic.startswith(OLE_MAGIC):
@@ -472,9 +476,9 @@ def _check_zip(path: Path) -> None:
     if inflated > MAX_INFLATED or (inflated > 100 * 1024**2 and inflated / packed > MAX_RATIO):
         raise FileProblem(
             _(
-                "'{name}' expands to {value:,} MB when opened, far more than "
+                "'{name}' expands to {size} MB when opened, far more than "
                 "a user list can hold, so it was not opened."
-            ).format(name=path.name, value=inflated // 1024**2)
+            ).format(name=path.name, size=numeral(inflated // 1024**2))
         )
 
 
@@ -771,10 +775,10 @@ def _sheet_too_large(path: Path, sheet: str, area: SheetArea) -> FileProblem:
     return FileProblem(
         _(
             "The sheet '{sheet}' in '{name}' reaches out to cell {corner}, far beyond "
-            "any list of users, so opening it would take {cells:,} cells; in Excel, delete "
+            "any list of users, so opening it would take {cells} cells; in Excel, delete "
             "what lies in the rows and columns after your users, save, and open the file here "
             "again."
-        ).format(sheet=sheet, name=path.name, corner=area.corner, cells=area.cells)
+        ).format(sheet=sheet, name=path.name, corner=area.corner, cells=numeral(area.cells))
     )
 
 
@@ -892,9 +896,9 @@ def _strict(data: bytes, codec: str, name: str) -> str:
     except UnicodeDecodeError as error:
         raise FileProblem(
             _(
-                "{name} says it is {codec} text but byte {start:,} is not, so "
+                "{name} says it is {codec} text but byte {start} is not, so "
                 "it may be damaged; save it again from Excel as 'CSV UTF-8' and open that here."
-            ).format(name=name, codec=codec_name(codec), start=error.start)
+            ).format(name=name, codec=codec_name(codec), start=numeral(error.start))
         ) from None
 
 

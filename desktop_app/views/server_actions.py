@@ -133,7 +133,9 @@ class ServerActions(QObject):
                 return download_document(
                     client,
                     folder,
-                    lambda n, _t: report(_("Reading users: {n:,}").format(n=n), 0, 0),
+                    lambda n, _t: report(
+                        _("Reading users: {count}").format(count=numeral(n)), 0, 0
+                    ),
                 )
 
         self.window.load_with(job, _("Reading the users on the server…"))

@@ -193,7 +193,11 @@ class _State:
         self._report, self._stop = report, stop
 
     def progress(self, done: int, total: int) -> None:
-        self._report(_("Sending {done:,} of {total:,}").format(done=done, total=total), done, total)
+        self._report(
+            _("Sending {done} of {total}").format(done=numeral(done), total=numeral(total)),
+            done,
+            total,
+        )
 
     def cancelled(self) -> bool:
         return self._stop.is_set()
@@ -208,7 +212,7 @@ def _reading(report: Report, stop: threading.Event) -> Callable[[int, int], None
     def progress(count: int, _total: int) -> None:
         if stop.is_set():
             raise Cancelled
-        report(_("Reading users on the server: {count:,}").format(count=count), 0, 0)
+        report(_("Reading users on the server: {count}").format(count=numeral(count)), 0, 0)
 
     return progress
 
@@ -487,10 +491,10 @@ class UploadDialog(QDialog):
         self.external.setVisible(bool(external) and plan.kind == PlanKind.UPLOAD)
         self.external.setText(
             _(
-                "Also send the {count:,} values that differ from the server in cells not "
+                "Also send the {count} values that differ from the server in cells not "
                 "changed here (the server changed since the download, or the file was edited "
                 "elsewhere)."
-            ).format(count=len(external))
+            ).format(count=numeral(len(external)))
         )
         if plan.kind == PlanKind.UNDO:
             self.title.setText(
@@ -576,9 +580,9 @@ class UploadDialog(QDialog):
         count = len(plan.to_update()) + len(plan.to_create())
         self._buttons(upload=bool(count), after=False)
         self.upload_button.setText(
-            _("Put Back {count:,}…").format(count=count)
+            _("Put Back {count}…").format(count=numeral(count))
             if undoing
-            else _("Upload {count:,}").format(count=count)
+            else _("Upload {count}").format(count=numeral(count))
         )
         self.cancel_button.setText(_("Cancel"))
 
