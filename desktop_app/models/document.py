@@ -33,7 +33,26 @@ class CellEdit(NamedTuple):
         return CellEdit(self.row, self.col, self.new, self.old)
 
 
-def invert(edits: Sequence[CellEdit]) -> list[CellEdit]:
+class RowEdit(NamedTuple):
+    """Rows coming into the table (``shown``) or leaving it; its inverse undoes it.
+
+    Rows are never moved or dropped from storage: a row that leaves the table is only
+    hidden, so every row number in earlier steps stays valid. A row that does not exist
+    yet is made (blank) when it is first shown, at place ``at`` of the saved order.
+    """
+
+    rows: tuple[int, ...]
+    shown: bool
+    at: int = -1
+
+    def inverse(self) -> RowEdit:
+        return RowEdit(self.rows, not self.shown, self.at)
+
+
+Edit = CellEdit | RowEdit
+
+
+def invert(edits: Sequence[Edit]) -> list[Edit]:
     """The edits that undo ``edits`` (applied in reverse order)."""
     return [edit.inverse() for edit in reversed(edits)]
 
@@ -76,7 +95,15 @@ class UserDocument:
         # Size and modification time of the file when it was read (None: not from a file).
         self.opened_stamp: tuple[int, int] | None = None
         # Called with every step of edits once applied (the autosave journal listens).
-        self.edit_listeners: list[Callable[[Sequence[CellEdit]], None]] = []
+        self.edit_listeners: list[Callable[[Sequence[Edit]], None]] = []
+        # Rows read from the file; rows from here on were added in this table.
+        self.file_rows = loaded.row_count
+        # Rows out of the table: deleted ones, and added ones whose adding was undone.
+        self.hidden: set[int] = set()
+        # Every row (hidden ones too) in the order a save writes them; None while no
+        # row was added (the file's order: nothing to keep).
+        self.order: list[int] | None = None
+        self._changed_new = 0  # rows in _changed_rows that were added here
         # How many steps of edits were applied: a job's snapshot is stale when this moved on.
         self.generation = 0
         self.validator = Validator(
@@ -95,7 +122,51 @@ class UserDocument:
 
     @property
     def row_count(self) -> int:
+        """Rows in storage: the file's, then every row added here (hidden ones too)."""
         return self.loaded.row_count
+
+    @property
+    def user_count(self) -> int:
+        """Rows in the table: the rows in storage less those taken out."""
+        return self.row_count - len(self.hidden)
+
+    def is_hidden(self, row: int) -> bool:
+        """The row was deleted (or its adding undone): not shown, checked, saved or sent."""
+        return row in self.hidden
+
+    def is_new_row(self, row: int) -> bool:
+        """The row was added here, not read from the file."""
+        return row >= self.file_rows
+
+    @property
+    def removed_users(self) -> int:
+        """Rows of the file taken out of the table (blank rows are not users)."""
+        columns = self.columns
+        return sum(
+            1
+            for row in self.hidden
+            if row < self.file_rows and any(values[row] for values in columns)
+        )
+
+    @property
+    def rows_changed_shape(self) -> bool:
+        """Rows were added or deleted, so a save writes the rows anew from the first change."""
+        return self.order is not None or bool(self.hidden)
+
+    def saved_order(self) -> list[int]:
+        """The rows of the table in the order a save writes them."""
+        rows = self.order if self.order is not None else range(self.row_count)
+        hidden = self.hidden
+        return [row for row in rows if row not in hidden] if hidden else list(rows)
+
+    def place_of(self, row: int) -> int:
+        """Where a row stands in the saved order (hidden rows included)."""
+        return row if self.order is None else self.order.index(row)
+
+    def row_label(self, row: int) -> str:
+        """The row header's words: the file's row number, or 'New' and its number."""
+        number = self.excel_row(row)
+        return f"New {number}" if row >= self.file_rows else str(number)
 
     @property
     def column_count(self) -> int:
@@ -120,11 +191,16 @@ class UserDocument:
         return (row, col) in self.originals
 
     def row_is_changed(self, row: int) -> bool:
-        return row in self._changed_rows
+        """An edited row, or one added here (a new user is a change too)."""
+        return row in self._changed_rows or (row >= self.file_rows and row not in self.hidden)
 
     @property
     def changed_rows(self) -> int:
-        return len(self._changed_rows)
+        """Rows in the table with an edit, or added here."""
+        count = len(self._changed_rows) - self._changed_new + self.row_count - self.file_rows
+        for row in self.hidden:
+            count -= 1 if row >= self.file_rows or row in self._changed_rows else 0
+        return count
 
     def excel_row(self, row: int) -> int:
         return self.loaded.excel_row(row)
@@ -152,6 +228,15 @@ class UserDocument:
     def row_is_red(self, row: int) -> bool:
         """The row needs the admin: a problem in a cell, or the server refused it."""
         return self.validator.row_has_issues(row) or row in self.server_messages
+
+    def new_rows(self, count: int, at: int) -> RowEdit:
+        """The edit that adds ``count`` blank rows at place ``at`` of the saved order.
+
+        The rows are made when the edit is applied; until then they read as blank.
+        """
+        first = self.row_count
+        at = max(0, min(at, self.row_count))
+        return RowEdit(tuple(range(first, first + count)), True, at)
 
     def problems(self) -> list[Problem]:
         """Every problem in row order; the server's refusals sit on the key column."""
@@ -186,25 +271,32 @@ class UserDocument:
 
     # --- the one edit path -------------------------------------------------------------
 
-    def edits_for(self, changes: Iterable[tuple[int, int, str]]) -> list[CellEdit]:
-        """The edits that set these cells; the key column and unchanged cells are left out."""
+    def edits_for(self, changes: Iterable[tuple[int, int, str]], adding: int = 0) -> list[CellEdit]:
+        """The edits that set these cells; the key column and unchanged cells are left out.
+
+        ``adding``: rows about to be added (``new_rows``) that the changes may fill.
+        """
         edits: list[CellEdit] = []
         seen: set[tuple[int, int]] = set()
+        count = self.row_count
         for row, col, new in changes:
-            if not self.is_editable(col) or not (0 <= row < self.row_count):
+            if not self.is_editable(col) or not (0 <= row < count + adding):
                 continue
-            if (row, col) in seen:
+            if (row, col) in seen or row in self.hidden:
                 continue
-            old = self.columns[col][row]
+            old = self.columns[col][row] if row < count else ""
             if new != old:
                 seen.add((row, col))
                 edits.append(CellEdit(row, col, old, new))
         return edits
 
-    def apply(self, edits: Sequence[CellEdit]) -> set[int]:
+    def apply(self, edits: Sequence[Edit]) -> set[int]:
         """Carry out edits; returns every row whose look may have changed."""
         touched: set[int] = set()
         for edit in edits:
+            if isinstance(edit, RowEdit):
+                touched |= self._apply_rows(edit)
+                continue
             if not self.is_editable(edit.col):
                 raise ValueError("The key column cannot be edited.")
             column = self.columns[edit.col]
@@ -218,6 +310,36 @@ class UserDocument:
             self.generation += 1
             for listener in self.edit_listeners:
                 listener(edits)
+        return touched
+
+    def _apply_rows(self, edit: RowEdit) -> set[int]:
+        """Show or hide rows; rows shown for the first time are made at ``edit.at``."""
+        count = self.row_count
+        made = [row for row in edit.rows if row >= count]
+        if made:
+            if not edit.shown or made != list(range(count, count + len(made))):
+                raise ValueError(f"Rows {made} cannot be made here.")
+            for values in self.columns:
+                values.extend([""] * len(made))
+            if self.order is None:
+                self.order = list(range(count))
+            at = edit.at if 0 <= edit.at <= len(self.order) else len(self.order)
+            self.order[at:at] = made
+        touched: set[int] = set(made)
+        for row in edit.rows:
+            if row in made:
+                continue
+            if edit.shown:
+                if row not in self.hidden:
+                    raise ValueError(f"Row {row} is already in the table.")
+                self.hidden.discard(row)
+                touched |= self.validator.show_row(row)
+            else:
+                if row in self.hidden or not 0 <= row < count:
+                    raise ValueError(f"Row {row} is not in the table.")
+                self.hidden.add(row)
+                self.server_messages.pop(row, None)
+                touched |= self.validator.hide_row(row)
         return touched
 
     def set_created_key(self, row: int, key: str) -> set[int]:
@@ -239,17 +361,26 @@ class UserDocument:
 
     def snapshot(self) -> DocumentSnapshot:
         """What saving needs, copied: the admin can keep editing while it is written."""
-        rows: Iterable[int] = (
-            range(self.row_count) if self.loaded.is_new else {row for row, _ in self.originals}
-        )
-        values = {row: [column[row] for column in self.columns] for row in rows}
+        order = self.saved_order() if self.rows_changed_shape or self.loaded.is_new else None
+        if order is not None:
+            # Rows move: every value may be written; whole columns copy at C speed.
+            columns = [list(column) for column in self.columns]
+            values: dict[int, list[str]] = {}
+        else:
+            columns = None
+            rows: Iterable[int] = {row for row, _ in self.originals}
+            values = {row: [column[row] for column in self.columns] for row in rows}
+        hidden = self.hidden
         return DocumentSnapshot(
             self.loaded,
             list(self.headers),
-            set(self.originals),
+            {cell for cell in self.originals if cell[0] not in hidden},
             values,
             self.row_count,
             self.generation,
+            order=order,
+            columns=columns,
+            file_rows=self.file_rows,
         )
 
     def _track(self, edit: CellEdit) -> None:
@@ -266,11 +397,14 @@ class UserDocument:
                 self._count_row(edit.row, 1)
 
     def _count_row(self, row: int, delta: int) -> None:
-        count = self._changed_rows.get(row, 0) + delta
+        before = self._changed_rows.get(row, 0)
+        count = before + delta
         if count:
             self._changed_rows[row] = count
         else:
             self._changed_rows.pop(row, None)
+        if row >= self.file_rows and bool(before) != bool(count):
+            self._changed_new += 1 if count else -1
 
 
 class DocumentSnapshot:
@@ -288,6 +422,9 @@ class DocumentSnapshot:
         rows: dict[int, list[str]],
         row_count: int,
         generation: int,
+        order: list[int] | None = None,
+        columns: list[list[str]] | None = None,
+        file_rows: int | None = None,
     ) -> None:
         self.loaded = loaded
         self.headers = headers
@@ -296,8 +433,15 @@ class DocumentSnapshot:
         self.row_count = row_count
         self.column_count = len(headers)
         self.generation = generation
+        # The rows in the order to write them, when rows were added or deleted (or the
+        # table is new): then every value is copied, in ``columns``.
+        self.order = order
+        self._columns = columns
+        self.file_rows = row_count if file_rows is None else file_rows
 
     def value(self, row: int, col: int) -> str:
+        if self._columns is not None:
+            return self._columns[col][row]
         try:
             return self._rows[row][col]
         except KeyError:

@@ -75,6 +75,10 @@ class UploadSnapshot:
     changed: frozenset[tuple[int, int]]
     red_rows: frozenset[int]
     data_start: int
+    # Rows taken out of the table (never sent), and how many of them were users of the
+    # file: they are left alone on the platform, never deleted.
+    hidden: frozenset[int] = frozenset()
+    removed: int = 0
 
     @classmethod
     def of(cls, document: UserDocument) -> UploadSnapshot:
@@ -90,6 +94,8 @@ class UploadSnapshot:
             changed=frozenset(document.originals),
             red_rows=frozenset(document.validator.problems),
             data_start=document.loaded.data_start,
+            hidden=frozenset(document.hidden),
+            removed=document.removed_users,
         )
 
     @classmethod
@@ -102,6 +108,7 @@ class UploadSnapshot:
         return (
             self.red_rows == frozenset(document.validator.problems)
             and self.changed == frozenset(document.originals)
+            and self.hidden == frozenset(document.hidden)
             and len(self.columns) == len(document.columns)
             and all(
                 tuple(now) == then for now, then in zip(document.columns, self.columns, strict=True)
@@ -273,6 +280,13 @@ class UploadPlan:
             parts.append(
                 f"{exists:,} new {'row' if exists == 1 else 'rows'} probably already "
                 f"{'exists' if exists == 1 else 'exist'} and will not be added"
+            )
+        removed = self.source.removed
+        if removed:
+            parts.append(
+                f"{removed:,} {'user' if removed == 1 else 'users'} removed from the table "
+                f"{'is' if removed == 1 else 'are'} left alone on the platform: nothing is "
+                "deleted"
             )
         unsent = self.edits_not_sent()
         if unsent:
@@ -484,7 +498,10 @@ def build_plan(
     _learn_new_emails(document, directory, people, columns)
     lookalikes = Lookalikes(everyone or [])
     users: list[UserUpdate] = []
+    hidden = document.hidden
     for row in range(document.row_count) if rows is None else rows:
+        if row in hidden:
+            continue  # taken out of the table: left alone on the server, never deleted
         values = {path: document.value(row, col) for col, path in columns}
         key = document.value(row, key_col) if key_col is not None else ""
         if not key and not any(values.values()):

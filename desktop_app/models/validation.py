@@ -775,6 +775,10 @@ class Validator:
                     self.dependents.setdefault(found, []).append(col)
         self.unique: dict[int, UniqueIndex] = {}
         self.problems: dict[int, dict[int, tuple[Issue, ...]]] = {}
+        # Rows taken out of the table: never checked, never a duplicate of another row.
+        self.hidden: set[int] = set()
+        # Rows from here on were added in the table: new users, whose key the platform gives.
+        self.file_rows = len(columns[0]) if columns else 0
 
     # --- reading ---------------------------------------------------------------------
 
@@ -893,10 +897,13 @@ class Validator:
 
     def _refresh_cell(self, row: int, col: int) -> None:
         value = self.columns[col][row]
-        if self._row_is_blank(row):
+        if row in self.hidden or self._row_is_blank(row):
             issues: tuple[Issue, ...] = ()
         else:
-            issues = self.checkers[col].check(value)
+            checker = self.checkers[col]
+            issues = checker.check(value)
+            if row >= self.file_rows and checker.is_key and not value.strip():
+                issues = ()  # a new user has no key until the platform gives it one
             condition = self._condition_issue(row, col)
             if condition:
                 issues = (*issues, condition)
@@ -926,8 +933,35 @@ class Validator:
         for row in range(len(self.columns[col])):
             self._refresh_cell(row, col)
 
+    def hide_row(self, row: int) -> set[int]:
+        """Take a row out of the table; returns the rows whose problems changed."""
+        touched = {row}
+        self.hidden.add(row)
+        for col, index in self.unique.items():
+            key = self.checkers[col].unique_key(self.columns[col][row])
+            for other in index.move(row, key, "") - {row}:
+                touched.add(other)
+                self._refresh_cell(other, col)
+        self.problems.pop(row, None)
+        return touched
+
+    def show_row(self, row: int) -> set[int]:
+        """Put a row back in the table and check it; returns the rows whose problems changed."""
+        self.hidden.discard(row)
+        touched = {row}
+        for col, index in self.unique.items():
+            key = self.checkers[col].unique_key(self.columns[col][row])
+            for other in index.move(row, "", key):
+                touched.add(other)
+                self._refresh_cell(other, col)
+        for col in range(len(self.columns)):
+            self._refresh_cell(row, col)
+        return touched
+
     def revalidate(self, row: int, col: int, old: str) -> set[int]:
         """Re-check after a cell changed from ``old``; returns the rows whose problems changed."""
+        if row in self.hidden:
+            return {row}
         before_blank = old == "" and all(
             values[row] == "" for c, values in enumerate(self.columns) if c != col
         )

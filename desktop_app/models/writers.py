@@ -87,6 +87,48 @@ def _flush_folder(folder: Path) -> None:
             os.close(descriptor)
 
 
+def saved_order(document: Saved) -> list[int] | None:
+    """The rows in the order to write them, when rows were added or deleted (or the
+    table is new); None when the file's rows are all there in their order."""
+    if isinstance(document, DocumentSnapshot):
+        return document.order
+    if document.rows_changed_shape or document.loaded.is_new:
+        return document.saved_order()
+    return None
+
+
+def xlsx_cells(document: Saved) -> dict[tuple[int, int], str]:
+    """The sheet's cells to set, (0-based row, 0-based column) -> text.
+
+    Without added or deleted rows: the edited cells. With them, rows are written anew
+    from the first place whose row changed to the end: each place gets the values of
+    the row now there, and places past the new end are emptied (a reader takes trailing
+    empty rows for formatting). Formatting stays with the place, not the row.
+    """
+    loaded = document.loaded
+    top, left = loaded.data_start, loaded.first_column
+    order = saved_order(document)
+    if order is None:
+        return {
+            (top + row, left + col): document.value(row, col) for row, col in document.originals
+        }
+    first = next((place for place, row in enumerate(order) if row != place), len(order))
+    cells = {
+        (top + row, left + col): document.value(row, col)
+        for row, col in document.originals
+        if row < first
+    }
+    columns = range(document.column_count)
+    for place in range(first, len(order)):
+        row = order[place]
+        for col in columns:
+            cells[(top + place, left + col)] = document.value(row, col)
+    for place in range(max(first, len(order)), document.file_rows):
+        for col in columns:
+            cells[(top + place, left + col)] = ""
+    return cells
+
+
 def save(document: Saved, target: str | Path) -> Path:
     """Write the document to ``target``, in the format of the file it was read from."""
     target = Path(target)
@@ -98,10 +140,7 @@ def save(document: Saved, target: str | Path) -> Path:
     elif loaded.kind == "xlsx":
         from desktop_app.models.xlsx_patch import patch_xlsx
 
-        cells = {
-            (loaded.data_start + row, loaded.first_column + col): document.value(row, col)
-            for row, col in document.originals
-        }
+        cells = xlsx_cells(document)
         sheet = loaded.sheet_name
         assert sheet is not None
         source = io.BytesIO(loaded.source)
@@ -133,7 +172,8 @@ def _new_workbook(document: Saved, target: Path) -> None:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for row in range(document.row_count):
+    order = saved_order(document)
+    for place, row in enumerate(range(document.row_count) if order is None else order):
         cells = []
         for col in range(document.column_count):
             # Control characters are written as Excel writes them (_x000B_), never dropped.
@@ -141,7 +181,7 @@ def _new_workbook(document: Saved, target: Path) -> None:
                 text = excel_escape(document.value(row, col))
             except UnstorableText as error:
                 raise FileProblem(
-                    f"Row {row + 2}, {document.headers[col]} holds a character ({error}) that "
+                    f"Row {place + 2}, {document.headers[col]} holds a character ({error}) that "
                     "an Excel workbook cannot hold, so nothing was saved; remove it and save again."
                 ) from None
             cell = WriteOnlyCell(sheet, value=text)
@@ -160,6 +200,9 @@ def csv_bytes(document: Saved) -> bytes:
     loaded = document.loaded
     fmt = loaded.csv_format
     assert fmt is not None
+    order = saved_order(document)
+    if order is not None:
+        return _csv_rows_anew(document, fmt, order)
     edited_rows = sorted({row for row, _ in document.originals})
     pieces: list[bytes] = [fmt.bom]
     marks = sorted(fmt.foreign)
@@ -172,17 +215,63 @@ def csv_bytes(document: Saved) -> bytes:
         with csv_field_limit(len(original)):
             record = next(csv.reader(fmt.lines[start:end], delimiter=fmt.delimiter), [])
         text = _record(document, row, fmt.delimiter, fmt.quote_all, record, ending)
-        try:
-            pieces.append(text.encode(fmt.encoding))
-        except UnicodeEncodeError as error:
-            bad = text[error.start]
-            raise FileProblem(
-                f"The character '{bad}' cannot be saved in this file's "
-                f"{codec_name(fmt.encoding)} encoding. Replace it, or save the file as Excel "
-                "(.xlsx) instead."
-            ) from None
+        pieces.append(_encoded(text, fmt))
         position = end
     pieces += _unedited(fmt, marks, position, len(fmt.lines))
+    return b"".join(pieces)
+
+
+def _encoded(text: str, fmt: CsvFormat) -> bytes:
+    try:
+        return text.encode(fmt.encoding)
+    except UnicodeEncodeError as error:
+        bad = text[error.start]
+        raise FileProblem(
+            f"The character '{bad}' cannot be saved in this file's "
+            f"{codec_name(fmt.encoding)} encoding. Replace it, or save the file as Excel "
+            "(.xlsx) instead."
+        ) from None
+
+
+def _csv_rows_anew(document: Saved, fmt: CsvFormat, order: list[int]) -> bytes:
+    """The CSV with rows added or deleted: the file's rows keep their lines byte for
+    byte (edited ones are written anew), deleted rows' lines are left out, and added
+    rows are written in the file's dialect at their place."""
+    spans, lines, file_rows = fmt.spans, fmt.lines, document.file_rows
+    edited = {row for row, _ in document.originals}
+    marks = sorted(fmt.foreign)
+    position = spans[0][0] if file_rows else len(lines)
+    pieces: list[bytes] = [fmt.bom, *_unedited(fmt, marks, 0, position)]
+    open_line = position > 0 and not lines[position - 1].endswith(("\n", "\r"))
+    passed = -1  # the last row of the file written or left out
+    for row in order:
+        if row >= file_rows:
+            if open_line:
+                pieces.append(_encoded(fmt.line_terminator, fmt))
+            text = _record(document, row, fmt.delimiter, fmt.quote_all, [], fmt.line_terminator)
+            pieces.append(_encoded(text, fmt))
+            open_line = False
+            continue
+        for gone in range(passed + 1, row):  # deleted rows: the lines between them stay
+            pieces += _unedited(fmt, marks, position, spans[gone][0])
+            position = spans[gone][1]
+        start, end = spans[row]
+        pieces += _unedited(fmt, marks, position, start)
+        if row in edited:
+            original = "".join(lines[start:end])
+            ending = next((e for e in ("\r\n", "\n", "\r") if original.endswith(e)), "")
+            with csv_field_limit(len(original)):
+                record = next(csv.reader(lines[start:end], delimiter=fmt.delimiter), [])
+            text = _record(document, row, fmt.delimiter, fmt.quote_all, record, ending)
+            pieces.append(_encoded(text, fmt))
+        else:
+            pieces += _unedited(fmt, marks, start, end)
+        position, passed = end, row
+        open_line = end > start and not lines[end - 1].endswith(("\n", "\r"))
+    for gone in range(passed + 1, file_rows):
+        pieces += _unedited(fmt, marks, position, spans[gone][0])
+        position = spans[gone][1]
+    pieces += _unedited(fmt, marks, position, len(lines))
     return b"".join(pieces)
 
 

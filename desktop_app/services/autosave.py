@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from desktop_app.app_paths import data_folder
-from desktop_app.models.document import CellEdit, UserDocument
+from desktop_app.models.document import CellEdit, Edit, RowEdit, UserDocument
 
 FORMAT = "user-editor-autosave"
 VERSION = 1
@@ -101,6 +101,7 @@ class Autosave:
                 "profile": document.profile.name,
                 "key": None if key is None else document.headers[key],
                 "headers": document.headers,
+                "rows": document.file_rows,
                 "started": time.strftime("%Y-%m-%d %H:%M"),
             }
         )
@@ -114,11 +115,27 @@ class Autosave:
         self._handle.flush()
         self._unsynced = True
 
-    def record(self, edits: Sequence[CellEdit], keys: Sequence[str | None]) -> None:
-        """One step of edits as applied, with the key of each edit's row."""
-        self._write(
-            {"edits": [[e.row, e.col, e.old, e.new, k] for e, k in zip(edits, keys, strict=True)]}
-        )
+    def record(
+        self,
+        edits: Sequence[Edit],
+        keys: Sequence[str | None],
+        document: UserDocument | None = None,
+    ) -> None:
+        """One step of edits as applied, with the key of each cell edit's row.
+
+        Rows in and out are written as they happened (with the keys of rows taken out,
+        from ``document``), so a replay makes the same rows at the same places.
+        """
+        entries: list[Any] = []
+        for edit, key in zip(edits, keys, strict=True):
+            if isinstance(edit, CellEdit):
+                entries.append([edit.row, edit.col, edit.old, edit.new, key])
+                continue
+            entry: dict[str, Any] = {"rows": list(edit.rows), "shown": edit.shown, "at": edit.at}
+            if document is not None and not edit.shown:
+                entry["keys"] = [document.key_of(row) for row in edit.rows]
+            entries.append(entry)
+        self._write({"edits": entries})
 
     def mark_saved(self, target: Path) -> None:
         """Everything recorded so far is in ``target``: only later edits are unsaved."""
@@ -157,6 +174,14 @@ class CellChange:
 
 
 @dataclass
+class RowsMade:
+    """Rows added in a crashed run: their numbers, and their place in the saved order."""
+
+    rows: list[int]
+    at: int
+
+
+@dataclass
 class Recovery:
     """The edits a crashed run left behind for one file."""
 
@@ -168,12 +193,24 @@ class Recovery:
     saved_to: Path | None
     headers: list[str] = field(default_factory=list)
     changes: list[CellChange] = field(default_factory=list)
+    # Rows added, in the order they were made; rows out of the table at the end (with
+    # the key each had); how many rows the file had (None: an older journal).
+    made: list[RowsMade] = field(default_factory=list)
+    hidden: dict[int, str | None] = field(default_factory=dict)
+    file_rows: int | None = None
+    # Rows changed in or out since the last save.
+    unsaved_rows: int = 0
     _handle: IO[str] | None = None
 
     @property
     def unsaved(self) -> int:
-        """Cells whose value differs from what was last saved (or from the file)."""
-        return sum(change.final != change.saved for change in self.changes)
+        """Cells whose value differs from what was last saved (or from the file), and
+        rows added or deleted since."""
+        hidden = self.hidden
+        cells = sum(
+            change.final != change.saved for change in self.changes if change.row not in hidden
+        )
+        return cells + self.unsaved_rows
 
     @property
     def file_changed(self) -> bool:
@@ -208,6 +245,11 @@ def read_journal(path: Path, handle: IO[str] | None = None) -> Recovery | None:
     # cell -> [original, saved, current, key]
     cells: dict[tuple[int, int], list[Any]] = {}
     saved_to: Path | None = None
+    made: list[RowsMade] = []
+    made_rows: set[int] = set()
+    hidden: dict[int, str | None] = {}
+    saved_hidden: set[int] = set()
+    saved_made: set[int] = set()
     for line in lines[1:]:
         try:
             entry = json.loads(line)
@@ -217,10 +259,27 @@ def read_journal(path: Path, handle: IO[str] | None = None) -> Recovery | None:
             saved_to = Path(entry["saved"])
             for state in cells.values():
                 state[1] = state[2]
+            saved_hidden, saved_made = set(hidden), set(made_rows)
             continue
-        for row, col, old, new, key in entry.get("edits", []):
+        for item in entry.get("edits", []):
+            if isinstance(item, dict):
+                rows = [int(row) for row in item.get("rows", [])]
+                if item.get("shown"):
+                    new = [row for row in rows if row not in made_rows and row not in hidden]
+                    if new:
+                        made.append(RowsMade(new, int(item.get("at", -1))))
+                        made_rows.update(new)
+                    for row in rows:
+                        hidden.pop(row, None)
+                else:
+                    keys = item.get("keys") or [None] * len(rows)
+                    hidden.update(zip(rows, keys, strict=False))
+                continue
+            row, col, old, new, key = item
             state = cells.setdefault((row, col), [old, old, old, key])
             state[2] = new
+    made_since = made_rows - saved_made
+    unsaved_rows = len((set(hidden) ^ saved_hidden) - made_since) + len(made_since - set(hidden))
     changes = [
         CellChange(row, col, key, original, saved, final)
         for (row, col), (original, saved, final, key) in sorted(cells.items())
@@ -235,6 +294,10 @@ def read_journal(path: Path, handle: IO[str] | None = None) -> Recovery | None:
         saved_to=saved_to,
         headers=[str(h) for h in header.get("headers", [])],
         changes=changes,
+        made=made,
+        hidden=hidden,
+        file_rows=header.get("rows"),
+        unsaved_rows=unsaved_rows,
     )
 
 
@@ -266,15 +329,59 @@ def find_recoveries(folder: Path | None = None) -> list[Recovery]:
     return found
 
 
-def changes_to_restore(
+def rows_to_restore(
     document: UserDocument, recovery: Recovery
+) -> tuple[list[RowEdit], list[RowEdit], dict[int, int], int]:
+    """The rows to add to a freshly opened ``document`` and the rows to take out again.
+
+    Returns (rows to add, rows to take out, each added row's number then -> now, how
+    many deleted rows could not be found). When the file is the one the edits were
+    made to, every row goes back to its place; when it changed, added rows go at the
+    end and deleted rows are found by their key.
+    """
+    moved = recovery.file_changed or (
+        recovery.file_rows is not None and recovery.file_rows != document.row_count
+    )
+    made: dict[int, int] = {}
+    adding: list[RowEdit] = []
+    next_row = document.row_count
+    for batch in recovery.made:
+        rows = tuple(range(next_row, next_row + len(batch.rows)))
+        made.update(zip(batch.rows, rows, strict=True))
+        place = next_row if moved else batch.at  # moved: the end of the order so far
+        adding.append(RowEdit(rows, True, place))
+        next_row += len(rows)
+    by_key: dict[str, int] = {}
+    key_col = document.key_column
+    if moved and key_col is not None:
+        for index, value in enumerate(document.columns[key_col]):
+            by_key.setdefault(value, index)
+    hide: list[int] = []
+    lost = 0
+    for row, key in recovery.hidden.items():
+        if row in made:
+            hide.append(made[row])
+        elif not moved and 0 <= row < document.row_count:
+            hide.append(row)
+        elif moved and key and key in by_key:
+            hide.append(by_key[key])
+        else:
+            lost += 1
+    taking = [RowEdit(tuple(sorted(set(hide))), False)] if hide else []
+    return adding, taking, made, lost
+
+
+def changes_to_restore(
+    document: UserDocument, recovery: Recovery, made: dict[int, int] | None = None
 ) -> tuple[list[tuple[int, int, str]], list[CellChange]]:
     """The cells to set in a freshly opened ``document``, and the changes that no longer fit.
 
     When the file is the one the edits were made to, every change goes back to its row.
     When it changed, each change finds its row by the user's key where there is one, and
-    goes back only if the cell still holds the value the edit started from.
+    goes back only if the cell still holds the value the edit started from. ``made``:
+    rows the edits added, then -> now (``rows_to_restore``); they start blank.
     """
+    made = made or {}
     moved = recovery.file_changed
     by_key: dict[str, int] = {}
     key_col = document.key_column
@@ -287,10 +394,16 @@ def changes_to_restore(
     for change in recovery.changes:
         row: int | None = change.row
         col: int | None = change.col
-        if moved and key_col is not None and change.key:
-            row = by_key.get(change.key)
         if moved and change.col < len(recovery.headers):
             col = by_header.get(recovery.headers[change.col])
+        if change.row in made:
+            if col is not None and col < document.column_count and change.final:
+                restore.append((made[change.row], col, change.final))
+            elif change.final:
+                left_out.append(change)
+            continue
+        if moved and key_col is not None and change.key:
+            row = by_key.get(change.key)
         if (
             row is not None
             and col is not None

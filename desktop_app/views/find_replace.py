@@ -86,13 +86,15 @@ class FindReplaceDialog(QDialog):
 
     def find_next(self) -> None:
         if not self._found:
-            self._found = find_cells(
-                self.model.document,
+            doc = self.model.document
+            found = find_cells(
+                doc,
                 self.find_edit.text(),
                 self._columns(),
                 self.match_case.isChecked(),
                 self.whole_cell.isChecked(),
             )
+            self._found = [cell for cell in found if not doc.is_hidden(cell[0])]  # deleted rows
             self._position = -1
         if not self._found:
             self.message.setText(f"'{self.find_edit.text()}' was not found.")
@@ -158,9 +160,11 @@ class FindReplaceDialog(QDialog):
             self.match_case.isChecked(),
             self.whole_cell.isChecked(),
         )
+        changes = [change for change in changes if not doc.is_hidden(change[0])]
         locked = [c for c in columns if not doc.is_editable(c)]
-        skipped = len(
-            find_cells(doc, text, locked, self.match_case.isChecked(), self.whole_cell.isChecked())
+        options = (self.match_case.isChecked(), self.whole_cell.isChecked())
+        skipped = sum(
+            1 for row, _ in find_cells(doc, text, locked, *options) if not doc.is_hidden(row)
         )
         self.model.set_cells(changes, "Replace")
         self._forget()

@@ -32,7 +32,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.models.column_mapping import ColumnMapping, MappingStore
-from desktop_app.models.document import CellEdit, DocumentSnapshot, UserDocument, open_document
+from desktop_app.models.document import (
+    CellEdit,
+    DocumentSnapshot,
+    Edit,
+    UserDocument,
+    open_document,
+)
 from desktop_app.models.writers import edited_path, save
 from desktop_app.services.autosave import Autosave
 from desktop_app.views import messages, theme
@@ -190,7 +196,25 @@ class MainWindow(QMainWindow):
         # The table takes Ctrl+D and Ctrl+R itself; the menu shows the keys and offers them.
         self.fill_down_action = self._action("Fill &Down", self.table.fill_down, "Ctrl+D")
         self.fill_right_action = self._action("Fill &Right", self.table.fill_right, "Ctrl+R")
-        for action in (self.fill_down_action, self.fill_right_action):
+        # The table takes Ctrl++ (Ctrl+Shift+=, or + on the keypad) and Ctrl+− itself, as Excel.
+        self.insert_above_action = self._action(
+            "&Insert Rows Above", self.table.insert_rows_above, "Ctrl++",
+            "Add blank rows for new users above the selected rows",
+        )
+        self.insert_below_action = self._action(
+            "Insert Rows &Below", self.table.insert_rows_below,
+            tip="Add blank rows for new users below the selected rows",
+        )
+        self.delete_rows_action = self._action(
+            "De&lete Rows", self.table.delete_rows, "Ctrl+-",
+            "Take the selected rows out of the table; uploading never deletes users",
+        )
+        for action in (
+            self.fill_down_action,
+            self.fill_right_action,
+            self.insert_above_action,
+            self.delete_rows_action,
+        ):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.find_action = self._action(
             "&Find and Replace…",
@@ -233,6 +257,9 @@ class MainWindow(QMainWindow):
             self.fill_down_action,
             self.fill_right_action,
         ):
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        for action in (self.insert_above_action, self.insert_below_action, self.delete_rows_action):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
@@ -477,6 +504,15 @@ class MainWindow(QMainWindow):
         if doc is None or self._worker is not None:
             return
         path = doc.loaded.path
+        if doc.rows_changed_shape:
+            messages.show_problem(
+                self,
+                "The columns were not changed",
+                "You added or deleted rows, and reading the file again with other columns "
+                "would lose them. Save your changes, then open the saved copy and choose its "
+                "columns.",
+            )
+            return
         changed = [(row, col, doc.value(row, col)) for row, col in sorted(doc.originals)]
         if changed and doc.opened_stamp is not None:
             try:
@@ -530,7 +566,7 @@ class MainWindow(QMainWindow):
 
     # --- autosave ----------------------------------------------------------------------------
 
-    def _record_edits(self, edits: Sequence[CellEdit]) -> None:
+    def _record_edits(self, edits: Sequence[Edit]) -> None:
         """Every step of edits to a file reaches its journal as it is applied."""
         doc = self.document
         if doc is None or doc.loaded.is_new or self._autosave_broken:
@@ -538,7 +574,10 @@ class MainWindow(QMainWindow):
         try:
             if self.autosave is None:
                 self.autosave = Autosave.start(doc, stamp=doc.opened_stamp)
-            self.autosave.record(edits, [doc.key_of(edit.row) for edit in edits])
+            keys = [
+                doc.key_of(edit.row) if isinstance(edit, CellEdit) else None for edit in edits
+            ]
+            self.autosave.record(edits, keys, doc)
         except OSError:
             log.exception("Autosave failed")
             self._autosave_broken = True
@@ -578,10 +617,13 @@ class MainWindow(QMainWindow):
             self.counts_label.setText("")
             return
         problems = self.problems.red_rows()
-        users = plural(doc.row_count, "user")
+        users = plural(doc.user_count, "user")
         if self.proxy.is_filtering:
             users = f"{self.proxy.rowCount():,} of {users} shown"
         text = f"{users} · {plural(problems, 'row')} with problems · {doc.changed_rows:,} changed"
+        removed = doc.removed_users
+        if removed:
+            text += f" · {removed:,} removed (left alone on the platform)"
         self.counts_label.setText(text)
 
     def _refresh_problems(self) -> None:
@@ -605,6 +647,9 @@ class MainWindow(QMainWindow):
             self.clear_action,
             self.fill_down_action,
             self.fill_right_action,
+            self.insert_above_action,
+            self.insert_below_action,
+            self.delete_rows_action,
             self.update_from_file_action,
         ):
             action.setEnabled(is_open)

@@ -33,7 +33,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTreeView, QVBoxLayout, QWidget
 
-from desktop_app.models.document import CellEdit, UserDocument
+from desktop_app.models.document import CellEdit, Edit, UserDocument
 from desktop_app.models.validation import Issue
 from desktop_app.views.icons import icon
 
@@ -266,12 +266,23 @@ class ProblemsModel(QAbstractItemModel):
 
     # --- the work, a slice at a time ----------------------------------------------------------
 
-    def _listener(self, edits: Sequence[CellEdit]) -> None:
+    def _listener(self, edits: Sequence[Edit]) -> None:
         """Called by the document after each step of edits: note the rows to read again."""
         doc = self.document
         if doc is None:
             return
-        self._dirty.update(touched_rows(doc, edits))
+        cells = [edit for edit in edits if isinstance(edit, CellEdit)]
+        self._dirty.update(touched_rows(doc, cells))
+        validator = doc.validator
+        for edit in edits:
+            if isinstance(edit, CellEdit):
+                continue
+            # A row in or out: it, and the rows that shared a unique value with it.
+            for row in edit.rows:
+                self._dirty.add(row)
+                for col, index in validator.unique.items():
+                    key = validator.checkers[col].unique_key(doc.columns[col][row])
+                    self._dirty.update(index.rows_with(key))
         if not self._work.isActive():
             self._work.start()
 

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
-from desktop_app.services.autosave import Recovery, changes_to_restore, find_recoveries
+from desktop_app.services.autosave import (
+    Recovery,
+    changes_to_restore,
+    find_recoveries,
+    rows_to_restore,
+)
 from desktop_app.views import messages
 
 if TYPE_CHECKING:
@@ -91,13 +96,23 @@ def offer_recovery(window: MainWindow) -> bool:
         window.loadFailed.disconnect(failed)
         document, model = window.document, window.model
         assert document is not None and model is not None
-        cells, left_out = changes_to_restore(document, recovery)
-        if cells:
+        adding, taking, made, lost_rows = rows_to_restore(document, recovery)
+        cells, left_out = changes_to_restore(document, recovery, made)
+        if adding or taking:
+            model.push_step(adding, cells, taking, "Recover")
+        elif cells:
             model.set_cells(cells, "Recover")
         if recovery.saved_to is not None:
             window.save_target = recovery.saved_to
         recovery.discard()  # the edits are in this run's journal now
-        text = f"Recovered {len(cells):,} {'change' if len(cells) == 1 else 'changes'}."
+        rows = sum(len(edit.rows) for edit in (*adding, *taking))
+        count = len(cells) + rows
+        text = f"Recovered {count:,} {'change' if count == 1 else 'changes'}."
+        if lost_rows:
+            text += (
+                f" {lost_rows:,} deleted {'row was' if lost_rows == 1 else 'rows were'} not "
+                "found in the changed file, so nothing was deleted for them."
+            )
         if left_out:
             lines = [
                 f"Row {document.excel_row(c.row) if c.row < document.row_count else c.row + 1}, "

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QFont, QIcon, QUndoCommand, QUndoStack
 
-from desktop_app.models.document import CellEdit, UserDocument, invert
+from desktop_app.models.document import CellEdit, Edit, RowEdit, UserDocument, invert
 from desktop_app.views import theme
 from desktop_app.views.icons import icon
 
@@ -47,7 +47,7 @@ Index = QModelIndex | QPersistentModelIndex
 class EditCommand(QUndoCommand):
     """A thin Qt wrapper over a list of cell edits and their inverse."""
 
-    def __init__(self, model: UserTableModel, edits: Sequence[CellEdit], text: str) -> None:
+    def __init__(self, model: UserTableModel, edits: Sequence[Edit], text: str) -> None:
         super().__init__(text)
         self._model = model
         self._edits = list(edits)
@@ -57,6 +57,13 @@ class EditCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._model.apply_edits(invert(self._edits))
+
+
+def describe_rows(document: UserDocument, edit: RowEdit) -> str:
+    """The undo menu's words for rows: 'Insert 2 rows' or 'Delete row 14'."""
+    if len(edit.rows) > 1:
+        return f"{'Insert' if edit.shown else 'Delete'} {len(edit.rows):,} rows"
+    return "Insert row" if edit.shown else f"Delete row {document.row_label(edit.rows[0])}"
 
 
 def describe(document: UserDocument, edits: Sequence[CellEdit], verb: str = "Edit") -> str:
@@ -73,6 +80,11 @@ class UserTableModel(QAbstractTableModel):
 
     # Emitted after every change to values or problems, for the status bar and panels.
     contentChanged = Signal()
+    # Before and after rows come into the table or leave it (the view lays rows out again).
+    rowsAboutToMove = Signal()
+    rowsMoved = Signal()
+    # Rows already in this model that were hidden or shown again (the proxy filters them).
+    rowsToggled = Signal(list)
 
     def __init__(self, document: UserDocument, undo_stack: QUndoStack) -> None:
         super().__init__()
@@ -165,8 +177,13 @@ class UserTableModel(QAbstractTableModel):
         doc = self.document
         if orientation == Qt.Orientation.Vertical:
             if role == Qt.ItemDataRole.DisplayRole:
-                return f"{doc.excel_row(section)}"
+                return doc.row_label(section)
             if role == Qt.ItemDataRole.ToolTipRole:
+                if doc.is_new_row(section):
+                    return (
+                        f"A new row (messages call it row {doc.excel_row(section)}): "
+                        "uploading adds it as a new user, and Save writes it here."
+                    )
                 return f"Row {doc.excel_row(section)} in the file"
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -220,6 +237,47 @@ class UserTableModel(QAbstractTableModel):
         self.undo_stack.push(EditCommand(self, edits, describe(self.document, edits, verb)))
         return True
 
+    def insert_rows(
+        self,
+        count: int,
+        at: int,
+        changes: Sequence[tuple[int, int, str]] = (),
+        text: str | None = None,
+    ) -> RowEdit | None:
+        """Add ``count`` blank rows at place ``at`` of the saved order, and fill cells
+        (of those rows or others) in the same undoable step. Returns the rows' edit."""
+        if count <= 0:
+            return None
+        rows = self.document.new_rows(count, at)
+        edits: list[Edit] = [rows, *self.document.edits_for(changes, adding=count)]
+        self.undo_stack.push(EditCommand(self, edits, text or describe_rows(self.document, rows)))
+        return rows
+
+    def push_step(
+        self,
+        adding: Sequence[RowEdit],
+        changes: Sequence[tuple[int, int, str]],
+        taking: Sequence[RowEdit],
+        text: str,
+    ) -> int:
+        """Add rows, set cells, take rows out: one undoable step. Returns the cells set."""
+        made = sum(len(edit.rows) for edit in adding)
+        cells = self.document.edits_for(changes, adding=made)
+        edits: list[Edit] = [*adding, *cells, *taking]
+        if edits:
+            self.undo_stack.push(EditCommand(self, edits, text))
+        return len(cells)
+
+    def delete_rows(self, rows: Sequence[int]) -> bool:
+        """Take rows out of the table as one undoable step (never off the server)."""
+        doc = self.document
+        wanted = tuple(sorted({r for r in rows if 0 <= r < doc.row_count and not doc.is_hidden(r)}))
+        if not wanted:
+            return False
+        edit = RowEdit(wanted, False)
+        self.undo_stack.push(EditCommand(self, [edit], describe_rows(doc, edit)))
+        return True
+
     def show_server_messages(self, messages: dict[int, str]) -> None:
         """Mark the rows the server refused, with its reason, until they are edited."""
         doc = self.document
@@ -231,9 +289,30 @@ class UserTableModel(QAbstractTableModel):
             )
         self.contentChanged.emit()
 
-    def apply_edits(self, edits: Sequence[CellEdit]) -> None:
+    def apply_edits(self, edits: Sequence[Edit]) -> None:
         """Carry out edits (from the undo stack) and repaint what they touched, once."""
-        touched = self.document.apply(edits)
+        doc = self.document
+        row_edits = [edit for edit in edits if isinstance(edit, RowEdit)]
+        if not row_edits:
+            self._repaint(doc.apply(edits))
+            return
+        count = doc.row_count
+        made = sum(1 for edit in row_edits for row in edit.rows if row >= count)
+        toggled = sorted({row for edit in row_edits for row in edit.rows if row < count})
+        self.rowsAboutToMove.emit()
+        if made:
+            self.beginInsertRows(QModelIndex(), count, count + made - 1)
+        try:
+            touched = doc.apply(edits)
+        finally:
+            if made:
+                self.endInsertRows()
+        if toggled:
+            self.rowsToggled.emit(toggled)
+        self._repaint(touched)  # first: the row header's width follows its new labels
+        self.rowsMoved.emit()
+
+    def _repaint(self, touched: set[int]) -> None:
         if touched:
             top = self.index(min(touched), 0)
             bottom = self.index(max(touched), self.columnCount() - 1)
@@ -266,6 +345,8 @@ class RowFilterProxy(QSortFilterProxyModel):
         self._search = ""
         # Each source row's place in the sorted order, fixed when the header was clicked.
         self._rank: list[int] | None = None
+        # Rows added while sorted: their place among the ranked rows.
+        self._placed: dict[int, float] = {}
         self.setDynamicSortFilter(False)
 
     def set_mode(self, mode: int) -> None:
@@ -293,7 +374,44 @@ class RowFilterProxy(QSortFilterProxyModel):
 
     def setSourceModel(self, sourceModel: QAbstractItemModel) -> None:  # noqa: N803
         self._rank = None  # a new table starts in its file's order
+        self._placed = {}
+        old = self.sourceModel()
+        if isinstance(old, UserTableModel):
+            old.rowsToggled.disconnect(self._rows_toggled)
         super().setSourceModel(sourceModel)
+        if isinstance(sourceModel, UserTableModel):
+            sourceModel.rowsToggled.connect(self._rows_toggled)
+
+    def _rows_toggled(self, rows: list[int]) -> None:
+        """Filter again only the rows that were hidden or shown, never the whole table.
+
+        The filter is otherwise applied when it changes (an edited row must not vanish
+        under the cursor); for these rows the source says their data changed while
+        dynamic filtering is on, so Qt adds or removes just them.
+        """
+        model = self.sourceModel()
+        if not rows or model is None:
+            return
+        self.setDynamicSortFilter(True)
+        try:
+            start = previous = rows[0]
+            for row in [*rows[1:], -2]:
+                if row != previous + 1:
+                    model.dataChanged.emit(model.index(start, 0), model.index(previous, 0))
+                    start = row
+                previous = row
+        finally:
+            self.setDynamicSortFilter(False)
+
+    def place_near(self, rows: Sequence[int], anchor: int, above: bool) -> None:
+        """While sorted: show rows added now beside ``anchor`` (until the next header click)."""
+        rank = self._rank
+        if rank is None:
+            return
+        base = self._placed.get(anchor, rank[anchor] if anchor < len(rank) else len(rank))
+        step = 1 / (len(rows) + 1)
+        for i, row in enumerate(rows, 1):
+            self._placed[row] = base - 1 + i * step if above else base + i * step
 
     # --- sorting: ranked once per header click --------------------------------------------
 
@@ -310,14 +428,17 @@ class RowFilterProxy(QSortFilterProxyModel):
     def sort_by(self, column: int | None, descending: bool = False) -> None:
         """Rank every row by ``column`` (None: the file's order). Blank cells go last."""
         model = self.sourceModel()
+        self._placed = {}
         if column is None or not isinstance(model, UserTableModel):
             self._rank = None
             return
         values = model.document.columns[column]
-        filled = [row for row, value in enumerate(values) if value.strip()]
+        order = model.document.order
+        rows = range(len(values)) if order is None else order
+        filled = [row for row in rows if values[row].strip()]
         keys = {row: self.sort_key(values[row]) for row in filled}
         filled.sort(key=keys.__getitem__, reverse=descending)  # stable: ties keep file order
-        blanks = [row for row, value in enumerate(values) if not value.strip()]
+        blanks = [row for row in rows if not values[row].strip()]
         rank = [0] * len(values)
         for place, row in enumerate(filled + blanks):
             rank[row] = place
@@ -328,20 +449,32 @@ class RowFilterProxy(QSortFilterProxyModel):
         return self._rank is not None
 
     def display_order(self) -> list[int] | None:
-        """This model's rows in the order the last ``sort_by`` ranked them (None: as they are).
+        """This model's rows in the order the last ``sort_by`` ranked them, or unsorted in
+        the document's order (rows added in their place); None: as they are.
 
-        Rows added since the ranking go last, in the file's order.
+        Rows added since the ranking go beside the row they were added at, or last.
         """
         rank = self._rank
-        if rank is None:
+        model = self.sourceModel()
+        order = model.document.order if isinstance(model, UserTableModel) else None
+        if rank is None and order is None:
             return None
         count = self.rowCount()
-        if self.is_filtering:
-            sources = [self.mapToSource(self.index(row, 0)).row() for row in range(count)]
+        if model is not None and count == model.rowCount():
+            sources: Sequence[int] = range(count)
+        elif not self.is_filtering and isinstance(model, UserTableModel):
+            hidden = model.document.hidden
+            sources = [row for row in range(model.rowCount()) if row not in hidden]
         else:
-            sources = list(range(count))
-        known = len(rank)
-        places = [rank[s] if s < known else known + s for s in sources]
+            sources = [self.mapToSource(self.index(row, 0)).row() for row in range(count)]
+        if rank is None:
+            assert order is not None
+            if isinstance(sources, range):
+                return list(order)
+            proxy_row = dict(zip(sources, range(count), strict=True))
+            return [proxy_row[s] for s in order if s in proxy_row]
+        known, placed = len(rank), self._placed
+        places = [rank[s] if s < known else placed.get(s, known + s) for s in sources]
         return sorted(range(count), key=places.__getitem__)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
@@ -349,6 +482,8 @@ class RowFilterProxy(QSortFilterProxyModel):
         if not isinstance(model, UserTableModel):
             return True
         doc = model.document
+        if source_row in doc.hidden:
+            return False
         if self._mode == self.PROBLEMS and not doc.row_is_red(source_row):
             return False
         if self._mode == self.CHANGED and not doc.row_is_changed(source_row):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import struct
-import sys
-from array import array
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -16,6 +14,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -116,6 +116,24 @@ def _line_edit(editor: QWidget | None) -> QLineEdit | None:
 
 def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def ask_add_rows(parent: QWidget, count: int, below: str) -> bool:
+    """Ask before a paste adds rows past the end of the table (tests answer it)."""
+    users = _plural(count, "new user")
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Add new users?",
+        f"Add {users} below row {below}?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        parent,
+    )
+    box.setInformativeText(
+        "The clipboard has more rows than the table has below this cell. Yes adds the "
+        "rest as new users (uploading adds them to the platform); No pastes only what fits."
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.Yes)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 class _HeaderState(NamedTuple):
@@ -206,13 +224,11 @@ def _lay_out_rows(header: QHeaderView, order: Sequence[int] | None) -> bool:
     if order is None:
         lists = struct.pack(">II", 0, 0)
     else:
-        logical = array("i", order)
-        visual = array("i", bytes(4 * count))
-        for place, row in enumerate(order):
-            visual[row] = place
-        if sys.byteorder == "little":
-            logical.byteswap()
-            visual.byteswap()
+        import numpy  # the inverse of 100,000 places in a millisecond, not a Python loop
+
+        logical = numpy.asarray(order, dtype=">i4")
+        visual = numpy.empty(count, dtype=">i4")
+        visual[logical] = numpy.arange(count, dtype=">i4")
         length = struct.pack(">I", count)
         lists = b"".join((length, visual.tobytes(), length, logical.tobytes()))
     rebuilt = b"".join(
@@ -317,6 +333,9 @@ class UserTableView(QTableView):
         self.delegate = ChoiceDelegate(self)
         self.setItemDelegate(self.delegate)
         self.horizontalHeader().sectionResized.connect(self._section_resized)
+        rows_header = self.verticalHeader()
+        rows_header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        rows_header.customContextMenuRequested.connect(self._row_header_menu)
         self.frozen.verticalScrollBar().valueChanged.connect(self.verticalScrollBar().setValue)
         self.verticalScrollBar().valueChanged.connect(self.frozen.verticalScrollBar().setValue)
         self.setAccessibleName("Users")
@@ -334,6 +353,8 @@ class UserTableView(QTableView):
         if self.key_column is not None:
             for view_header in (header, self.frozen.horizontalHeader()):
                 view_header.moveSection(view_header.visualIndex(self.key_column), 0)
+        # Rows added or deleted: laid out again in the document's (or the sorted) order.
+        source.rowsMoved.connect(self._apply_row_order)
         if isinstance(proxy, RowFilterProxy) and proxy is not self._watched:
             # The shown rows change with the filter: put them in the sorted order again.
             proxy.filterAboutToChange.connect(self._unsort_rows)
@@ -376,7 +397,12 @@ class UserTableView(QTableView):
         if model is None or self.key_column is None:
             return 0
         doc = model.document
-        return sum(1 for r, c, v in changes if c == self.key_column and doc.value(r, c) != v)
+        count = doc.row_count
+        return sum(
+            1
+            for r, c, v in changes
+            if c == self.key_column and (doc.value(r, c) if r < count else "") != v
+        )
 
     # --- sorting: a permutation of the row header ---------------------------------------
 
@@ -537,7 +563,29 @@ class UserTableView(QTableView):
         menu.addSeparator()
         menu.addAction("Fill Down\tCtrl+D", self.fill_down)
         menu.addAction("Fill Right\tCtrl+R", self.fill_right)
+        menu.addSeparator()
+        self.add_row_actions(menu)
         menu.exec(event.globalPos())
+
+    def add_row_actions(self, menu: QMenu) -> None:
+        """Insert above and below, and delete: in the context menus (the Edit menu has its own)."""
+        count = len(self.selected_rows())
+        rows = "Row" if count < 2 else f"{count:,} Rows"
+        menu.addAction(f"Insert {rows} Above\tCtrl++", self.insert_rows_above)
+        menu.addAction(f"Insert {rows} Below", self.insert_rows_below)
+        menu.addAction(f"Delete {rows}\tCtrl+\u2212", self.delete_rows)
+
+    def _row_header_menu(self, pos: QPoint) -> None:
+        """Right-click on a row's number: that row (or the selected rows) in and out."""
+        if self.delegate.model is None:
+            return
+        header = self.verticalHeader()
+        row = header.logicalIndexAt(pos)
+        if row >= 0 and row not in {i.row() for i in self.selectionModel().selectedIndexes()}:
+            self.selectRow(row)
+        menu = QMenu(self)
+        self.add_row_actions(menu)
+        menu.exec(header.mapToGlobal(pos))
 
     # --- keys: Excel's habits ------------------------------------------------------------------
 
@@ -555,6 +603,10 @@ class UserTableView(QTableView):
             self.fill_down()
         elif ctrl and key == Qt.Key.Key_R:
             self.fill_right()
+        elif not editing and self._ctrl_key(event, Qt.Key.Key_Plus):
+            self.insert_rows_above()
+        elif not editing and self._ctrl_key(event, Qt.Key.Key_Minus):
+            self.delete_rows()
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not editing:
             up = modifiers & Qt.KeyboardModifier.ShiftModifier
             self.step(-1 if up else 1, 0)
@@ -565,6 +617,14 @@ class UserTableView(QTableView):
                 super().keyPressEvent(event)
         else:
             super().keyPressEvent(event)
+
+    @staticmethod
+    def _ctrl_key(event: QKeyEvent, key: Qt.Key) -> bool:
+        """Ctrl with ``key``, typed with Shift (Ctrl+Shift+= is Ctrl++) or on the keypad."""
+        modifiers = event.modifiers() & ~(
+            Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+        )
+        return event.key() == key and modifiers == Qt.KeyboardModifier.ControlModifier
 
     def _starts_typing(self, event: QKeyEvent) -> bool:
         text = event.text()
@@ -711,15 +771,49 @@ class UserTableView(QTableView):
                     widest = max(widest, dc + 1)
                     source = proxy.mapToSource(proxy.index(proxy_row, logical))
                     changes.append((source.row(), source.column(), value))
+            extra = len(block) - pasted_rows
+            whole = not (isinstance(proxy, RowFilterProxy) and proxy.is_filtering)
+            if extra and pasted_rows and whole and self.sort_column is None:
+                last = proxy.mapToSource(proxy.index(self._row_at(proxy.rowCount() - 1), 0))
+                if ask_add_rows(self, extra, doc.row_label(last.row())):
+                    first_new = doc.row_count
+                    for dr, values in enumerate(block[pasted_rows:]):
+                        for dc, value in enumerate(values):
+                            logical = header.logicalIndex(first_visual + dc)
+                            if logical < 0:
+                                break
+                            widest = max(widest, dc + 1)
+                            changes.append((first_new + dr, logical, value))
+                    locked = self._locked_changes(changes)
+                    if locked:
+                        said.append(
+                            f"The {self._locked_name()} column is locked: "
+                            f"{_plural(locked, 'pasted value was', 'pasted values were')} "
+                            "left out."
+                        )
+                    said.append(
+                        f"Added {_plural(extra, 'new user')} below row {doc.row_label(last.row())}."
+                    )
+                    longest = max(len(values) for values in block)
+                    if widest < longest:
+                        last_col = doc.headers[header.logicalIndex(header.count() - 1)]
+                        said.append(
+                            f"Only {widest:,} of {longest:,} columns were pasted: "
+                            f"{last_col} is the last column."
+                        )
+                    end = doc.row_count if doc.order is None else len(doc.order)
+                    source_model.insert_rows(extra, end, changes, "Paste")
+                    self._tell(" ".join(said))
+                    return
             if pasted_rows < len(block):
                 last = proxy.mapToSource(proxy.index(self._row_at(proxy.rowCount() - 1), 0))
-                excel_row = doc.excel_row(last.row())
-                if proxy.rowCount() == doc.row_count and self.sort_column is None:
-                    where = (
-                        f"the table ends at row {excel_row}. Adding users comes in a later version."
-                    )
+                if proxy.rowCount() == doc.user_count and self.sort_column is None:
+                    where = f"the table ends at row {doc.row_label(last.row())}."
                 else:
-                    where = f"row {excel_row} is the last row shown."
+                    where = (
+                        f"row {doc.row_label(last.row())} is the last row shown; show all "
+                        "rows in the file's order to add the rest as new users."
+                    )
                 said.append(f"Only {pasted_rows:,} of {len(block):,} rows were pasted: {where}")
             longest = max(len(values) for values in block)
             if pasted_rows and widest < longest:
@@ -762,6 +856,85 @@ class UserTableView(QTableView):
     def fill_right(self) -> None:
         """Ctrl+R: copy the leftmost cell of the selection into the cells right of it."""
         self._fill(down=False)
+
+    # --- rows in and out ------------------------------------------------------------------
+
+    def selected_rows(self) -> list[int]:
+        """The proxy rows with a selected cell (or the current row), from the top down."""
+        rows = {index.row() for index in self.selectionModel().selectedIndexes()}
+        current = self.currentIndex()
+        if not rows and current.isValid():
+            rows = {current.row()}
+        return sorted(rows, key=self._visual_row)
+
+    def insert_rows_above(self) -> None:
+        """Ctrl++: as many blank rows as are selected, above the selection."""
+        self.insert_rows(above=True)
+
+    def insert_rows_below(self) -> None:
+        self.insert_rows(above=False)
+
+    def insert_rows(self, above: bool) -> None:
+        """Add blank rows (new users) above or below the selected rows, as one undo step."""
+        model = self.delegate.model
+        proxy = self.model()
+        if model is None or not isinstance(proxy, RowFilterProxy):
+            return
+        doc = model.document
+        selected = self.selected_rows()
+        count = max(1, len(selected))
+        if selected:
+            anchor = proxy.mapToSource(proxy.index(selected[0 if above else -1], 0)).row()
+            at = doc.place_of(anchor) + (0 if above else 1)
+        else:
+            anchor, at = -1, doc.row_count  # an empty table: the rows go at the end
+        planned = doc.new_rows(count, at)
+        if anchor >= 0:
+            proxy.place_near(planned.rows, anchor, above)
+        column = self.currentIndex().column()
+        if column < 0 or column == self.key_column:
+            column = self.horizontalHeader().logicalIndex(1 if self.key_column is not None else 0)
+        model.insert_rows(count, at)
+        first = proxy.mapFromSource(model.index(planned.rows[0], max(column, 0)))
+        if first.isValid():
+            self.selectionModel().setCurrentIndex(
+                first, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            self.scrollTo(first)
+        where = "above" if above else "below"
+        self._tell(
+            f"Added {_plural(count, 'blank row')} {where}: fill in each new user; uploading "
+            "adds them to the platform. Undo takes them out again."
+        )
+
+    def delete_rows(self) -> None:
+        """Ctrl+−: take the selected rows out of the table (never off the platform)."""
+        model = self.delegate.model
+        proxy = self.model()
+        if model is None or not isinstance(proxy, QSortFilterProxyModel):
+            return
+        selected = self.selected_rows()
+        if not selected:
+            return
+        top = self._visual_row(selected[0])
+        column = max(self.currentIndex().column(), 0)
+        rows = [proxy.mapToSource(proxy.index(row, 0)).row() for row in selected]
+        doc = model.document
+        from_file = sum(1 for row in rows if not doc.is_new_row(row))
+        if not model.delete_rows(rows):
+            return
+        if proxy.rowCount():
+            target = proxy.index(self._row_at(min(top, proxy.rowCount() - 1)), column)
+            self.selectionModel().setCurrentIndex(
+                target, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            self.scrollTo(target)
+        sentence = f"Deleted {_plural(len(rows), 'row')}."
+        if from_file:
+            sentence += (
+                " Uploading leaves their users alone on the platform: nothing is deleted there."
+            )
+        self._tell(sentence + " Undo puts them back.")
 
     def _fill(self, down: bool) -> None:
         model = self.delegate.model

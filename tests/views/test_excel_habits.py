@@ -345,7 +345,14 @@ def test_counts_say_how_many_users_are_shown(
     assert window.counts_label.text() == "6 users · 0 rows with problems · 0 changed"
 
 
-def test_paste_says_what_it_left_out(window: MainWindow, qtbot: Any, tmp_path: Path) -> None:
+def test_paste_says_what_it_left_out(
+    window: MainWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[int] = []
+    monkeypatch.setattr(
+        "desktop_app.views.user_table.ask_add_rows",
+        lambda _parent, count, _below: asked.append(count) is not None,  # answered No
+    )
     open_in(window, qtbot, atlas_file(tmp_path))
     keys = list(window.document.columns[0])  # type: ignore[union-attr]
     QGuiApplication.clipboard().setText("1\tann\n2\tbob\n3\tcarla\n")
@@ -364,7 +371,7 @@ def test_paste_says_what_it_left_out(window: MainWindow, qtbot: Any, tmp_path: P
     choose(window, 0, "User ID")
     qtbot.keyClick(window.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert window.statusBar().currentMessage() == ""
-    # Past the last row: the rows that fit are pasted, and the rest are counted in words.
+    # Past the last row, answered No: the rows that fit are pasted, the rest counted in words.
     QGuiApplication.clipboard().setText("Ops\nOps\nOps")
     choose(window, len(USERS) - 1, "Department")
     steps = window.undo_stack.count()
@@ -372,9 +379,9 @@ def test_paste_says_what_it_left_out(window: MainWindow, qtbot: Any, tmp_path: P
     assert cell(window, len(USERS) - 1, "Department") == "Ops"
     assert window.undo_stack.count() == steps + 1
     last_row = window.document.excel_row(len(USERS) - 1)  # type: ignore[union-attr]
+    assert asked == [2]
     assert window.statusBar().currentMessage() == (
-        f"Only 1 of 3 rows were pasted: the table ends at row {last_row}. "
-        "Adding users comes in a later version."
+        f"Only 1 of 3 rows were pasted: the table ends at row {last_row}."
     )
     # Past the last column.
     QGuiApplication.clipboard().setText("2024-01-01\tX\tY")
