@@ -92,6 +92,8 @@ class UserDocument:
         self._changed_rows: dict[int, int] = {}
         # row -> why the server refused it in the last upload (cleared when the row is edited)
         self.server_messages: dict[int, str] = {}
+        # row -> the column the server named in its refusal (the key column when it named none)
+        self.server_cells: dict[int, int] = {}
         # Size and modification time of the file when it was read (None: not from a file).
         self.opened_stamp: tuple[int, int] | None = None
         # Called with every step of edits once applied (the autosave journal listens).
@@ -225,6 +227,10 @@ class UserDocument:
             return self.validator.rows_with_issues
         return len(set(self.validator.problems) | set(self.server_messages))
 
+    def server_column(self, row: int) -> int:
+        """The cell that shows the server's refusal of a row: the field it named, or the key."""
+        return self.server_cells.get(row, self.key_column or 0)
+
     def row_is_red(self, row: int) -> bool:
         """The row needs the admin: a problem in a cell, or the server refused it."""
         return self.validator.row_has_issues(row) or row in self.server_messages
@@ -254,13 +260,12 @@ class UserDocument:
         ]
         if not self.server_messages:
             return found  # all_issues() is in row then column order already
-        key = self.key_column or 0
         found += [
             Problem(
                 row,
-                key,
-                self.headers[key],
-                self.columns[key][row],
+                self.server_column(row),
+                self.headers[self.server_column(row)],
+                self.columns[self.server_column(row)][row],
                 self.excel_row(row),
                 f"The server refused this user: {message}",
                 None,
@@ -305,6 +310,7 @@ class UserDocument:
             column[edit.row] = edit.new
             self._track(edit)
             self.server_messages.pop(edit.row, None)
+            self.server_cells.pop(edit.row, None)
             touched |= self.validator.revalidate(edit.row, edit.col, edit.old)
         if edits:
             self.generation += 1
@@ -339,6 +345,7 @@ class UserDocument:
                     raise ValueError(f"Row {row} is not in the table.")
                 self.hidden.add(row)
                 self.server_messages.pop(row, None)
+                self.server_cells.pop(row, None)
                 touched |= self.validator.hide_row(row)
         return touched
 

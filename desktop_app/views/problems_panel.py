@@ -392,7 +392,7 @@ class ProblemsModel(QAbstractItemModel):
                 for issue in issues:
                     found.append((self._key_of(col, issue), col))
         if row in doc.server_messages:
-            found.append((SERVER_KEY, doc.key_column or 0))
+            found.append((SERVER_KEY, doc.server_column(row)))
         return found
 
     def _key_of(self, col: int, issue: Issue) -> GroupKey:

@@ -126,7 +126,7 @@ class UserTableModel(QAbstractTableModel):
             return shown(doc.value(row, col))
         if role == Qt.ItemDataRole.EditRole:
             return doc.value(row, col)
-        refused = col == doc.key_column and row in doc.server_messages
+        refused = row in doc.server_messages and col == doc.server_column(row)
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
             # Each tint comes with the text colour that reads on it (4.5:1 or more).
             colours = theme.colours()
@@ -158,7 +158,7 @@ class UserTableModel(QAbstractTableModel):
         """Everything a person should know about a cell, in sentences."""
         doc = self.document
         lines = [issue.message for issue in doc.cell_issues(row, col)]
-        if col == doc.key_column and row in doc.server_messages:
+        if row in doc.server_messages and col == doc.server_column(row):
             lines.append(f"The server refused this user: {doc.server_messages[row]}")
         original = doc.original(row, col)
         if original is not None:
@@ -278,11 +278,23 @@ class UserTableModel(QAbstractTableModel):
         self.undo_stack.push(EditCommand(self, [edit], describe_rows(doc, edit)))
         return True
 
-    def show_server_messages(self, messages: dict[int, str]) -> None:
-        """Mark the rows the server refused, with its reason, until they are edited."""
+    def show_server_messages(
+        self, messages: dict[int, str], cells: dict[int, tuple[int, str]] | None = None
+    ) -> None:
+        """Mark the rows the server refused, with its reason, until they are edited.
+
+        ``cells``: row -> (column, reason) where the server named the field it refused
+        (an invite's 400): that cell is marked instead of the key.
+        """
         doc = self.document
         touched = set(doc.server_messages) | set(messages)
         doc.server_messages = dict(messages)
+        doc.server_cells = {}
+        for row, (col, reason) in (cells or {}).items():
+            if 0 <= col < doc.column_count and 0 <= row < doc.row_count:
+                doc.server_cells[row] = col
+                doc.server_messages[row] = reason or messages.get(row, "")
+                touched.add(row)
         if touched:
             self.dataChanged.emit(
                 self.index(min(touched), 0), self.index(max(touched), self.columnCount() - 1)

@@ -603,7 +603,7 @@ class UserTableView(QTableView):
             self.fill_down()
         elif ctrl and key == Qt.Key.Key_R:
             self.fill_right()
-        elif not editing and self._ctrl_key(event, Qt.Key.Key_Plus):
+        elif not editing and self._ctrl_key(event, Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self.insert_rows_above()
         elif not editing and self._ctrl_key(event, Qt.Key.Key_Minus):
             self.delete_rows()
@@ -619,12 +619,16 @@ class UserTableView(QTableView):
             super().keyPressEvent(event)
 
     @staticmethod
-    def _ctrl_key(event: QKeyEvent, key: Qt.Key) -> bool:
-        """Ctrl with ``key``, typed with Shift (Ctrl+Shift+= is Ctrl++) or on the keypad."""
+    def _ctrl_key(event: QKeyEvent, key: Qt.Key, shifted: Qt.Key | None = None) -> bool:
+        """Ctrl with ``key``, typed with Shift or on the keypad; or Ctrl+Shift with the key
+        ``shifted`` that makes it (Ctrl+Shift+= is Ctrl++ on keyboards that report the =)."""
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         modifiers = event.modifiers() & ~(
             Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
         )
-        return event.key() == key and modifiers == Qt.KeyboardModifier.ControlModifier
+        if modifiers != Qt.KeyboardModifier.ControlModifier:
+            return False
+        return event.key() == key or (shift and shifted is not None and event.key() == shifted)
 
     def _starts_typing(self, event: QKeyEvent) -> bool:
         text = event.text()

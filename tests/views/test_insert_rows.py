@@ -344,3 +344,44 @@ def test_row_header_menu_and_screenshot(
     painter.drawPixmap(header.viewport().mapTo(window, spot), menu.grab())
     painter.end()
     assert picture.save(str(screenshot_folder(tmp_path) / "insert-rows.png"))
+
+
+def test_rows_come_back_after_a_crash(
+    window: MainWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.views import messages
+    from desktop_app.views.recovery import RECOVER, offer_recovery
+
+    path = tmp_path / "users.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["User ID", "Username", "First name", "Last name", "Email"])
+        for n in range(5):
+            writer.writerow([f"K{n}", f"user{n}", "F", "L", f"user{n}@example.org"])
+    open_in(window, qtbot, path)
+    start = _table(window)
+    _go_to(window, 2, 1)
+    press(keyboard(window), "+", CTRL | SHIFT)
+    type_keys(window, "new.one\tNew\tOne\tnew.one@example.org\r")
+    wait_for_editor_to_close(window)
+    _go_to(window, 4, 1)
+    press(keyboard(window), "-", CTRL)
+    expected = _table(window)
+    assert [row[1] for row in expected] == ["user0", "user1", "new.one", "user2", "user3"]
+    # The app stops without closing: its journal stays behind, as after a crash.
+    assert window.autosave is not None
+    window.autosave.close(remove=False)
+    window.autosave = None
+
+    monkeypatch.setattr(messages, "choose", lambda *_args: RECOVER)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.documentLoaded, timeout=30000):
+        assert offer_recovery(second)
+    assert _table(second) == expected
+    assert second.counts_label.text() == (
+        "5 users · 0 rows with problems · 1 changed · 1 removed (left alone on the platform)"
+    )
+    assert second.undo_stack.count() == 1
+    second.undo_stack.undo()
+    assert _table(second) == start
