@@ -14,7 +14,8 @@ The tests run the frozen program, never the source tree, in a throw-away home fo
   3. `user-editor-cli check resources/samples/atlas-users.xlsx --json` exits 1 and prints
      JSON for the profile "atlas" (this needs the bundled profiles), and with
      LANG=nl_NL.UTF-8 it says in Dutch that a missing file does not exist (the bundled
-     translations; Qt's qtbase_<lang>.qm is bundled for each language and no other);
+     translations; Qt's qtbase_<lang>.qm is bundled, compressed, for each language and no
+     other);
   4. the frozen `check --json` prints exactly what the source's `user-editor check --json`
      prints, with the same exit status, on that sample and on a generated 2,000-user download
      with deliberate problems (benchmarks/bench_open_save.py writes it);
@@ -187,15 +188,15 @@ def check_layout(folder: Path, checks: Checks) -> None:
         if missing
         else f"{sum(1 for p in bundled.rglob('*') if p.is_file())} files",
     )
-    # Qt's own words (Save, Cancel, file dialogs) for each language the app ships, and
-    # none of Qt's other catalogues.
+    # Qt's own words (Save, Cancel, file dialogs) for each language the app ships, packed
+    # beside its catalogues, and none of Qt's own catalogues.
     languages = sorted(p.stem for p in (ROOT / "resources" / "translations").glob("*.po"))
-    qt_catalogues = sorted(p.name for p in base.rglob("PySide6/Qt/translations/*.qm"))
-    wanted_qm = [f"qtbase_{code}.qm" for code in languages]
+    packed = sorted(p.name for p in (bundled / "translations").glob("qtbase_*.qm.z"))
+    qt_own = sorted(p.name for p in base.rglob("*.qm"))
     checks.record(
         "Qt's translations for the shipped languages only",
-        qt_catalogues == wanted_qm,
-        ", ".join(qt_catalogues) or "none",
+        packed == [f"qtbase_{code}.qm.z" for code in languages] and not qt_own,
+        ", ".join(packed + qt_own) or "none",
     )
     unwanted = sorted(
         {

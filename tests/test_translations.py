@@ -211,6 +211,32 @@ def test_with_dutch_chosen_the_window_speaks_dutch(qtbot: Any, sample: Any) -> N
 
 
 @pytest.mark.gui
+def test_qt_words_load_from_the_packed_catalogue_the_bundle_carries(
+    qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build.spec ships qtbase_<lang>.qm compressed; the app loads it from memory."""
+    import zlib
+
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo
+
+    from desktop_app.views import preferences
+
+    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    packed = tmp_path / "qtbase_nl.qm.z"
+    packed.write_bytes(zlib.compress((folder / "qtbase_nl.qm").read_bytes(), 9))
+    monkeypatch.setattr(preferences, "resource", lambda *parts: tmp_path / parts[-1])
+    try:
+        assert preferences.install_qt_translation("nl")
+        words = [bytes(100_000) for _ in range(200)]  # memory churn: the data must stay put
+        del words
+        assert QCoreApplication.translate("QPlatformTheme", "Discard") == "Verwerpen"
+        assert QCoreApplication.translate("QPlatformTheme", "Save") == "Opslaan"
+    finally:
+        preferences.install_qt_translation("en")
+    assert QCoreApplication.translate("QPlatformTheme", "Save") == "Save"
+
+
+@pytest.mark.gui
 def test_preferences_store_the_language_for_the_next_start(qtbot: Any) -> None:
     from PySide6.QtCore import QSettings
 

@@ -9,6 +9,8 @@ start, and the dialog says so.
 
 from __future__ import annotations
 
+import zlib
+
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -23,12 +25,14 @@ from PySide6.QtWidgets import (
 
 from desktop_app import i18n
 from desktop_app.i18n import _
+from desktop_app.resource_files import resource
 from desktop_app.views import theme
 
 LANGUAGE_KEY = "language"
 SYSTEM = "system"
 
 _qt_translator: QTranslator | None = None
+_qt_data: bytes = b""  # a translator loaded from memory reads it for as long as it is used
 
 
 def system_language() -> str:
@@ -56,7 +60,7 @@ def start_language() -> str:
 
 def install_qt_translation(code: str) -> bool:
     """Load Qt's own translation (qtbase_<code>.qm) so its buttons speak the same language."""
-    global _qt_translator
+    global _qt_translator, _qt_data
     app = QCoreApplication.instance()
     if app is None:
         return False
@@ -66,8 +70,15 @@ def install_qt_translation(code: str) -> bool:
     if code == i18n.DEFAULT:
         return True
     translator = QTranslator(app)
-    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if not translator.load(f"qtbase_{code}", folder):
+    packed = resource("translations", f"qtbase_{code}.qm.z")  # the frozen app's (build.spec)
+    if packed.is_file():
+        data = zlib.decompress(packed.read_bytes())
+        if not translator.load(data):
+            return False
+        _qt_data = data
+    elif not translator.load(
+        f"qtbase_{code}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    ):
         return False
     app.installTranslator(translator)
     _qt_translator = translator
