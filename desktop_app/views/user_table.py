@@ -581,7 +581,7 @@ class UserTableView(QTableView):
             return
         header = self.verticalHeader()
         row = header.logicalIndexAt(pos)
-        if row >= 0 and row not in {i.row() for i in self.selectionModel().selectedIndexes()}:
+        if row >= 0 and row not in self.selected_rows():
             self.selectRow(row)
         menu = QMenu(self)
         self.add_row_actions(menu)
@@ -865,7 +865,11 @@ class UserTableView(QTableView):
 
     def selected_rows(self) -> list[int]:
         """The proxy rows with a selected cell (or the current row), from the top down."""
-        rows = {index.row() for index in self.selectionModel().selectedIndexes()}
+        rows: set[int] = set()
+        selection = self.selectionModel().selection()
+        for at in range(selection.count()):  # ranges: no index per selected cell
+            block = selection.at(at)
+            rows.update(range(block.top(), block.bottom() + 1))
         current = self.currentIndex()
         if not rows and current.isValid():
             rows = {current.row()}
