@@ -489,8 +489,7 @@ def _checked_base_url(base_url: str) -> str:
     if parts.scheme.lower() not in ("http", "https") or not host:
         raise UdemyAddressError(
             _(
-                "The address “{text}” is not a web address; enter Udemy's API address, "
-                "{address}."
+                "The address “{text}” is not a web address; enter Udemy's API address, {address}."
             ).format(text=text, address=DEFAULT_BASE_URL)
         )
     if parts.scheme.lower() == "http" and not _is_loopback(host):
