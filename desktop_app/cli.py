@@ -176,7 +176,7 @@ def check(path: str, profile: str | None, as_json: bool, mapping: str | None = N
                     "{platform}: {users}, {count} row with problems.",
                     "{platform}: {users}, {count} rows with problems.",
                     rows,
-                ).format(platform=document.profile.title, users=users, count=numeral(rows))
+                ).format(platform=_(document.profile.title), users=users, count=numeral(rows))
             )
             sys.stdout.writelines(
                 _("Row {row}, {column}: {message}").format(row=row, column=header, message=message)

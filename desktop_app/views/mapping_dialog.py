@@ -130,7 +130,7 @@ class MappingDialog(QDialog):
         self.platform_box.setAccessibleName(_("Platform"))
         self._profiles = list(all_profiles())
         for profile in self._profiles:
-            self.platform_box.addItem(profile.title, profile.name)
+            self.platform_box.addItem(_(profile.title), profile.name)
         self.key_box = QComboBox()
         self.key_box.setAccessibleName(_("Each user is found by"))
         self.key_note = QLabel()
