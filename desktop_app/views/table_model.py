@@ -322,7 +322,9 @@ class UserTableModel(QAbstractTableModel):
         if toggled:
             self.rowsToggled.emit(toggled)
         self._repaint(touched)  # first: the row header's width follows its new labels
-        self.rowsMoved.emit()
+        if any(edit.shown for edit in row_edits):
+            # Rows taken out leave the others in their order; rows (back) in need a place.
+            self.rowsMoved.emit()
 
     def _repaint(self, touched: set[int]) -> None:
         if touched:

@@ -73,8 +73,12 @@ def _upload(dialog: UploadDialog, qtbot: Any) -> None:
 
 
 def _go_to(window: MainWindow, row: int, col: int) -> None:
+    """Click a cell (source numbers): it alone is selected, whatever keys a test held."""
     assert window.model is not None
-    window.table.setCurrentIndex(window.proxy.mapFromSource(window.model.index(row, col)))
+    index = window.proxy.mapFromSource(window.model.index(row, col))
+    window.table.selectionModel().setCurrentIndex(
+        index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
     window.table.setFocus()
 
 
@@ -292,7 +296,13 @@ def test_save_undo_and_sort_keep_the_rows_in_place(
 
     # Sorting shows the new rows by their values; the file keeps its order.
     window.table.sort_by(1, Qt.SortOrder.DescendingOrder)
-    assert [doc.value(r, 1) for r in shown_rows(window)][:2] == ["user4", "user3"]
+    names = [doc.value(r, 1) for r in shown_rows(window)]
+    assert names == ["user4", "user3", "user2", "user1", "new.one", ""]
+    _go_to(window, 3, 1)  # user3, second from the top
+    press(keyboard(window), "-", CTRL)
+    assert [doc.value(r, 1) for r in shown_rows(window)] == [n for n in names if n != "user3"]
+    window.undo_stack.undo()
+    assert [doc.value(r, 1) for r in shown_rows(window)] == names
     window.table.sort_by(None)
     assert shown_rows(window) == [1, 2, *added, 3, 4]
 
