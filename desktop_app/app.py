@@ -6,7 +6,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from desktop_app import __version__
-from desktop_app.i18n import _, install, language_from_environment
+from desktop_app.i18n import _, install, language_from_environment, translate_argparse
 
 if TYPE_CHECKING:
     import argparse
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         return cli.run(args)
     if _PRINT_AND_EXIT.intersection(args):
         install(language_from_environment())  # no Qt yet: the terminal's language
+        translate_argparse()
         gui_parser().parse_known_args(args)  # prints the help or the version and exits
     from desktop_app.views.application import run_gui
 

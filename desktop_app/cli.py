@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, TextIO
 
 # Only what every command needs is imported here: `check` must start in a blink, so the
 # models, the HTTP client and the keyring are imported by the command that uses them.
-from desktop_app.i18n import N_, _, install, language_from_environment, ngettext, numeral
+from desktop_app.i18n import (
+    N_,
+    _,
+    install,
+    language_from_environment,
+    ngettext,
+    numeral,
+    translate_argparse,
+)
 from desktop_app.models.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -627,6 +635,7 @@ def _print_sent(reviewed: Plan, outcomes: dict[int, Outcome], as_json: bool) -> 
 
 def run(argv: list[str]) -> int:
     install(language_from_environment())  # LANGUAGE, LC_ALL, LC_MESSAGES, LANG
+    translate_argparse()
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return check(args.file, args.profile, args.json, args.mapping)

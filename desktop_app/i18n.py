@@ -61,6 +61,32 @@ def numeral(n: int) -> str:
     return text.replace(",", separator) if separator else text
 
 
+# argparse's own words, which it translates with gettext: the ones an admin meets.
+ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("show program's version number and exit"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("expected one argument"),
+    N_("argument %(argument_name)s: %(message)s"),
+)
+
+
+def translate_argparse() -> None:
+    """Let argparse's own words ("usage:", "options") come from the same catalogues.
+
+    argparse looks them up through the module's ``_`` (gettext's); the help text and
+    sentences of the command line are ours already.
+    """
+    import argparse
+
+    argparse._ = _  # type: ignore[attr-defined]
+
+
 def current_language() -> str:
     """The code of the language in use ("en" when nothing was installed)."""
     return _language

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -47,8 +48,10 @@ def catalogue(code: str) -> dict[str, PoEntry]:
 
 
 def fields(text: str) -> set[str]:
-    """The named placeholders of a str.format text (raises if it is not a valid one)."""
-    return {name for _lit, name, _spec, _conv in Formatter().parse(text) if name is not None}
+    """The placeholders of a text: str.format's {name} (raises if the text is not a valid
+    format string) and the %s / %(name)s of argparse's own words."""
+    named = {name for _lit, name, _spec, _conv in Formatter().parse(text) if name is not None}
+    return named | set(re.findall(r"%(?:\(\w+\))?[sdr]", text))
 
 
 @pytest.fixture(autouse=True)
