@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from desktop_app.resource_files import resource
 
@@ -59,6 +60,18 @@ def numeral(n: int) -> str:
     text = f"{n:,}"
     separator = {"nl": ".", "de": ".", "fr": "\u202f"}.get(_language)
     return text.replace(",", separator) if separator else text
+
+
+# Months as dates are written in sentences: "3 Dec 2026, 14:05" (3 dec 2026 in Dutch).
+MONTHS = (
+    N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"),
+    N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"),
+)  # fmt: skip
+
+
+def moment(when: datetime) -> str:
+    """A date and time as sentences show it: '3 Dec 2026, 14:05', in the chosen language."""
+    return f"{when.day} {_(MONTHS[when.month - 1])} {when:%Y, %H:%M}"
 
 
 # argparse's own words, which it translates with gettext: the ones an admin meets.

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from desktop_app.i18n import _, numeral
+from desktop_app.i18n import _, moment, numeral
 from desktop_app.models.upload_plan import Change, PlanKind
 from desktop_app.models.writers import atomic_write
 from desktop_app.services.sending import Outcome, Write
@@ -232,7 +232,7 @@ class UploadSummary:
 
     def when(self) -> str:
         """'3 Dec 2026, 14:05'."""
-        return f"{self.started.day} {self.started:%b %Y, %H:%M}"
+        return moment(self.started)
 
     def outcome(self) -> str:
         """'17 edited · 2 added · 1 failed' (an undo: '5 put back')."""

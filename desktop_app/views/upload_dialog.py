@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.i18n import _, ngettext, numeral
+from desktop_app.i18n import _, moment, ngettext, numeral
 from desktop_app.models.errors import UserFacingError
 from desktop_app.models.upload_plan import PlanKind, UploadPlan, UploadSnapshot
 from desktop_app.services.sending import Outcome
@@ -246,8 +246,7 @@ def when(started: str | None) -> str:
 
     if not started:
         return _("an earlier date")
-    moment = datetime.strptime(started, "%Y-%m-%d %H:%M:%S")
-    return f"{moment.day} {moment:%b %Y, %H:%M}"
+    return moment(datetime.strptime(started, "%Y-%m-%d %H:%M:%S"))
 
 
 def _not_uploaded(plan: UploadPlan) -> str:
