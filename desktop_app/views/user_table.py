@@ -910,6 +910,12 @@ class UserTableView(QTableView):
             )
             self.scrollTo(first)
         where = "above" if above else "below"
+        if not first.isValid():  # the filter or the search hides blank rows
+            self._tell(
+                f"Added {_plural(count, 'blank row')} {where}, not shown while the filter or "
+                "search is on: choose Show: All rows to fill them in. Undo takes them out again."
+            )
+            return
         self._tell(
             f"Added {_plural(count, 'blank row')} {where}: fill in each new user; uploading "
             "adds them to the platform. Undo takes them out again."

@@ -263,6 +263,10 @@ def test_a_paste_past_the_end_of_a_filtered_table_adds_nobody(
     assert "Only 1 of 2 rows were pasted: row 3 is the last row shown" in (
         window.statusBar().currentMessage()
     )
+    window.insert_above_action.trigger()  # a blank row has no problem: the filter hides it
+    assert "choose Show: All rows to fill them in" in window.statusBar().currentMessage()
+    window.set_filter(window.proxy.ALL)
+    assert len(shown_rows(window)) == 3
 
 
 def test_save_undo_and_sort_keep_the_rows_in_place(
