@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import struct
+import sys
+from array import array
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -224,11 +226,13 @@ def _lay_out_rows(header: QHeaderView, order: Sequence[int] | None) -> bool:
     if order is None:
         lists = struct.pack(">II", 0, 0)
     else:
-        import numpy  # the inverse of 100,000 places in a millisecond, not a Python loop
-
-        logical = numpy.asarray(order, dtype=">i4")
-        visual = numpy.empty(count, dtype=">i4")
-        visual[logical] = numpy.arange(count, dtype=">i4")
+        # Each row's place is the inverse of the order: sorting the places by the row shown
+        # there finds it at C speed, and in one pass when the order is nearly the file's.
+        logical = array("i", order)
+        visual = array("i", sorted(range(count), key=order.__getitem__))
+        if sys.byteorder == "little":
+            logical.byteswap()
+            visual.byteswap()
         length = struct.pack(">I", count)
         lists = b"".join((length, visual.tobytes(), length, logical.tobytes()))
     rebuilt = b"".join(
