@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from desktop_app.models.errors import FileProblem
@@ -122,6 +122,7 @@ def test_semicolon_windows_sample(sample) -> None:  # type: ignore[no-untyped-de
         max_size=8,
     )
 )
+@example(rows=[["", "", "EXAMPLE"]])
 def test_csv_any_text_reads_back_exactly(
     tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]]
 ) -> None:
@@ -134,8 +135,14 @@ def test_csv_any_text_reads_back_exactly(
     writer.writerows(rows)
     path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
     loaded = read_file(path, profile="generic")
+    # A first row that reads as guidance ("EXAMPLE", "Required") is kept in the file and
+    # said in the layout's reason, never taken for a user; every other row is a user.
+    guidance = loaded.data_start - loaded.header_row - 1
+    if guidance:
+        assert loaded.recognition is not None
+        assert "guidance" in loaded.recognition.reason
     # Rows that are wholly blank at the end are formatting, not users.
-    expected = list(rows)
+    expected = list(rows[guidance:])
     while expected and not any(expected[-1]):
         expected.pop()
     assert [list(r) for r in zip(*loaded.columns, strict=True)] == expected or (
