@@ -647,7 +647,7 @@ class UploadDialog(QDialog):
             self.done_details.setText(f"{self.done_details.text()} {problem}".strip())
         if result.plan.kind == PlanKind.UPLOAD and self.model is not None:
             refused = {u.row: m for u, m in result.failed}
-            self.model.show_server_messages(refused)
+            self.model.show_server_messages(refused, result.refused_cells())
             if not result.plan.source.is_current(self.model.document):
                 self.done_details.setText(
                     _(
