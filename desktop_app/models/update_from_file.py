@@ -198,6 +198,8 @@ class TableColumns:
     locked: frozenset[int]
     headers: list[str]
     generation: int
+    # Rows deleted from the table: never matched, counted or changed.
+    hidden: frozenset[int] = frozenset()
 
     @classmethod
     def copy_from(cls, document: UserDocument, choice: UpdateChoice) -> TableColumns:
@@ -209,6 +211,7 @@ class TableColumns:
             locked=frozenset(col for col in targets if not document.is_editable(col)),
             headers=list(document.headers),
             generation=document.generation,
+            hidden=frozenset(document.hidden),
         )
 
 
@@ -273,6 +276,9 @@ def plan_update(
     norm = _normaliser(choice.kind)
     other_raw = other.columns[choice.keys.other]
     table_keys = list(map(norm, table.keys))
+    for row in table.hidden:  # a deleted row's key matches nothing, as a blank one
+        if row < len(table_keys):
+            table_keys[row] = ""
     other_keys = list(map(norm, other_raw))
     repeated = _repeated(table_keys) | _repeated(other_keys)
     # key -> row; a repeated key keeps some row here but is never used, a blank one none.
@@ -291,7 +297,8 @@ def plan_update(
         (other.excel_row(o), other_raw[o].strip()) for o, row in enumerate(found) if row is None
     ]
     in_repeated = sum(1 for key in table_keys if key in repeated) if repeated else 0
-    unmatched_in_table = len(table_keys) - len(rows) - in_repeated
+    deleted = sum(1 for row in table.hidden if row < len(table_keys))
+    unmatched_in_table = len(table_keys) - deleted - len(rows) - in_repeated
     report(_("Comparing values…"), 2, 3)
 
     changes: list[tuple[int, int, str]] = []

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop_app.models.document import UserDocument, invert, open_document
+from desktop_app.models.document import RowEdit, UserDocument, invert, open_document
 from desktop_app.models.errors import FileProblem
 from desktop_app.models.update_from_file import (
     ColumnPair,
@@ -173,6 +173,35 @@ def test_the_locked_key_column_is_never_written(tmp_path: Path) -> None:
     plan = plan_for(doc, hr, KeyPair(EMPLOYEE, 0), [ColumnPair(1, ID), ColumnPair(2, DEPARTMENT)])
     assert plan.changes == [(0, DEPARTMENT, "IT")]
     assert plan.skipped_locked == 1
+
+
+def test_deleted_rows_are_never_matched_counted_or_changed(tmp_path: Path) -> None:
+    doc = table(
+        tmp_path,
+        [
+            ["1", "a@x.com", "7", "Sales", "Rep", "x"],
+            ["2", "b@x.com", "8", "Sales", "Rep", "x"],  # deleted: 8 is no longer twice
+            ["3", "c@x.com", "8", "Sales", "Rep", "x"],
+            ["4", "d@x.com", "9", "Sales", "Rep", "x"],  # deleted: 9 matches no one
+            ["5", "e@x.com", "10", "Sales", "Rep", "x"],  # in the table, not in hr.csv
+        ],
+    )
+    doc.apply([RowEdit((1, 3), False)])
+    hr = write_csv(
+        tmp_path / "hr.csv",
+        [["Employee number", "Department"], ["7", "IT"], ["8", "IT"], ["9", "IT"]],
+    )
+
+    plan = plan_for(doc, hr, KeyPair(EMPLOYEE, 0), [ColumnPair(1, DEPARTMENT)])
+
+    assert plan.changes == [(0, DEPARTMENT, "IT"), (2, DEPARTMENT, "IT")]
+    assert (plan.rows_matched, plan.rows_changing, plan.cells_changing) == (2, 2, 2)
+    assert plan.ambiguous == []
+    assert plan.unmatched_in_other == [(4, "9")]
+    assert plan.unmatched_in_table == 1
+    assert summary(plan, "hr.csv", "Employee number")[0] == "2 cells will change in 2 users"
+    doc.apply(doc.edits_for(plan.changes))
+    assert doc.columns[DEPARTMENT] == ["IT", "Sales", "IT", "Sales", "Sales"]
 
 
 def test_two_columns_into_one_is_refused_in_a_sentence(tmp_path: Path) -> None:
