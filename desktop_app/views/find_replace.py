@@ -12,21 +12,31 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.models.replace import find_cells, replacements
+from desktop_app.views.screen_order import Cell, file_place, screen_place, step_from
 from desktop_app.views.table_model import UserTableModel
 
 
 class FindReplaceDialog(QDialog):
-    """Non-modal; ``goTo`` asks the window to show a cell."""
+    """Non-modal; ``goTo`` asks the window to show a cell.
+
+    Find Next walks the matches in the order ``view`` shows them (the window's table
+    by default), as the admin sees them.
+    """
 
     goTo = Signal(int, int)
 
-    def __init__(self, model: UserTableModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, model: UserTableModel, parent: QWidget | None = None, view: QTableView | None = None
+    ) -> None:
         super().__init__(parent)
+        table = getattr(parent, "table", None)
+        self.view = view if view is not None or not isinstance(table, QTableView) else table
         self.setWindowTitle("Find and Replace")
         self.model = model
         doc = model.document
@@ -71,6 +81,7 @@ class FindReplaceDialog(QDialog):
         layout.addWidget(buttons)
         self._found: list[tuple[int, int]] = []
         self._position = -1
+        self._shown: Cell | None = None  # the match shown last: Find Next goes on from it
         # What is found depends on all of these: a change starts the search again.
         self.find_edit.textChanged.connect(self._forget)
         self.column.currentIndexChanged.connect(self._forget)
@@ -82,7 +93,7 @@ class FindReplaceDialog(QDialog):
         return list(range(self.model.document.column_count)) if chosen is None else [chosen]
 
     def _forget(self) -> None:
-        self._found, self._position = [], -1
+        self._found, self._position, self._shown = [], -1, None
 
     def find_next(self) -> None:
         if not self._found:
@@ -99,10 +110,14 @@ class FindReplaceDialog(QDialog):
         if not self._found:
             self.message.setText(f"'{self.find_edit.text()}' was not found.")
             return
-        self._position = (self._position + 1) % len(self._found)
-        row, col = self._found[self._position]
-        self.message.setText(f"{self._position + 1:,} of {len(self._found):,}.")
-        self.goTo.emit(row, col)
+        place = file_place if self.view is None else screen_place(self.view)
+        target = step_from(self._found, self._shown, 1, place)
+        assert target is not None
+        self._position, self._shown = self._found.index(target), target
+        ahead = place(*target)
+        number = 1 + sum(1 for cell in self._found if place(*cell) < ahead)
+        self.message.setText(f"{number:,} of {len(self._found):,}.")
+        self.goTo.emit(*target)
 
     def replace_one(self) -> None:
         """Replace the match Find Next showed, then show the next one (as Excel's Replace).

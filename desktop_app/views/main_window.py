@@ -703,16 +703,17 @@ class MainWindow(QMainWindow):
         doc = self.document
         if doc is None or self.model is None:
             return
+        from desktop_app.views.screen_order import screen_place, step_from
+
+        # In the order on screen (sorted, added rows in their place), refusals included.
         cells = [(r, c) for r, c, _ in doc.validator.all_issues()]
-        if not cells:
+        cells += [(row, doc.server_column(row)) for row in doc.server_messages]
+        current = self.proxy.mapToSource(self.table.currentIndex())
+        here = (current.row(), current.column()) if current.isValid() else None
+        target = step_from(cells, here, step, screen_place(self.table))
+        if target is None:
             self.statusBar().showMessage("No problems left.", 4000)
             return
-        current = self.proxy.mapToSource(self.table.currentIndex())
-        here = (current.row(), current.column()) if current.isValid() else (-1, -1)
-        if step > 0:
-            target = next((cell for cell in cells if cell > here), cells[0])
-        else:
-            target = next((cell for cell in reversed(cells) if cell < here), cells[-1])
         self.go_to_cell(*target)
 
     def show_find_replace(self) -> None:
