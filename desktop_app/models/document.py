@@ -235,6 +235,32 @@ class UserDocument:
         """The row needs the admin: a problem in a cell, or the server refused it."""
         return self.validator.row_has_issues(row) or row in self.server_messages
 
+    def red_row_set(self) -> set[int]:
+        """Every row that ``row_is_red``, found at C speed (hidden rows included)."""
+        return set(self.validator.problems).union(self.server_messages)
+
+    def changed_row_set(self) -> set[int]:
+        """Every row that ``row_is_changed``, found at C speed."""
+        added = set(range(self.file_rows, self.row_count))
+        added.difference_update(self.hidden)
+        return added.union(self._changed_rows)
+
+    def rows_containing(self, text: str, start: int = 0, stop: int | None = None) -> set[int]:
+        """The rows from ``start`` to ``stop`` with ``text`` (casefolded) in any cell.
+
+        Hidden rows are included. A search of a big table is made of slices, so the
+        window can answer between them.
+        """
+        needle = text.casefold()
+        stop = self.row_count if stop is None else min(stop, self.row_count)
+        columns = self.columns
+        # Row by row, not column by column: a row's cells were read (and lie) together.
+        return {
+            row
+            for row in range(start, stop)
+            if any(needle in values[row].casefold() for values in columns)
+        }
+
     def new_rows(self, count: int, at: int) -> RowEdit:
         """The edit that adds ``count`` blank rows at place ``at`` of the saved order.
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QBrush, QFont, QIcon, QUndoCommand, QUndoStack
@@ -353,10 +354,26 @@ class RowFilterProxy(QSortFilterProxyModel):
     _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
     _DIGITS = re.compile(r"(\d+)")
 
+    # A search looks at this many rows, then lets the window answer before the next ones.
+    SEARCH_SLICE = 20_000
+
     def __init__(self) -> None:
         super().__init__()
         self._mode = self.ALL
         self._search = ""
+        # The rows the filter and the search let through, worked out in bulk when either
+        # changes (None: every row); it holds for rows below ``_known``.
+        self._wanted: set[int] | None = None
+        self._known = 0
+        self._hidden: set[int] | frozenset[int] = frozenset()
+        # The search being worked out slice by slice: (text, rows found, next row, end).
+        self._searching: tuple[str, set[int], int, int] | None = None
+        self._found: set[int] | None = None  # the rows the applied search found
+        self._found_at = 0  # the document's generation when it found them
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(0)
+        self._search_timer.timeout.connect(self._search_slice)
         # Each source row's place in the sorted order, fixed when the header was clicked.
         self._rank: list[int] | None = None
         # Rows added while sorted: their place among the ranked rows.
@@ -365,11 +382,54 @@ class RowFilterProxy(QSortFilterProxyModel):
 
     def set_mode(self, mode: int) -> None:
         self._mode = mode
+        if self._searching is not None:
+            return  # the search under way shows its rows in this mode when it is done
+        model = self.sourceModel()
+        if (
+            self._search
+            and isinstance(model, UserTableModel)
+            and self._found_at != model.document.generation
+        ):
+            self.set_search(self._search)  # cells were edited since: search them again
+            return
         self.refresh()
 
     def set_search(self, text: str) -> None:
-        self._search = text.strip().casefold()
+        """Search for ``text``: a big table is searched in slices, then the rows shown once."""
+        text = text.strip().casefold()
+        model = self.sourceModel()
+        self._search_timer.stop()
+        self._searching = None
+        if not text or not isinstance(model, UserTableModel):
+            self._search, self._found = text, None
+            self.refresh()
+            return
+        self._searching = (text, set(), 0, model.document.row_count)
+        self._search_slice()  # a small table is searched at once; a big one goes on later
+
+    @property
+    def searching(self) -> bool:
+        """A search is being worked out; the rows shown change when it is done."""
+        return self._searching is not None
+
+    def _search_slice(self) -> bool:
+        """Search the next slice; True when the search is done (and applied)."""
+        model = self.sourceModel()
+        if self._searching is None or not isinstance(model, UserTableModel):
+            self._searching = None
+            return True
+        text, found, start, end = self._searching
+        stop = min(start + self.SEARCH_SLICE, end)
+        found |= model.document.rows_containing(text, start, stop)
+        if stop < end:
+            self._searching = (text, found, stop, end)
+            self._search_timer.start()
+            return False
+        self._searching = None
+        self._search, self._found = text, found
+        self._found_at = model.document.generation
         self.refresh()
+        return True
 
     @property
     def mode(self) -> int:
@@ -381,14 +441,55 @@ class RowFilterProxy(QSortFilterProxyModel):
         return self._mode != self.ALL or bool(self._search)
 
     def refresh(self) -> None:
+        self._work_out_rows()
         self.filterAboutToChange.emit()
-        self.beginFilterChange()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        # One layout change, not a removal or insertion per run of rows: the row header
+        # then sizes itself once instead of once per run (seconds at 100,000 rows).
+        self.invalidate()
         self.filterChanged.emit()
+
+    def _work_out_rows(self, model: QAbstractItemModel | None = None) -> None:
+        """The rows the filter and the search let through, in bulk, at C speed."""
+        model = self.sourceModel() if model is None else model
+        if not isinstance(model, UserTableModel):
+            self._wanted, self._hidden = None, frozenset()
+            return
+        doc = model.document
+        self._hidden = doc.hidden
+        self._known = doc.row_count
+        wanted: set[int] | None = None
+        if self._mode == self.PROBLEMS:
+            wanted = doc.red_row_set()
+        elif self._mode == self.CHANGED:
+            wanted = doc.changed_row_set()
+        if self._search:
+            found = self._found
+            if found is None or self._found_at != doc.generation:
+                found = doc.rows_containing(self._search)
+            wanted = found if wanted is None else wanted & found
+        self._wanted = wanted
+
+    def _accepts_now(self, source_row: int) -> bool:
+        """Whether the filter and the search let a row through, looked at now."""
+        model = self.sourceModel()
+        if not isinstance(model, UserTableModel):
+            return True
+        doc = model.document
+        if self._mode == self.PROBLEMS and not doc.row_is_red(source_row):
+            return False
+        if self._mode == self.CHANGED and not doc.row_is_changed(source_row):
+            return False
+        if self._search:
+            return any(self._search in values[source_row].casefold() for values in doc.columns)
+        return True
 
     def setSourceModel(self, sourceModel: QAbstractItemModel) -> None:  # noqa: N803
         self._rank = None  # a new table starts in its file's order
         self._placed = {}
+        self._search_timer.stop()
+        self._searching = None
+        self._search, self._found = "", None  # a new table shows every row it lets through
+        self._work_out_rows(sourceModel)
         old = self.sourceModel()
         if isinstance(old, UserTableModel):
             old.rowsToggled.disconnect(self._rows_toggled)
@@ -406,6 +507,13 @@ class RowFilterProxy(QSortFilterProxyModel):
         model = self.sourceModel()
         if not rows or model is None:
             return
+        wanted = self._wanted
+        if wanted is not None:
+            for row in rows:
+                if row < self._known and self._accepts_now(row):
+                    wanted.add(row)
+                else:
+                    wanted.discard(row)
         self.setDynamicSortFilter(True)
         try:
             start = previous = rows[0]
@@ -492,16 +600,12 @@ class RowFilterProxy(QSortFilterProxyModel):
         return sorted(range(count), key=places.__getitem__)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        if not isinstance(model, UserTableModel):
+        # Called for every row when the filter changes: only set lookups here.
+        if source_row in self._hidden:
+            return False
+        wanted = self._wanted
+        if wanted is None:
             return True
-        doc = model.document
-        if source_row in doc.hidden:
-            return False
-        if self._mode == self.PROBLEMS and not doc.row_is_red(source_row):
-            return False
-        if self._mode == self.CHANGED and not doc.row_is_changed(source_row):
-            return False
-        if self._search:
-            return any(self._search in values[source_row].casefold() for values in doc.columns)
-        return True
+        if source_row < self._known:
+            return source_row in wanted
+        return self._accepts_now(source_row)  # a row added since the rows were worked out
