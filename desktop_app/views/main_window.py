@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -424,6 +425,7 @@ class MainWindow(QMainWindow):
         self.loadFailed.emit(message)
 
     def show_document(self, document: UserDocument) -> None:
+        gc.unfreeze()  # the document shown until now may be collected again
         self._stop_autosave()
         self.undo_stack.clear()
         self.document = document
@@ -452,6 +454,9 @@ class MainWindow(QMainWindow):
             )
             self.table.setCurrentIndex(first)
         self.table.setFocus()
+        # The cells are millions of objects that live as long as the document: a full pass
+        # of the cycle collector over them held an edit for 150 ms. Frozen, it skips them.
+        gc.freeze()
 
     # --- columns and platform ---------------------------------------------------------------
 
@@ -865,6 +870,7 @@ class MainWindow(QMainWindow):
             log.warning("A server job did not stop within its time; closing anyway")
         self._autosave_timer.stop()
         self._stop_autosave(remove=True)
+        gc.unfreeze()  # the document goes with the window
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
