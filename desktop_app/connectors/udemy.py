@@ -74,7 +74,7 @@ _FIELD_WORDS = {
     "firstname": N_("the first name"),
     "lastname": N_("the last name"),
     "externalid": N_("the external ID"),
-    "groups": N_("the groups"),
+    "groups": N_("the group"),
     "role": N_("the role"),
 }
 
@@ -275,6 +275,15 @@ def existing_account(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+# Udemy saying the field itself is unknown ("Unknown field.", "Unexpected key"), not one of
+# its values ("Unknown group." is a group name it does not have).
+_UNKNOWN_FIELD = re.compile(
+    r"\b(unknown|unexpected|unrecogni[sz]ed|extra) (field|key|attribute|parameter|propert)"
+    r"|^(unknown|unexpected|unrecogni[sz]ed|not allowed)\W*$|misspel"
+    r"|\b(field|key|attribute|parameter|property) (is )?not (allowed|permitted)"
+)
+
+
 def _field_sentence(field: str | None, detail: str | None) -> str:
     """Explain a 400 in words: "Udemy refused the user: the first name is missing."."""
     said = _(" (Udemy said: {detail})").format(detail=detail) if detail else ""
@@ -289,7 +298,7 @@ def _field_sentence(field: str | None, detail: str | None) -> str:
         )
     if re.search(r"required|missing|blank|may not be null|empty", lowered):
         return _("Udemy refused the user: {words} is missing.").format(words=words)
-    if re.search(r"unknown|unexpected|not allowed|unrecogni[sz]ed|misspel", lowered):
+    if _UNKNOWN_FIELD.search(lowered):
         return _("Udemy refused the user: it does not accept the field “{field}”{said}.").format(
             field=field, said=said
         )

@@ -189,6 +189,15 @@ def test_a_misspelled_field_is_named_in_quotes() -> None:
     assert "“frstname”" in one_sentence(error)
 
 
+def test_an_unknown_value_is_not_called_an_unknown_field() -> None:
+    # "Unknown group." is about the group's name: the field itself is fine.
+    sentence = one_sentence(error_for_status(400, {"groups": ["Unknown group."]}, org_uuid="x"))
+    assert "does not accept the field" not in sentence
+    assert "(Udemy said: Unknown group)" in sentence
+    unknown = one_sentence(error_for_status(400, {"groups": ["Unknown field."]}, org_uuid="x"))
+    assert "does not accept the field “groups”" in unknown
+
+
 def test_existing_account_shapes() -> None:
     assert existing_account({"id": 7, "status": "active"}) == ("7", "active")
     assert existing_account({"user": {"id": "u-1"}}) == ("u-1", None)
