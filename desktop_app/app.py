@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from desktop_app import __version__
 from desktop_app.i18n import _, install, language_from_environment, translate_argparse
@@ -44,12 +46,30 @@ def gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _end_process(code: int) -> NoReturn:
+    """Exit once the command's output is out, without freeing its cells one by one.
+
+    The system takes a process's memory back at once; freeing a million rows' strings
+    first took a sixth of a whole `check` of 1,048,574 rows.
+    """
+    import logging
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in COMMANDS:
         from desktop_app import cli
 
-        return cli.run(args)
+        code = cli.run(args)
+        if argv is None:  # the whole process was this command
+            _end_process(code)
+        return code
     if _PRINT_AND_EXIT.intersection(args):
         install(language_from_environment())  # no Qt yet: the terminal's language
         translate_argparse()
