@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from desktop_app.i18n import _
 from desktop_app.models.column_mapping import ColumnMapping
 from desktop_app.models.profiles import Profile
 from desktop_app.models.readers import LoadedFile, read_file
@@ -168,7 +169,7 @@ class UserDocument:
     def row_label(self, row: int) -> str:
         """The row header's words: the file's row number, or 'New' and its number."""
         number = self.excel_row(row)
-        return f"New {number}" if row >= self.file_rows else str(number)
+        return _("New {number}").format(number=number) if row >= self.file_rows else str(number)
 
     @property
     def column_count(self) -> int:
@@ -293,7 +294,7 @@ class UserDocument:
                 self.headers[self.server_column(row)],
                 self.columns[self.server_column(row)][row],
                 self.excel_row(row),
-                f"The server refused this user: {message}",
+                _("The server refused this user: {message}").format(message=message),
                 None,
             )
             for row, message in self.server_messages.items()

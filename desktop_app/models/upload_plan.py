@@ -21,6 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from desktop_app.i18n import _, ngettext, numeral
 from desktop_app.models.document import UserDocument
 from desktop_app.models.profiles import Profile
 from desktop_app.models.scim_mapping import (
@@ -240,7 +241,8 @@ class UploadPlan:
             if col in mapped or col == source.key_column or not str(header).strip():
                 continue
             rule = source.profile.rule_for(header)
-            why = (rule.not_uploaded_reason if rule else None) or "the server has no field for it"
+            reason = rule.not_uploaded_reason if rule else None
+            why = _(reason) if reason else _("the server has no field for it")
             label = source.labels[col] if col < len(source.labels) else header
             found.append((label, why))
         return found
@@ -265,98 +267,147 @@ class UploadPlan:
             return self._undo_summary()
         updated, added = len(self.to_update()), len(self.to_create())
         invalid = len(self._with(INVALID))
-        parts = [f"{updated:,} {'user' if updated == 1 else 'users'} will be updated"]
-        parts.append(f"{added:,} will be added")
+        parts = [
+            ngettext(
+                "{count} user will be updated", "{count} users will be updated", updated
+            ).format(count=numeral(updated))
+        ]
+        parts.append(
+            ngettext("{count} will be added", "{count} will be added", added).format(
+                count=numeral(added)
+            )
+        )
         if invalid:
             parts.append(
-                f"{invalid:,} {'row has' if invalid == 1 else 'rows have'} problems and "
-                "will not be uploaded"
+                ngettext(
+                    "{count} row has problems and will not be uploaded",
+                    "{count} rows have problems and will not be uploaded",
+                    invalid,
+                ).format(count=numeral(invalid))
             )
         exists = len(self.matches_existing())
         missing = len(self.not_sendable()) - exists
         if missing:
-            parts.append(f"{missing:,} cannot be matched to a user on the server")
+            parts.append(
+                ngettext(
+                    "{count} cannot be matched to a user on the server",
+                    "{count} cannot be matched to a user on the server",
+                    missing,
+                ).format(count=numeral(missing))
+            )
         if exists:
             parts.append(
-                f"{exists:,} new {'row' if exists == 1 else 'rows'} probably already "
-                f"{'exists' if exists == 1 else 'exist'} and will not be added"
+                ngettext(
+                    "{count} new row probably already exists and will not be added",
+                    "{count} new rows probably already exist and will not be added",
+                    exists,
+                ).format(count=numeral(exists))
             )
         removed = self.source.removed
         if removed:
             parts.append(
-                f"{removed:,} {'user' if removed == 1 else 'users'} removed from the table "
-                f"{'is' if removed == 1 else 'are'} left alone on the platform: nothing is "
-                "deleted"
+                ngettext(
+                    "{count} user removed from the table is left alone on the platform: "
+                    "nothing is deleted",
+                    "{count} users removed from the table are left alone on the platform: "
+                    "nothing is deleted",
+                    removed,
+                ).format(count=numeral(removed))
             )
         unsent = self.edits_not_sent()
         if unsent:
             names = ", ".join(unsent)
             if not updated and not added:
                 parts.append(
-                    f"your edits are only in columns that are not uploaded ({names}): "
-                    "nothing will reach the server"
+                    _(
+                        "your edits are only in columns that are not uploaded ({names}): "
+                        "nothing will reach the server"
+                    ).format(names=names)
                 )
             else:
-                parts.append(f"your edits in {names} are not uploaded")
+                parts.append(_("your edits in {names} are not uploaded").format(names=names))
         return " · ".join(parts)
 
     def _undo_summary(self) -> str:
         """'5 users will be put back as they were · 1 changed on the server since…'."""
         back = len(self.to_update())
         parts = [
-            f"{back:,} {'user' if back == 1 else 'users'} will be put back as "
-            f"{'it was' if back == 1 else 'they were'} before the upload"
+            ngettext(
+                "{count} user will be put back as it was before the upload",
+                "{count} users will be put back as they were before the upload",
+                back,
+            ).format(count=numeral(back))
         ]
         changed = len(self._with(CHANGED_SINCE))
         if changed:
             parts.append(
-                f"{changed:,} changed on the server since the upload and will be left as "
-                f"{'it is' if changed == 1 else 'they are'}"
+                ngettext(
+                    "{count} changed on the server since the upload and will be left as it is",
+                    "{count} changed on the server since the upload and will be left as they are",
+                    changed,
+                ).format(count=numeral(changed))
             )
         gone = len(self._with(MISSING))
         if gone:
-            parts.append(f"{gone:,} no longer on the server")
+            parts.append(_("{count} no longer on the server").format(count=numeral(gone)))
         already = len(self._with(UNCHANGED))
         if already:
-            parts.append(f"{already:,} already as before")
+            parts.append(_("{count} already as before").format(count=numeral(already)))
         return " · ".join(parts)
 
     def warnings(self) -> list[str]:
         """The destructive parts of the upload, in words (of an undo: who is left as is)."""
         found: list[str] = []
         if self.kind == PlanKind.UNDO:
-            return [f"Row {u.excel_row}: {u.label}: {u.message}" for u in self.not_sendable()]
+            return [
+                _("Row {row}: {label}: {message}").format(
+                    row=u.excel_row, label=u.label, message=u.message
+                )
+                for u in self.not_sendable()
+            ]
         if self.unlocked():
             found.append(
-                "This server cannot lock users (it gives them no version): each user is read "
-                "again just before it is changed and left as it is if someone changed it "
-                "since this check, but a change made in the second between that read and "
-                "the write cannot be detected."
+                _(
+                    "This server cannot lock users (it gives them no version): each user is read "
+                    "again just before it is changed and left as it is if someone changed it "
+                    "since this check, but a change made in the second between that read and "
+                    "the write cannot be detected."
+                )
             )
         for user in self.to_update():
             for change in user.chosen(self.include_external):
                 if change.path == "emails" and change.before and change.after:
                     found.append(
-                        f"Row {user.excel_row}: the email changes from {change.before} to "
-                        f"{change.after}. The platform keeps the same account, because users "
-                        "are matched on their ID, not their email."
+                        _(
+                            "Row {row}: the email changes from {before} to "
+                            "{after}. The platform keeps the same account, because users "
+                            "are matched on their ID, not their email."
+                        ).format(row=user.excel_row, before=change.before, after=change.after)
                     )
                 elif (
                     change.path == "active"
                     and change.after != change.before
                     and change.after == self.source.profile.scim_false
                 ):
-                    found.append(f"Row {user.excel_row}: {user.label} will be deactivated.")
+                    found.append(
+                        _("Row {row}: {label} will be deactivated.").format(
+                            row=user.excel_row, label=user.label
+                        )
+                    )
                 elif change.path == GROUPS:
                     left = sorted(group_names(change.before) - group_names(change.after))
                     if left:
                         found.append(
-                            f"Row {user.excel_row}: {user.label} will leave {', '.join(left)}."
+                            _("Row {row}: {label} will leave {items}.").format(
+                                row=user.excel_row, label=user.label, items=", ".join(left)
+                            )
                         )
                 elif change.before and not change.after:
                     found.append(
-                        f"Row {user.excel_row}: the blank {change.header} cell will clear "
-                        f"'{change.before}' on the server."
+                        _(
+                            "Row {row}: the blank {header} cell will clear "
+                            "'{before}' on the server."
+                        ).format(row=user.excel_row, header=change.header, before=change.before)
                     )
         return found
 
@@ -413,7 +464,7 @@ def group_changes(plan: UploadPlan, user: UserUpdate) -> tuple[set[str], set[str
 
 
 def _label(values: Mapping[str, str], key: str) -> str:
-    return values.get("userName") or values.get("emails") or key or "this user"
+    return values.get("userName") or values.get("emails") or key or _("this user")
 
 
 class Lookalikes:
@@ -458,22 +509,22 @@ class Lookalikes:
 def _matched_message(path: str, resource: Mapping[str, Any], found: Mapping[str, Any]) -> str:
     """'The username 'Erin.Fox' is already in use on the server: … use that account?'."""
     if path == "userName":
-        what = f"The username '{resource.get('userName')}'"
+        what = _("The username '{value}'").format(value=resource.get("userName"))
     else:
-        what = f"The email address '{primary_email(resource)}'"
-    who = found.get("userName") or found.get("email") or "another user"
+        what = _("The email address '{value}'").format(value=primary_email(resource))
+    who = found.get("userName") or found.get("email") or _("another user")
     if found.get("email") and found.get("email") != who:
         who = f"{who} ({found['email']})"
     if "row" in found:
-        return (
-            f"{what} is already used by row {found['row']} of this file, which adds that "
-            f"user: this is probably the same person as {who}; only one account is added."
-        )
-    return (
-        f"{what} is already in use on the server: this user probably already exists as "
-        f"{who}: use that account? Put its ID in this row, or change the row, and upload "
+        return _(
+            "{what} is already used by row {row} of this file, which adds that "
+            "user: this is probably the same person as {who}; only one account is added."
+        ).format(what=what, row=found["row"], who=who)
+    return _(
+        "{what} is already in use on the server: this user probably already exists as "
+        "{who}: use that account? Put its ID in this row, or change the row, and upload "
         "again."
-    )
+    ).format(what=what, who=who)
 
 
 def build_plan(
@@ -509,17 +560,19 @@ def build_plan(
         update = UserUpdate(row, document.excel_row(row), key, _label(values, key), INVALID)
         users.append(update)
         if document.row_has_issues(row):
-            update.message = "This row has problems; fix them to upload it."
+            update.message = _("This row has problems; fix them to upload it.")
             continue
         matches = directory.get(key, []) if key else []
         if len(matches) > 1:
             update.action = AMBIGUOUS
-            update.message = f"{len(matches)} users on the server have the key '{key}'."
+            update.message = _("{count} users on the server have the key '{key}'.").format(
+                count=len(matches), key=key
+            )
             continue
         if not matches:
             if profile.scim_key == "id" and key:
                 update.action = MISSING
-                update.message = "This user no longer exists on the server."
+                update.message = _("This user no longer exists on the server.")
                 continue
             if key and profile.scim_key:
                 values[profile.scim_key] = key
@@ -575,7 +628,9 @@ def build_plan(
         ]
         if unknown:
             update.action = MISSING
-            update.message = f"The manager {unknown[0]} is not a user on the server."
+            update.message = _("The manager {unknown} is not a user on the server.").format(
+                unknown=unknown[0]
+            )
             continue
         update.action = UPDATE if update.changes else UNCHANGED
     return UploadPlan(document, users, people=people)

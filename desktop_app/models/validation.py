@@ -19,6 +19,7 @@ from itertools import compress, filterfalse, repeat
 
 from email_validator import EmailNotValidError, validate_email
 
+from desktop_app.i18n import N_, _, numeral
 from desktop_app.models.dates import is_real_iso_date, read_date
 from desktop_app.models.profiles import (
     ColumnRule,
@@ -30,24 +31,24 @@ from desktop_app.models.profiles import (
 )
 
 INVISIBLE = {
-    "\u00a0": "non-breaking space",
-    "\u200b": "zero-width space",
-    "\u200c": "zero-width non-joiner",
-    "\u200d": "zero-width joiner",
-    "\u2060": "word joiner",
-    "\ufeff": "zero-width no-break space",
-    "\u00ad": "soft hyphen",
+    "\u00a0": N_("non-breaking space"),
+    "\u200b": N_("zero-width space"),
+    "\u200c": N_("zero-width non-joiner"),
+    "\u200d": N_("zero-width joiner"),
+    "\u2060": N_("word joiner"),
+    "\ufeff": N_("zero-width no-break space"),
+    "\u00ad": N_("soft hyphen"),
 }
 _INVISIBLE_RE = "[" + "".join(INVISIBLE) + "]"
 # Control characters a person cannot see or type; tab and line breaks have their own check.
 # (U+FFFE and U+FFFF are not characters at all, and no workbook can hold them.)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 CONTROL_NAMES = {
-    "\x00": "null",
-    "\x0b": "vertical tab",
-    "\x0c": "form feed",
-    "\x1b": "escape",
-    "\x7f": "delete",
+    "\x00": N_("null"),
+    "\x0b": N_("vertical tab"),
+    "\x0c": N_("form feed"),
+    "\x1b": N_("escape"),
+    "\x7f": N_("delete"),
 }
 # The most characters an Excel cell holds; a longer value was never typed by a person.
 CELL_LIMIT = 32_767
@@ -77,7 +78,12 @@ REFUSED_NOTE = "refused"
 # Messages name at most this many other rows of a duplicate group.
 MAX_ROWS_NAMED = 3
 # What a list's separator is called in a message.
-SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "|": "bar", "/": "slash"}
+SEPARATOR_NAMES = {
+    ",": N_("comma"),
+    ";": N_("semicolon"),
+    "|": N_("bar"),
+    "/": N_("slash"),
+}
 # Control characters as a character class, for the patterns of surely fine list cells.
 _CONTROL_CLASS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
 
@@ -93,13 +99,13 @@ class Issue:
 
 def rows_text(rows: Sequence[int], total: int | None = None) -> str:
     """'row 7', 'rows 7 and 9', 'rows 7, 9, 12 and 40 more' (of ``total`` rows, if given)."""
-    named = [f"{r:,}" for r in rows[:MAX_ROWS_NAMED]]
+    named = [numeral(r) for r in rows[:MAX_ROWS_NAMED]]
     rest = (len(rows) if total is None else total) - len(named)
     if rest:
-        return f"rows {', '.join(named)} and {rest:,} more"
+        return _("rows {rows} and {count} more").format(rows=", ".join(named), count=numeral(rest))
     if len(named) == 1:
-        return f"row {named[0]}"
-    return f"rows {', '.join(named[:-1])} and {named[-1]}"
+        return _("row {row}").format(row=named[0])
+    return _("rows {rows} and {last}").format(rows=", ".join(named[:-1]), last=named[-1])
 
 
 def _quote(value: str, limit: int = 40) -> str:
@@ -118,20 +124,20 @@ def email_problem(value: str) -> str | None:
     if _EMAIL_SURE_RE.fullmatch(value) and len(value) <= 254 and value.index("@") <= 64:
         return None
     if "@" not in value:
-        return "it is missing the @"
+        return _("it is missing the @")
     if value.count("@") > 1:
-        return "it has more than one @"
+        return _("it has more than one @")
     if " " in value:
-        return "it contains a space"
-    local, _, domain = value.partition("@")
+        return _("it contains a space")
+    local, _at, domain = value.partition("@")
     if not local:
-        return "there is nothing before the @"
+        return _("there is nothing before the @")
     if not domain:
-        return "there is nothing after the @"
+        return _("there is nothing after the @")
     if "." not in domain:
-        return "the part after the @ has no dot, as in name@company.com"
+        return _("the part after the @ has no dot, as in name@company.com")
     if ".." in value:
-        return "it has two dots in a row"
+        return _("it has two dots in a row")
     if len(value) <= 254 and len(local) <= 64 and _DOMAIN_PLAIN.fullmatch(domain):
         if _LOCAL_SURE.fullmatch(local):
             # A plain part before the @ passes every test of email-validator's, and
@@ -344,12 +350,19 @@ class ColumnChecker:
                 if self.is_key:
                     return (
                         Issue(
-                            f"This row has no {header}, so the platform cannot tell who it "
-                            "is: delete the row, or copy the ID from the platform.",
+                            _(
+                                "This row has no {header}, so the platform cannot tell who it "
+                                "is: delete the row, or copy the ID from the platform."
+                            ).format(header=header),
                             "required",
                         ),
                     )
-                return (Issue(f"{header} is required, but this cell is empty.", "required"),)
+                return (
+                    Issue(
+                        _("{header} is required, but this cell is empty.").format(header=header),
+                        "required",
+                    ),
+                )
             return ()
         if self.is_key:
             return ()
@@ -358,9 +371,11 @@ class ColumnChecker:
         if len(value) > CELL_LIMIT:
             return (
                 Issue(
-                    f"This cell holds {len(value):,} characters; an Excel cell holds at most "
-                    f"{CELL_LIMIT:,}, so this is not a {header} a person typed. Replace it "
-                    "with the right value or clear it.",
+                    _(
+                        "This cell holds {count} characters; an Excel cell holds at most "
+                        "{limit}, so this is not a {header} a person typed. Replace it "
+                        "with the right value or clear it."
+                    ).format(count=numeral(len(value)), limit=numeral(CELL_LIMIT), header=header),
                     "length",
                 ),
             )
@@ -372,31 +387,47 @@ class ColumnChecker:
     def _untidy(self, value: str) -> Issue | None:
         controls = sorted(set(_CONTROL.findall(value)))
         if controls:
-            what = (
-                f"a control character ({control_name(controls[0])})"
+            message = (
+                _(
+                    "{header} contains a control character ({name}) that cannot be seen; "
+                    "remove the control characters."
+                ).format(header=self.header, name=control_name(controls[0]))
                 if len(controls) == 1
-                else "control characters"
+                else _(
+                    "{header} contains control characters that cannot be seen; remove the "
+                    "control characters."
+                ).format(header=self.header)
             )
             return Issue(
-                f"{self.header} contains {what} that cannot be seen; remove the control "
-                "characters.",
+                message,
                 "control",
                 _CONTROL.sub("", value),
             )
         fixed = _tidy(value)
         hidden = [name for char, name in INVISIBLE.items() if char in value]
         if hidden:
-            what = hidden[0] if len(hidden) == 1 else "invisible characters"
+            what = _(hidden[0]) if len(hidden) == 1 else _("invisible characters")
             return Issue(
-                f"{self.header} contains an invisible character ({what}).", "whitespace", fixed
+                _("{header} contains an invisible character ({what}).").format(
+                    header=self.header, what=what
+                ),
+                "whitespace",
+                fixed,
             )
         if value != value.strip():
-            where = "start" if value[0].isspace() else "end"
             if value[0].isspace() and value[-1].isspace():
-                where = "start and end"
-            return Issue(f"{self.header} has a space at the {where}.", "whitespace", fixed)
+                message = _("{header} has a space at the start and end.")
+            elif value[0].isspace():
+                message = _("{header} has a space at the start.")
+            else:
+                message = _("{header} has a space at the end.")
+            return Issue(message.format(header=self.header), "whitespace", fixed)
         if "\n" in value or "\r" in value or "\t" in value:
-            return Issue(f"{self.header} contains a line break or tab.", "whitespace", fixed)
+            return Issue(
+                _("{header} contains a line break or tab.").format(header=self.header),
+                "whitespace",
+                fixed,
+            )
         return None
 
     def _check_value(self, value: str) -> tuple[Issue, ...]:
@@ -404,8 +435,11 @@ class ColumnChecker:
         if rule.max_length and len(value) > rule.max_length:
             return (
                 Issue(
-                    f"{header} is {len(value):,} characters long; the platform accepts "
-                    f"at most {rule.max_length:,}.",
+                    _(
+                        "{header} is {count} characters long; the platform accepts at most {limit}."
+                    ).format(
+                        header=header, count=numeral(len(value)), limit=numeral(rule.max_length)
+                    ),
                     "length",
                 ),
             )
@@ -415,7 +449,9 @@ class ColumnChecker:
             reason = email_problem(value)
             if reason:
                 issue = Issue(
-                    f"{header} {_quote(value)} is not a valid email address: {reason}.",
+                    _("{header} {value} is not a valid email address: {reason}.").format(
+                        header=header, value=_quote(value), reason=reason
+                    ),
                     "email",
                     _email_fix(value),
                 )
@@ -430,7 +466,13 @@ class ColumnChecker:
                 if value.casefold() in FLAG_TRUE
                 else ("" if value.casefold() in FLAG_FALSE else None)
             )
-            issue = Issue(f"{header} must be 'x' or left blank, not {_quote(value)}.", "flag", fix)
+            issue = Issue(
+                _("{header} must be 'x' or left blank, not {value}.").format(
+                    header=header, value=_quote(value)
+                ),
+                "flag",
+                fix,
+            )
         elif kind == "language":
             issue = self._language_issue(value)
         elif kind == "date":
@@ -443,13 +485,15 @@ class ColumnChecker:
         sep = rule.separator
         parts = value.split(sep)
         if any(not part.strip() for part in parts):
-            what = SEPARATOR_NAMES.get(sep, f"'{sep}'")
+            what = _(SEPARATOR_NAMES[sep]) if sep in SEPARATOR_NAMES else f"'{sep}'"
             items = [part.strip() for part in parts if part.strip()]
             joiner = sep + " " if any(part.startswith(" ") for part in parts[1:]) else sep
             return (
                 Issue(
-                    f"{header} has an empty item: a {what} too many, at the start, the end "
-                    f"or twice in a row; remove the extra {what}.",
+                    _(
+                        "{header} has an empty item: a {what} too many, at the start, the end "
+                        "or twice in a row; remove the extra {what}."
+                    ).format(header=header, what=what),
                     "separator",
                     joiner.join(items),
                 ),
@@ -463,8 +507,9 @@ class ColumnChecker:
                     fixed = _email_fix(item)
                     issues.append(
                         Issue(
-                            f"{header}: {_quote(item)} in this cell is not an email address: "
-                            f"{reason}.",
+                            _(
+                                "{header}: {value} in this cell is not an email address: {reason}."
+                            ).format(header=header, value=_quote(item), reason=reason),
                             "email",
                             None if fixed is None else _replace_item(parts, index, fixed, sep),
                         )
@@ -491,33 +536,46 @@ class ColumnChecker:
         # The file's own list is the organisation's: what it holds is switched on.
         if supported and code not in supported and code not in listed:
             return Issue(
-                f"{name} is not one of the platform's languages. "
-                f"Choose one of: {self._language_choices()}.",
+                _(
+                    "{name} is not one of the platform's languages. Choose one of: {choices}."
+                ).format(name=name, choices=self._language_choices()),
                 "language",
             )
         if self.allowed:
             if code not in listed:
                 return Issue(
-                    f"{name} is not switched on {rule.switched_on_in}. "
-                    f"Choose one of: {', '.join(self.allowed)}.",
+                    _("{name} is not switched on {where}. Choose one of: {choices}.").format(
+                        name=name, where=_(rule.switched_on_in), choices=", ".join(self.allowed)
+                    ),
                     "language",
                 )
             written = listed[code]
             if written is None:
                 return Issue(
-                    f"{header} {_quote(value)} is not how the list of languages writes {name}. "
-                    f"Choose one of: {', '.join(self.allowed)}.",
+                    _(
+                        "{header} {value} is not how the list of languages writes {name}. "
+                        "Choose one of: {choices}."
+                    ).format(
+                        header=header,
+                        value=_quote(value),
+                        name=name,
+                        choices=", ".join(self.allowed),
+                    ),
                     "language",
                 )
             return Issue(
-                f"{header} {_quote(value)} is written '{written}' in the list of languages.",
+                _("{header} {value} is written '{written}' in the list of languages.").format(
+                    header=header, value=_quote(value), written=written
+                ),
                 "language",
                 written,
             )
         if rule.language_form == "code" and not table.is_code(value):
             return Issue(
-                f"{header} {_quote(value)} is not a language code such as 'en' or 'nl'; "
-                f"the code of {name} is '{code}'.",
+                _(
+                    "{header} {value} is not a language code such as 'en' or 'nl'; "
+                    "the code of {name} is '{code}'."
+                ).format(header=header, value=_quote(value), name=name, code=code),
                 "language",
                 code,
             )
@@ -530,11 +588,12 @@ class ColumnChecker:
         listed = self.listed_languages
         wanted = set(listed) if self.allowed else set(self.rule.languages) or set(table.names)
         names = {f: found for f, found in table.lookup.items() if found[0] in wanted}
-        message = f"{self.header} {_quote(value)} is not a language"
+        message = _("{header} {value} is not a language")
         if self.allowed or self.rule.languages:
-            message += " the platform offers"
+            message = _("{header} {value} is not a language the platform offers")
         elif self.rule.language_form == "code":
-            message = f"{self.header} {_quote(value)} is not a language code such as 'en' or 'nl'"
+            message = _("{header} {value} is not a language code such as 'en' or 'nl'")
+        message = message.format(header=self.header, value=_quote(value))
         close = difflib.get_close_matches(fold_name(value), list(names), n=1, cutoff=0.75)
         if close:
             code, spelled = names[close[0]]
@@ -545,9 +604,18 @@ class ColumnChecker:
             else:
                 fix = spelled
             if fix is not None:
-                return Issue(f"{message}: did you mean '{fix}'?", "language", fix)
+                return Issue(
+                    _("{message}: did you mean '{fix}'?").format(message=message, fix=fix),
+                    "language",
+                    fix,
+                )
         if self.allowed or self.rule.languages:
-            return Issue(f"{message}. Choose one of: {self._language_choices()}.", "language")
+            return Issue(
+                _("{message}. Choose one of: {choices}.").format(
+                    message=message, choices=self._language_choices()
+                ),
+                "language",
+            )
         return Issue(f"{message}.", "language")
 
     def _language_choices(self) -> str:
@@ -564,20 +632,34 @@ class ColumnChecker:
         self, item: str, whole: str, parts: list[str] | None = None, index: int = 0
     ) -> Issue:
         match = self.closest(item)
-        where = "is not in your organisation" if self.rule.org_list else "is not allowed here"
-        message = f"{self.header} {_quote(item)} {where}"
+        org = self.rule.org_list
         fix = None
         if match is not None:
-            message += f": did you mean '{match}'?"
+            message = (
+                _("{header} {value} is not in your organisation: did you mean '{match}'?")
+                if org
+                else _("{header} {value} is not allowed here: did you mean '{match}'?")
+            )
             if parts is None:
                 fix = match
             else:
                 fix = _replace_item(parts, index, match, self.rule.separator)
         elif len(self.allowed) <= 6:
-            message += f". Choose one of: {', '.join(self.allowed)}."
+            message = (
+                _("{header} {value} is not in your organisation. Choose one of: {choices}.")
+                if org
+                else _("{header} {value} is not allowed here. Choose one of: {choices}.")
+            )
         else:
-            message += "."
-        return Issue(message, "choice", fix)
+            message = (
+                _("{header} {value} is not in your organisation.")
+                if org
+                else _("{header} {value} is not allowed here.")
+            )
+        text = message.format(
+            header=self.header, value=_quote(item), match=match, choices=", ".join(self.allowed)
+        )
+        return Issue(text, "choice", fix)
 
     def closest(self, value: str) -> str | None:
         """The allowed value the admin most likely meant."""
@@ -591,7 +673,7 @@ class ColumnChecker:
 
 def control_name(char: str) -> str:
     """'vertical tab', or 'U+0001' for one without a common name."""
-    return CONTROL_NAMES.get(char, f"U+{ord(char):04X}")
+    return _(CONTROL_NAMES[char]) if char in CONTROL_NAMES else f"U+{ord(char):04X}"
 
 
 def _tidy_flags(values: Iterable[str], rule: ColumnRule) -> Iterator[bool]:
@@ -660,10 +742,19 @@ def _date_issue(header: str, value: str) -> Issue | None:
     if _DATE.fullmatch(value):
         if is_real_iso_date(value):
             return None
-        return Issue(f"{header} {_quote(value)} is not a real date.", "date")
+        return Issue(
+            _("{header} {value} is not a real date.").format(header=header, value=_quote(value)),
+            "date",
+        )
     day = read_date(value)
     fix = None if day is None else day.isoformat()
-    return Issue(f"{header} {_quote(value)} is not a date in the form YYYY-MM-DD.", "date", fix)
+    return Issue(
+        _("{header} {value} is not a date in the form YYYY-MM-DD.").format(
+            header=header, value=_quote(value)
+        ),
+        "date",
+        fix,
+    )
 
 
 class UniqueIndex:
@@ -868,15 +959,21 @@ class Validator:
         where = rows_text(numbers, total=len(group) - 1)
         header = checker.header
         if checker.is_key:
-            others = "others" if len(group) > 2 else "other"
             message = (
-                f"{header} {self.columns[col][row].strip()} is also in {where}. Each user "
-                f"appears once: keep the row that matches the platform and delete the {others}."
-            )
+                _(
+                    "{header} {value} is also in {where}. Each user appears once: keep the row "
+                    "that matches the platform and delete the others."
+                )
+                if len(group) > 2
+                else _(
+                    "{header} {value} is also in {where}. Each user appears once: keep the row "
+                    "that matches the platform and delete the other."
+                )
+            ).format(header=header, value=self.columns[col][row].strip(), where=where)
         elif checker.rule.type == "email":
-            message = f"This email is also used in {where}."
+            message = _("This email is also used in {where}.").format(where=where)
         else:
-            message = f"This {header} is also used in {where}."
+            message = _("This {header} is also used in {where}.").format(header=header, where=where)
         return Issue(message, "duplicate")
 
     def _condition_issue(self, row: int, col: int) -> Issue | None:
@@ -888,10 +985,14 @@ class Validator:
             return None
         header = self.checkers[col].header
         if other is None:
-            return Issue(f"{header} is required, but this cell is empty.", "required")
+            return Issue(
+                _("{header} is required, but this cell is empty.").format(header=header),
+                "required",
+            )
         return Issue(
-            f"{header} is required for a user without a {self.checkers[other].header}, "
-            "but this cell is empty.",
+            _("{header} is required for a user without a {other}, but this cell is empty.").format(
+                header=header, other=self.checkers[other].header
+            ),
             "required",
         )
 

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from desktop_app.i18n import _
 from desktop_app.models.document import DocumentSnapshot, UserDocument
 from desktop_app.models.errors import FileProblem
 from desktop_app.models.readers import CsvFormat, codec_name, csv_field_limit
@@ -64,10 +65,16 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
 def _save_problem(target: Path, error: OSError) -> FileProblem:
     if isinstance(error, PermissionError):
         return FileProblem(
-            f"'{target.name}' could not be saved: it may be open in another program, such as "
-            "Excel. Close it there and save again."
+            _(
+                "'{name}' could not be saved: it may be open in another program, such as "
+                "Excel. Close it there and save again."
+            ).format(name=target.name)
         )
-    return FileProblem(f"'{target.name}' could not be saved: {error.strerror or error}.")
+    return FileProblem(
+        _("'{name}' could not be saved: {reason}.").format(
+            name=target.name, reason=error.strerror or error
+        )
+    )
 
 
 def _flush_to_disk(path: Path) -> None:
@@ -134,7 +141,7 @@ def save(document: Saved, target: str | Path) -> Path:
     target = Path(target)
     loaded = document.loaded
     if not target.parent.is_dir():
-        raise FileProblem(f"The folder '{target.parent}' does not exist.")
+        raise FileProblem(_("The folder '{parent}' does not exist.").format(parent=target.parent))
     if loaded.is_new:
         atomic_write(target, lambda temp: _new_workbook(document, temp))
     elif loaded.kind == "xlsx":
@@ -181,8 +188,10 @@ def _new_workbook(document: Saved, target: Path) -> None:
                 text = excel_escape(document.value(row, col))
             except UnstorableText as error:
                 raise FileProblem(
-                    f"Row {place + 2}, {document.headers[col]} holds a character ({error}) that "
-                    "an Excel workbook cannot hold, so nothing was saved; remove it and save again."
+                    _(
+                        "Row {row}, {column} holds a character ({error}) that an Excel "
+                        "workbook cannot hold, so nothing was saved; remove it and save again."
+                    ).format(row=place + 2, column=document.headers[col], error=error)
                 ) from None
             cell = WriteOnlyCell(sheet, value=text)
             cell.data_type = "s"  # text, never a formula
@@ -227,9 +236,11 @@ def _encoded(text: str, fmt: CsvFormat) -> bytes:
     except UnicodeEncodeError as error:
         bad = text[error.start]
         raise FileProblem(
-            f"The character '{bad}' cannot be saved in this file's "
-            f"{codec_name(fmt.encoding)} encoding. Replace it, or save the file as Excel "
-            "(.xlsx) instead."
+            _(
+                "The character '{bad}' cannot be saved in this file's "
+                "{encoding} encoding. Replace it, or save the file as Excel "
+                "(.xlsx) instead."
+            ).format(bad=bad, encoding=codec_name(fmt.encoding))
         ) from None
 
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
+from desktop_app.i18n import _
 from desktop_app.models.errors import FileProblem
 from desktop_app.models.xlsx_parts import (
     column_index,
@@ -112,8 +113,9 @@ def patch_xlsx(
         _Malformed,
     ) as exc:
         raise FileProblem(
-            f"{_label(source)} is not a valid Excel workbook (.xlsx), so the changes could not "
-            "be saved."
+            _(
+                "{label} is not a valid Excel workbook (.xlsx), so the changes could not be saved."
+            ).format(label=_label(source))
         ) from exc
     finally:
         temporary.unlink(missing_ok=True)
@@ -122,7 +124,7 @@ def patch_xlsx(
 def _label(source: Path | BinaryIO) -> str:
     """How messages name the source: its file name when known."""
     name = source.name if isinstance(source, Path) else getattr(source, "name", None)
-    return f"'{Path(name).name}'" if isinstance(name, str) else "The workbook"
+    return f"'{Path(name).name}'" if isinstance(name, str) else _("The workbook")
 
 
 def _open_package(source: Path | BinaryIO) -> zipfile.ZipFile:
@@ -130,14 +132,20 @@ def _open_package(source: Path | BinaryIO) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(source)
     except OSError as exc:
-        raise FileProblem(f"{_label(source)} could not be opened ({exc.strerror or exc}).") from exc
+        raise FileProblem(
+            _("{label} could not be opened ({reason}).").format(
+                label=_label(source), reason=exc.strerror or exc
+            )
+        ) from exc
 
 
 def _cannot_save(dst: Path, exc: OSError) -> FileProblem:
     """The problem to show when dst cannot be written."""
     return FileProblem(
-        f"{dst.name} could not be saved ({exc.strerror or exc}); "
-        "close it in other programs and check the folder can be written to."
+        _(
+            "{name} could not be saved ({reason}); "
+            "close it in other programs and check the folder can be written to."
+        ).format(name=dst.name, reason=exc.strerror or exc)
     )
 
 
@@ -187,7 +195,9 @@ def _find_sheet(zin: zipfile.ZipFile, sheet_name: str) -> str:
         return sheet_part(zin, sheet_name)
     except KeyError:
         raise FileProblem(
-            f'The workbook has no sheet called "{sheet_name}", so the changes could not be saved.'
+            _(
+                'The workbook has no sheet called "{sheet}", so the changes could not be saved.'
+            ).format(sheet=sheet_name)
         ) from None
 
 
@@ -376,7 +386,7 @@ class _ZipWriter:
         """Append one member: payload is its stored (compressed) bytes."""
         compressed = sum(len(piece) for piece in payload)
         if max(size, compressed, self._offset) >= _ZIP64_LIMIT:
-            raise FileProblem("The workbook is too large to be saved by this app.")
+            raise FileProblem(_("The workbook is too large to be saved by this app."))
         try:
             name, flags = info.filename.encode("ascii"), 0
         except UnicodeEncodeError:
@@ -413,7 +423,7 @@ class _ZipWriter:
         directory = b"".join(self._central)
         count = len(self._central)
         if count >= 0xFFFF or self._offset + len(directory) >= _ZIP64_LIMIT:
-            raise FileProblem("The workbook is too large to be saved by this app.")
+            raise FileProblem(_("The workbook is too large to be saved by this app."))
         end = _END.pack(
             b"PK\x05\x06", 0, 0, count, count, len(directory), self._offset, len(comment)
         )
@@ -760,8 +770,10 @@ class _SheetPatcher:
             escaped = _escape_cell_text(text)
         except UnstorableText as error:
             raise FileProblem(
-                f"Cell {ref.decode()} holds a character ({error}) that an Excel workbook "
-                "cannot hold, so nothing was saved; remove it and save again."
+                _(
+                    "Cell {cell} holds a character ({error}) that an Excel workbook "
+                    "cannot hold, so nothing was saved; remove it and save again."
+                ).format(cell=ref.decode(), error=error)
             ) from None
         return self.text_cell % (ref, style_attribute, escaped)
 

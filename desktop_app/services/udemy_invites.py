@@ -40,6 +40,7 @@ from desktop_app.connectors.udemy import (
     UdemyAuthError,
     UdemyError,
 )
+from desktop_app.i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,10 @@ def _group_ids(names: list[str], group_ids: Mapping[str, str] | None) -> list[st
         elif name.casefold() in by_name:
             result.append(by_name[name.casefold()])
         else:
-            raise _Refusal("groups", f"The group “{name}” is not in your Udemy organisation.")
+            raise _Refusal(
+                "groups",
+                _("The group “{name}” is not in your Udemy organisation.").format(name=name),
+            )
     return result
 
 
@@ -225,9 +229,11 @@ def _invite_one(
         if role is not None and role not in ROLES:
             raise _Refusal(
                 "role",
-                f"Udemy's invite API can add a learner or an admin, not a "
-                f"“{_text(row, 'role')}”; add the user as a learner and change the role in "
-                "Udemy.",
+                _(
+                    "Udemy's invite API can add a learner or an admin, not a "
+                    "“{role}”; add the user as a learner and change the role in "
+                    "Udemy."
+                ).format(role=_text(row, "role")),
             )
         groups = _group_ids(_groups(row), group_ids)
     except _Refusal as refusal:
@@ -245,7 +251,7 @@ def _invite_one(
         return _outcome_of_error(ref, email, error), error
     except Exception:
         logger.exception("Udemy invite of row %s failed unexpectedly", ref)
-        message = (
+        message = _(
             "An unexpected problem occurred while adding this user, so it may have been "
             "added: check Pending invitations in Udemy before sending again; the details "
             "are in the log."
@@ -307,8 +313,10 @@ def invite_new_rows(
         if folded and folded in first_row_of:
             refusal = _Refusal(
                 "email",
-                f"This email address is also on another new row ({first_row_of[folded]}); "
-                "only that one is added, so that no one gets two accounts.",
+                _(
+                    "This email address is also on another new row ({row}); "
+                    "only that one is added, so that no one gets two accounts."
+                ).format(row=first_row_of[folded]),
             )
             finish(_refused(ref, email, refusal))
             continue

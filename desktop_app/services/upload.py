@@ -17,6 +17,7 @@ from typing import Any
 
 from desktop_app.connectors.scim import ScimClient, ScimError
 from desktop_app.connectors.udemy import DEFAULT_BASE_URL, UdemyInviteClient
+from desktop_app.i18n import N_, _, ngettext, numeral
 from desktop_app.models.document import UserDocument
 from desktop_app.models.profiles import Profile, UnknownProfile, generic_profile, profile_named
 from desktop_app.models.scim_mapping import (
@@ -186,11 +187,13 @@ def invite_client(
 ) -> UdemyInviteClient:
     """The client of the profile's invite API for one organisation (Udemy's, so far)."""
     if profile.invite_api != "udemy":
-        raise UnknownProfile(f"The invite API '{profile.invite_api}' is not known.")
+        raise UnknownProfile(
+            _("The invite API '{api}' is not known.").format(api=profile.invite_api)
+        )
     return UdemyInviteClient(base_url or profile.invite_api_url or DEFAULT_BASE_URL, org, token)
 
 
-NO_INVITER = (
+NO_INVITER = N_(
     "New users of this platform are added through its invite API, which is not connected: "
     "give its organisation id and personal access token, and upload again."
 )
@@ -227,18 +230,23 @@ def _not_saved_message(user: UserUpdate, outcome: Outcome, plan: UploadPlan) -> 
         return None
     labels = _column_labels(plan)
     parts = []
-    for paths, why_one, why_many in (
-        (outcome.unsupported, "the server does not allow changing this field",
-         "the server does not allow changing these fields"),
-        (outcome.not_kept, "the server does not keep this field",
-         "the server does not keep these fields"),
+    for paths, one, many in (
+        (outcome.unsupported,
+         N_("{columns} was not saved: the server does not allow changing this field"),
+         N_("{columns} were not saved: the server does not allow changing these fields")),
+        (outcome.not_kept,
+         N_("{columns} was not saved: the server does not keep this field"),
+         N_("{columns} were not saved: the server does not keep these fields")),
     ):  # fmt: skip
         names = list(dict.fromkeys(labels.get(_mapped_path(p), p) for p in paths))
         if names:
-            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-            verb = "was" if len(names) == 1 else "were"
-            parts.append(f"{listed} {verb} not saved: {why_one if len(names) == 1 else why_many}")
-    done = "The user was added" if user.action == CREATE else "The other changes were saved"
+            listed = (
+                names[0]
+                if len(names) == 1
+                else _("{items} and {last}").format(items=", ".join(names[:-1]), last=names[-1])
+            )
+            parts.append(_(one if len(names) == 1 else many).format(columns=listed))
+    done = _("The user was added") if user.action == CREATE else _("The other changes were saved")
     return f"{'; '.join(parts)}. {done}."
 
 
@@ -275,12 +283,12 @@ class UploadResult:
         if outcome is None or outcome.result == InviteResult.CREATED:
             return None
         if outcome.result == InviteResult.EXISTS:
-            return (
-                f"The email address '{outcome.email}' is already in use in the organisation: "
-                f"this user probably already exists as {outcome.email}: use that account? "
+            return _(
+                "The email address '{email}' is already in use in the organisation: "
+                "this user probably already exists as {email}: use that account? "
                 "Put its ID in this row, or change the row, and upload again."
-            )
-        return outcome.message or "The invite failed."
+            ).format(email=outcome.email)
+        return outcome.message or _("The invite failed.")
 
     def refused_cells(self) -> dict[int, tuple[int, str]]:
         """Row -> (column, message) of each cell the invite API refused."""
@@ -324,7 +332,7 @@ class UploadResult:
                 continue
             outcome = self.outcomes.get(user.row)
             if outcome is not None and not outcome.ok:
-                failed.append((user, outcome.message or "The server refused this user."))
+                failed.append((user, outcome.message or _("The server refused this user.")))
             elif outcome is not None:
                 partly = _not_saved_message(user, outcome, self.plan)
                 if partly:
@@ -390,22 +398,31 @@ class UploadResult:
         """'17 users were successfully edited', with added users counted apart."""
         n = self.updated
         if self.plan.kind == PlanKind.UNDO:
-            return (
-                f"{n:,} {'user was' if n == 1 else 'users were'} put back as "
-                f"{'it was' if n == 1 else 'they were'} before the upload"
-            )
-        text = f"{n:,} {'user was' if n == 1 else 'users were'} successfully edited"
+            return ngettext(
+                "{count} user was put back as it was before the upload",
+                "{count} users were put back as they were before the upload",
+                n,
+            ).format(count=numeral(n))
+        text = ngettext(
+            "{count} user was successfully edited", "{count} users were successfully edited", n
+        ).format(count=numeral(n))
         if self.added:
-            text += f". {self.added:,} {'user was' if self.added == 1 else 'users were'} added"
+            text += ". " + ngettext(
+                "{count} user was added", "{count} users were added", self.added
+            ).format(count=numeral(self.added))
         if self.invited:
             n = self.invited
-            text += f". {n:,} {'user was' if n == 1 else 'users were'} invited"
+            text += ". " + ngettext(
+                "{count} user was invited", "{count} users were invited", n
+            ).format(count=numeral(n))
         partly = self.partly_saved
         if partly:
-            text += (
-                f". {partly:,} {'row was' if partly == 1 else 'rows were'} saved without "
-                "values the server does not keep (each row says which)"
-            )
+            text += ". " + ngettext(
+                "{count} row was saved without values the server does not keep (it says which)",
+                "{count} rows were saved without values the server does not keep (each row "
+                "says which)",
+                partly,
+            ).format(count=numeral(partly))
         return text
 
     def report(self) -> dict[str, Any]:
@@ -517,7 +534,7 @@ def _invite(
         for row in rows:
             ref = int(row["ref"])
             result.invites[ref] = InviteOutcome(
-                ref, InviteResult.FAILED, str(row.get("email") or ""), NO_INVITER
+                ref, InviteResult.FAILED, str(row.get("email") or ""), _(NO_INVITER)
             )
         return
     invite_new_rows(
@@ -631,7 +648,7 @@ def plan_undo(
         users.append(user)
         found = by_id.get(recorded.user_id)
         if found is None:
-            user.message = "This user no longer exists on the server."
+            user.message = _("This user no longer exists on the server.")
             continue
         resource, etag = found
         user.etag, user.snapshot = etag, resource
@@ -642,16 +659,18 @@ def plan_undo(
                 back.append(Change(**{**_fields(change), "before": now, "after": change.before}))
             elif not same_value(change.path, now, change.before, ",", listed=change.listed):
                 moved.append(
-                    f"{change.header} is now {now!r}" if now else f"{change.header} is now empty"
+                    _("{header} is now {now!r}").format(header=change.header, now=now)
+                    if now
+                    else _("{header} is now empty").format(header=change.header)
                 )
         left = done[recorded.ref].etag
         if moved or (back and left and etag and left != etag):
             user.action = CHANGED_SINCE
             detail = f" ({'; '.join(moved)})" if moved else ""
-            user.message = (
-                f"Someone changed this user on the server after the upload{detail}, so it "
+            user.message = _(
+                "Someone changed this user on the server after the upload{detail}, so it "
                 "is left as it is."
-            )
+            ).format(detail=detail)
         else:
             user.action = UPDATE if back else UNCHANGED
             user.changes = back
@@ -737,8 +756,10 @@ def _settle_groups(
                 False,
                 None,
                 None,
-                f"The group '{unknown[0]}' does not exist on the server: create it there, "
-                "or correct the name.",
+                _(
+                    "The group '{unknown}' does not exist on the server: create it there, "
+                    "or correct the name."
+                ).format(unknown=unknown[0]),
             )
             continue
         for name in joining:
@@ -936,21 +957,32 @@ class ResumeResult:
 
     def sentence(self) -> str:
         done = self.sent_ok
-        text = f"{done:,} {'user was' if done == 1 else 'users were'} successfully edited."
+        text = (
+            ngettext(
+                "{count} user was successfully edited",
+                "{count} users were successfully edited",
+                done,
+            ).format(count=numeral(done))
+            + "."
+        )
         if self.already_done:
             had = self.already_done
-            text = (
-                f"{text} {had:,} {'user' if had == 1 else 'users'} already had the new "
-                "values (a later upload sent them)."
-            )
+            text += " " + ngettext(
+                "{count} user already had the new values (a later upload sent them).",
+                "{count} users already had the new values (a later upload sent them).",
+                had,
+            ).format(count=numeral(had))
             if not done and not (len(self.outcomes) - self.already_done):
-                text = (
-                    f"The interrupted upload was already finished: {had:,} "
-                    f"{'user' if had == 1 else 'users'} already had the new values."
-                )
+                text = ngettext(
+                    "The interrupted upload was already finished: {count} user already had "
+                    "the new values.",
+                    "The interrupted upload was already finished: {count} users already had "
+                    "the new values.",
+                    had,
+                ).format(count=numeral(had))
         failed = sum(not o.ok for o in self.outcomes)
         if failed:
-            text += f" {failed:,} failed."
+            text += " " + _("{count} failed.").format(count=numeral(failed))
         return text
 
 

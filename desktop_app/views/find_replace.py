@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.i18n import _, ngettext, numeral
 from desktop_app.models.replace import find_cells, replacements
 from desktop_app.views.screen_order import Cell, file_place, screen_place, step_from
 from desktop_app.views.table_model import UserTableModel
@@ -37,35 +38,35 @@ class FindReplaceDialog(QDialog):
         super().__init__(parent)
         table = getattr(parent, "table", None)
         self.view = view if view is not None or not isinstance(table, QTableView) else table
-        self.setWindowTitle("Find and Replace")
+        self.setWindowTitle(_("Find and Replace"))
         self.model = model
         doc = model.document
         self.find_edit = QLineEdit()
-        self.find_edit.setAccessibleName("Find what")
+        self.find_edit.setAccessibleName(_("Find what"))
         self.replace_edit = QLineEdit()
-        self.replace_edit.setAccessibleName("Replace with")
+        self.replace_edit.setAccessibleName(_("Replace with"))
         self.column = QComboBox()
-        self.column.addItem("All columns", None)
+        self.column.addItem(_("All columns"), None)
         for col, header in enumerate(doc.headers):
-            locked = "" if doc.is_editable(col) else " (locked)"
+            locked = "" if doc.is_editable(col) else _(" (locked)")
             self.column.addItem(f"{header}{locked}", col)
-        self.match_case = QCheckBox("Match case")
-        self.whole_cell = QCheckBox("Match entire cell")
+        self.match_case = QCheckBox(_("Match case"))
+        self.whole_cell = QCheckBox(_("Match entire cell"))
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
-        form.addRow("Find what:", self.find_edit)
-        form.addRow("Replace with:", self.replace_edit)
-        form.addRow("Look in:", self.column)
+        form.addRow(_("Find what:"), self.find_edit)
+        form.addRow(_("Replace with:"), self.replace_edit)
+        form.addRow(_("Look in:"), self.column)
         form.addRow("", self.match_case)
         form.addRow("", self.whole_cell)
         buttons = QDialogButtonBox()
-        self.find_button = QPushButton("Find Next")
-        self.replace_button = QPushButton("Replace")
-        self.replace_button.setToolTip("Replace this match and go to the next one")
-        self.replace_all_button = QPushButton("Replace All")
-        close = QPushButton("Close")
+        self.find_button = QPushButton(_("Find Next"))
+        self.replace_button = QPushButton(_("Replace"))
+        self.replace_button.setToolTip(_("Replace this match and go to the next one"))
+        self.replace_all_button = QPushButton(_("Replace All"))
+        close = QPushButton(_("Close"))
         buttons.addButton(self.find_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.replace_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.replace_all_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -108,7 +109,7 @@ class FindReplaceDialog(QDialog):
             self._found = [cell for cell in found if not doc.is_hidden(cell[0])]  # deleted rows
             self._position = -1
         if not self._found:
-            self.message.setText(f"'{self.find_edit.text()}' was not found.")
+            self.message.setText(_("'{text}' was not found.").format(text=self.find_edit.text()))
             return
         place = file_place if self.view is None else screen_place(self.view)
         target = step_from(self._found, self._shown, 1, place)
@@ -116,7 +117,11 @@ class FindReplaceDialog(QDialog):
         self._position, self._shown = self._found.index(target), target
         ahead = place(*target)
         number = 1 + sum(1 for cell in self._found if place(*cell) < ahead)
-        self.message.setText(f"{number:,} of {len(self._found):,}.")
+        self.message.setText(
+            _("{position} of {count}.").format(
+                position=numeral(number), count=numeral(len(self._found))
+            )
+        )
         self.goTo.emit(*target)
 
     def replace_one(self) -> None:
@@ -126,7 +131,7 @@ class FindReplaceDialog(QDialog):
         """
         text = self.find_edit.text()
         if not text:
-            self.message.setText("Type what to find first.")
+            self.message.setText(_("Type what to find first."))
             return
         if not self._found or self._position < 0:
             self.find_next()
@@ -134,7 +139,9 @@ class FindReplaceDialog(QDialog):
         doc = self.model.document
         row, col = self._found[self._position]
         if not doc.is_editable(col):
-            self._step(f"{doc.headers[col]} is locked: that one was left as it is.")
+            self._step(
+                _("{column} is locked: that one was left as it is.").format(column=doc.headers[col])
+            )
             return
         options = (self.match_case.isChecked(), self.whole_cell.isChecked())
         change = [
@@ -143,27 +150,27 @@ class FindReplaceDialog(QDialog):
             if change[0] == row
         ]
         if not change:  # the cell was edited since it was found
-            self._step("That cell no longer matches: it was left as it is.")
+            self._step(_("That cell no longer matches: it was left as it is."))
             return
-        self.model.set_cells(change, "Replace")
+        self.model.set_cells(change, _("Replace"))
         if (row, col) not in find_cells(doc, text, [col], *options):
             del self._found[self._position]
             self._position -= 1
-        self._step(f"Replaced 1 cell in row {doc.excel_row(row):,}.")
+        self._step(_("Replaced 1 cell in row {row}.").format(row=numeral(doc.excel_row(row))))
 
     def _step(self, said: str) -> None:
         """Go on to the next match after a Replace, saying what happened."""
         if not self._found:
             self._forget()
-            self.message.setText(f"{said} No more matches.")
+            self.message.setText(_("{said} No more matches.").format(said=said))
             return
         self.find_next()
-        self.message.setText(f"{said} Next: {self.message.text()}")
+        self.message.setText(_("{said} Next: {text}").format(said=said, text=self.message.text()))
 
     def replace_all(self) -> None:
         text = self.find_edit.text()
         if not text:
-            self.message.setText("Type what to find first.")
+            self.message.setText(_("Type what to find first."))
             return
         doc = self.model.document
         columns = self._columns()
@@ -181,13 +188,16 @@ class FindReplaceDialog(QDialog):
         skipped = sum(
             1 for row, _ in find_cells(doc, text, locked, *options) if not doc.is_hidden(row)
         )
-        self.model.set_cells(changes, "Replace")
+        self.model.set_cells(changes, _("Replace"))
         self._forget()
-        message = f"Replaced {len(changes):,} {'cell' if len(changes) == 1 else 'cells'}."
+        message = ngettext(
+            "Replaced {count} cell.", "Replaced {count} cells.", len(changes)
+        ).format(count=numeral(len(changes)))
         if skipped:
             header = doc.headers[locked[0]]
-            message += (
-                f" {skipped:,} in the locked {header} column "
-                f"{'was' if skipped == 1 else 'were'} left as they are."
-            )
+            message += " " + ngettext(
+                "{count} in the locked {header} column was left as it is.",
+                "{count} in the locked {header} column were left as they are.",
+                skipped,
+            ).format(count=numeral(skipped), header=header)
         self.message.setText(message)

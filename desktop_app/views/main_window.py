@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.i18n import N_, _, ngettext, numeral
 from desktop_app.models.column_mapping import ColumnMapping, MappingStore
 from desktop_app.models.document import (
     CellEdit,
@@ -47,6 +48,7 @@ from desktop_app.views.find_replace import FindReplaceDialog
 from desktop_app.views.help_dialogs import HelpActions
 from desktop_app.views.icons import icon
 from desktop_app.views.mapping_dialog import MappingDialog
+from desktop_app.views.preferences import preferences_action
 from desktop_app.views.problems_panel import ProblemsPanel
 from desktop_app.views.recent_files import (
     ColumnWidths,
@@ -61,7 +63,7 @@ from desktop_app.views.workers import Report, Worker, open_with_progress, start
 
 log = logging.getLogger(__name__)
 
-OPEN_FILTER = "User downloads (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)"
+OPEN_FILTER = N_("User downloads (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)")
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
@@ -100,12 +102,12 @@ class MainWindow(QMainWindow):
 
         self.table = UserTableView()
         self.placeholder = QLabel(
-            "<p style='font-size: 15pt;'>Open a download from your platform "
+            _("<p style='font-size: 15pt;'>Open a download from your platform "
             "(<b>File › Open</b>, or drop it here)</p>"
             "<p style='font-size: 12pt;'>Or try the sample: "
-            "<a href='sample'>Help › Open a Sample File</a></p>"
+            "<a href='sample'>Help › Open a Sample File</a></p>")
         )
-        self.placeholder.setAccessibleName("Start here")
+        self.placeholder.setAccessibleName(_("Start here"))
         self.placeholder.linkActivated.connect(lambda _link: self.help.sample_action.trigger())
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
@@ -117,7 +119,7 @@ class MainWindow(QMainWindow):
 
         self.problems = ProblemsPanel()
         self.problems.problemChosen.connect(self.go_to_cell)
-        self.problems_dock = QDockWidget("Problems", self)
+        self.problems_dock = QDockWidget(_("Problems"), self)
         self.problems_dock.setObjectName("problemsDock")
         self.problems_dock.setWidget(self.problems)
         self.problems_dock.setFeatures(
@@ -171,44 +173,44 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         keys = QKeySequence.StandardKey
         self.open_action = self._action(
-            "&Open…", self.choose_file, keys.Open, "Open a user download (.xlsx or .csv)"
+            _("&Open…"), self.choose_file, keys.Open, _("Open a user download (.xlsx or .csv)")
         )
         self.save_action = self._action(
-            "&Save",
+            _("&Save"),
             lambda: self.save(wait=False),
             keys.Save,
-            "Save a copy next to the download, with your fixes",
+            _("Save a copy next to the download, with your fixes"),
         )
         self.save_as_action = self._action(
-            "Save &As…", lambda: self.save_as(wait=False), keys.SaveAs
+            _("Save &As…"), lambda: self.save_as(wait=False), keys.SaveAs
         )
-        quit_action = self._action("&Quit", self.close, keys.Quit)
-        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        quit_action = self._action(_("&Quit"), self.close, keys.Quit)
+        self.undo_action = self.undo_stack.createUndoAction(self, _("&Undo"))
         self.undo_action.setShortcut(QKeySequence(keys.Undo))
-        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action = self.undo_stack.createRedoAction(self, _("&Redo"))
         self.redo_action.setShortcut(QKeySequence(keys.Redo))
-        self.copy_action = self._action("&Copy", self.table.copy_selection)
+        self.copy_action = self._action(_("&Copy"), self.table.copy_selection)
         self.copy_action.setShortcut(QKeySequence(keys.Copy))
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.paste_action = self._action("&Paste", self.table.paste)
+        self.paste_action = self._action(_("&Paste"), self.table.paste)
         self.paste_action.setShortcut(QKeySequence(keys.Paste))
         self.paste_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.clear_action = self._action("Clear Cells", self.table.clear_selection)
+        self.clear_action = self._action(_("Clear Cells"), self.table.clear_selection)
         # The table takes Ctrl+D and Ctrl+R itself; the menu shows the keys and offers them.
-        self.fill_down_action = self._action("Fill &Down", self.table.fill_down, "Ctrl+D")
-        self.fill_right_action = self._action("Fill &Right", self.table.fill_right, "Ctrl+R")
+        self.fill_down_action = self._action(_("Fill &Down"), self.table.fill_down, "Ctrl+D")
+        self.fill_right_action = self._action(_("Fill &Right"), self.table.fill_right, "Ctrl+R")
         # The table takes Ctrl++ (Ctrl+Shift+=, or + on the keypad) and Ctrl+− itself, as Excel.
         self.insert_above_action = self._action(
-            "&Insert Rows Above", self.table.insert_rows_above, "Ctrl++",
-            "Add blank rows for new users above the selected rows",
+            _("&Insert Rows Above"), self.table.insert_rows_above, "Ctrl++",
+            _("Add blank rows for new users above the selected rows"),
         )
         self.insert_below_action = self._action(
-            "Insert Rows &Below", self.table.insert_rows_below,
-            tip="Add blank rows for new users below the selected rows",
+            _("Insert Rows &Below"), self.table.insert_rows_below,
+            tip=_("Add blank rows for new users below the selected rows"),
         )
         self.delete_rows_action = self._action(
-            "De&lete Rows", self.table.delete_rows, "Ctrl+-",
-            "Take the selected rows out of the table; uploading never deletes users",
+            _("De&lete Rows"), self.table.delete_rows, "Ctrl+-",
+            _("Take the selected rows out of the table; uploading never deletes users"),
         )
         for action in (
             self.fill_down_action,
@@ -218,26 +220,29 @@ class MainWindow(QMainWindow):
         ):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.find_action = self._action(
-            "&Find and Replace…",
+            _("&Find and Replace…"),
             self.show_find_replace,
             keys.Replace if not QKeySequence(keys.Replace).isEmpty() else "Ctrl+H",
         )
-        self.search_action = self._action("Search", self._focus_search, keys.Find)
+        self.search_action = self._action(_("Search"), self._focus_search, keys.Find)
         from desktop_app.views.update_dialog import update_from_another_file
 
         self.update_from_file_action = self._action(
-            "Up&date from Another File…",
+            _("Up&date from Another File…"),
             lambda: update_from_another_file(self),
-            tip="Take values such as Department from an HR export, matched on employee number",
+            tip=_("Take values such as Department from an HR export, matched on employee number"),
         )
         self.next_problem_action = self._action(
-            "Next Problem", lambda: self.step_problem(1), "F8", "Go to the next cell with a problem"
+            _("Next Problem"),
+            lambda: self.step_problem(1),
+            "F8",
+            _("Go to the next cell with a problem"),
         )
         self.previous_problem_action = self._action(
-            "Previous Problem", lambda: self.step_problem(-1), "Shift+F8"
+            _("Previous Problem"), lambda: self.step_problem(-1), "Shift+F8"
         )
 
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.menuBar().addMenu(_("&File"))
         for action in (self.open_action, self.save_action, self.save_as_action):
             file_menu.addAction(action)
         self.recent_files = RecentFiles(self)
@@ -247,7 +252,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
-        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu = self.menuBar().addMenu(_("&Edit"))
         for action in (self.undo_action, self.redo_action):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
@@ -267,15 +272,18 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.search_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.update_from_file_action)
-        view_menu = self.menuBar().addMenu("&View")
+        edit_menu.addSeparator()
+        self.preferences_action = preferences_action(self)  # macOS: the app menu's
+        edit_menu.addAction(self.preferences_action)
+        view_menu = self.menuBar().addMenu(_("&View"))
         view_menu.addAction(self.next_problem_action)
         view_menu.addAction(self.previous_problem_action)
         view_menu.addSeparator()
         view_menu.addAction(self.problems_dock.toggleViewAction())
         self.columns_action = self._action(
-            "Columns and &Platform…",
+            _("Columns and &Platform…"),
             lambda: self.show_mapping_dialog(),
-            tip="Check what each column of the file is and which platform it is for",
+            tip=_("Check what each column of the file is and which platform it is for"),
         )
         self.columns_action.setEnabled(False)
         view_menu.addSeparator()
@@ -283,7 +291,7 @@ class MainWindow(QMainWindow):
         self.help: HelpActions = HelpActions(self)
         self.menuBar().addMenu(self.help.menu)
 
-        toolbar = QToolBar("Main")
+        toolbar = QToolBar(_("Main"))
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -294,13 +302,13 @@ class MainWindow(QMainWindow):
         # The toolbar keeps short names; the menu says what will be undone.
         for verb, action, signal, text_signal in (
             (
-                "Undo",
+                _("Undo"),
                 self.undo_action,
                 self.undo_stack.canUndoChanged,
                 self.undo_stack.undoTextChanged,
             ),
             (
-                "Redo",
+                _("Redo"),
                 self.redo_action,
                 self.undo_stack.canRedoChanged,
                 self.undo_stack.redoTextChanged,
@@ -315,32 +323,32 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(self.next_problem_action)
         toolbar.addSeparator()
-        toolbar.addWidget(QLabel(" Show: "))
+        toolbar.addWidget(QLabel(_(" Show: ")))
         self.filter_box = QComboBox()
-        self.filter_box.addItems(["All rows", "Rows with problems", "Changed rows"])
-        self.filter_box.setAccessibleName("Show rows")
+        self.filter_box.addItems([_("All rows"), _("Rows with problems"), _("Changed rows")])
+        self.filter_box.setAccessibleName(_("Show rows"))
         self.filter_box.currentIndexChanged.connect(self.set_filter)
         toolbar.addWidget(self.filter_box)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
         self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Search users…")
+        self.search_box.setPlaceholderText(_("Search users…"))
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.setAccessibleName("Search users")
+        self.search_box.setAccessibleName(_("Search users"))
         self.search_box.setMaximumWidth(260)
         self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
         toolbar.addWidget(self.search_box)
 
     def _build_status_bar(self) -> None:
         self.counts_label = QLabel()
-        self.counts_label.setAccessibleName("Summary")
+        self.counts_label.setAccessibleName(_("Summary"))
         # The platform the file was recognised as; a click shows its columns to change it.
         self.profile_label = QToolButton()
         self.profile_label.setAutoRaise(True)
         self.profile_label.setArrowType(Qt.ArrowType.DownArrow)
         self.profile_label.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.profile_label.setAccessibleName("Platform")
+        self.profile_label.setAccessibleName(_("Platform"))
         self.profile_label.clicked.connect(lambda: self.show_mapping_dialog())
         self.profile_label.hide()
         self.progress = QProgressBar()
@@ -365,7 +373,9 @@ class MainWindow(QMainWindow):
             if self.document
             else str(QSettings().value("lastFolder", str(Path.home())))
         )
-        name, _ = QFileDialog.getOpenFileName(self, "Open a user download", start_dir, OPEN_FILTER)
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("Open a user download"), start_dir, _(OPEN_FILTER)
+        )
         if name:
             self.open_file(name)
 
@@ -373,7 +383,8 @@ class MainWindow(QMainWindow):
         """Read and check the file off the GUI thread; the table appears when it is done."""
         path = Path(path)
         self.load_with(
-            lambda report: open_with_progress(str(path), profile, report), f"Opening {path.name}…"
+            lambda report: open_with_progress(str(path), profile, report),
+            _("Opening {name}…").format(name=path.name),
         )
 
     def load_with(self, job: Callable[[Report], UserDocument], busy_text: str) -> None:
@@ -421,7 +432,7 @@ class MainWindow(QMainWindow):
         self._worker = None
         self._carried = []
         self._set_idle()
-        messages.show_problem(self, "The file could not be opened", message)
+        messages.show_problem(self, _("The file could not be opened"), message)
         self.loadFailed.emit(message)
 
     def show_document(self, document: UserDocument) -> None:
@@ -463,7 +474,7 @@ class MainWindow(QMainWindow):
     def _show_platform(self, document: UserDocument) -> None:
         loaded = document.loaded
         recognition = loaded.recognition
-        self.profile_label.setText(document.profile.title)
+        self.profile_label.setText(_(document.profile.title))
         self.profile_label.show()
         if loaded.is_new or recognition is None:
             self.profile_label.setToolTip("")
@@ -473,9 +484,11 @@ class MainWindow(QMainWindow):
         if loaded.mapping_source == "recognised":
             why = recognition.reason
         else:
-            why = f"Read as {document.profile.title.lower()}, with the columns you chose."
+            why = _("Read as {platform}, with the columns you chose.").format(
+                platform=_(document.profile.title)
+            )
         self.profile_label.setToolTip(
-            f"{why}\nClick to check the columns or choose another platform."
+            _("{why}\nClick to check the columns or choose another platform.").format(why=why)
         )
         self.profile_label.setEnabled(True)
         self.columns_action.setEnabled(True)
@@ -512,10 +525,10 @@ class MainWindow(QMainWindow):
         if doc.rows_changed_shape:
             messages.show_problem(
                 self,
-                "The columns were not changed",
-                "You added or deleted rows, and reading the file again with other columns "
+                _("The columns were not changed"),
+                _("You added or deleted rows, and reading the file again with other columns "
                 "would lose them. Save your changes, then open the saved copy and choose its "
-                "columns.",
+                "columns."),
             )
             return
         changed = [(row, col, doc.value(row, col)) for row, col in sorted(doc.originals)]
@@ -528,10 +541,10 @@ class MainWindow(QMainWindow):
             if now != doc.opened_stamp:
                 messages.show_problem(
                     self,
-                    "The columns were not changed",
-                    f"'{path.name}' changed on disk since it was opened, so your edits could "
+                    _("The columns were not changed"),
+                    _("'{name}' changed on disk since it was opened, so your edits could "
                     "land on the wrong users. Save your changes, then open the saved copy and "
-                    "choose its columns.",
+                    "choose its columns.").format(name=path.name),
                 )
                 return
         try:
@@ -539,18 +552,18 @@ class MainWindow(QMainWindow):
         except OSError:
             log.exception("The column mapping could not be remembered")
             self.statusBar().showMessage(
-                "These columns are used now but could not be remembered for next time "
-                "(the app's data folder cannot be written).",
+                _("These columns are used now but could not be remembered for next time "
+                "(the app's data folder cannot be written)."),
                 8000,
             )
         self._carried = changed
         self.load_with(
             lambda report: open_document(
                 path,
-                progress=lambda done, total: report("Checking every row…", done, total),
+                progress=lambda done, total: report(_("Checking every row…"), done, total),
                 mapping=mapping,
             ),
-            f"Reading {path.name} with the columns you chose…",
+            _("Reading {name} with the columns you chose…").format(name=path.name),
         )
 
     def _put_back_carried(self) -> None:
@@ -560,12 +573,17 @@ class MainWindow(QMainWindow):
             return
         doc = self.document
         kept = [(r, c, v) for r, c, v in carried if doc.is_editable(c) and r < doc.row_count]
-        self.model.set_cells(kept, "Keep")
+        self.model.set_cells(kept, _("Keep"))
         lost = len(carried) - len(kept)
         if lost:
             self.statusBar().showMessage(
-                f"{plural(lost, 'edit')} in {doc.headers[doc.key_column or 0]} could not be "
-                "kept: that column is now the locked key.",
+                ngettext(
+                    "{count} edit in {column} could not be kept: that column is now the "
+                    "locked key.",
+                    "{count} edits in {column} could not be kept: that column is now the "
+                    "locked key.",
+                    lost,
+                ).format(count=numeral(lost), column=doc.headers[doc.key_column or 0]),
                 0,
             )
 
@@ -587,8 +605,8 @@ class MainWindow(QMainWindow):
             log.exception("Autosave failed")
             self._autosave_broken = True
             self.statusBar().showMessage(
-                "Your changes can no longer be saved automatically (the app's data folder "
-                "cannot be written). Save often.",
+                _("Your changes can no longer be saved automatically (the app's data folder "
+                "cannot be written). Save often."),
                 0,
             )
 
@@ -622,21 +640,35 @@ class MainWindow(QMainWindow):
             self.counts_label.setText("")
             return
         problems = self.problems.red_rows()
-        users = plural(doc.user_count, "user")
+        users = ngettext("{count} user", "{count} users", doc.user_count).format(
+            count=numeral(doc.user_count)
+        )
         if self.proxy.is_filtering:
-            users = f"{self.proxy.rowCount():,} of {users} shown"
-        text = f"{users} · {plural(problems, 'row')} with problems · {doc.changed_rows:,} changed"
+            users = _("{shown} of {users} shown").format(
+                shown=numeral(self.proxy.rowCount()), users=users
+            )
+        text = " · ".join(
+            [
+                users,
+                ngettext(
+                    "{count} row with problems", "{count} rows with problems", problems
+                ).format(count=numeral(problems)),
+                _("{count} changed").format(count=numeral(doc.changed_rows)),
+            ]
+        )
         removed = doc.removed_users
         if removed:
-            text += f" · {removed:,} removed (left alone on the platform)"
+            text += " · " + _("{count} removed (left alone on the platform)").format(
+                count=numeral(removed)
+            )
         self.counts_label.setText(text)
 
     def _refresh_problems(self) -> None:
         self.problems.recount()
 
     def _update_title(self) -> None:
-        name = self.document.loaded.path.name if self.document else "No file"
-        self.setWindowTitle(f"{name}[*] — User Editor")
+        name = self.document.loaded.path.name if self.document else _("No file")
+        self.setWindowTitle(_("{name}[*] — User Editor").format(name=name))
         self.setWindowModified(self.document is not None and not self.undo_stack.isClean())
 
     def _set_open(self, is_open: bool) -> None:
@@ -717,7 +749,7 @@ class MainWindow(QMainWindow):
         here = (current.row(), current.column()) if current.isValid() else None
         target = step_from(cells, here, step, screen_place(self.table))
         if target is None:
-            self.statusBar().showMessage("No problems left.", 4000)
+            self.statusBar().showMessage(_("No problems left."), 4000)
             return
         self.go_to_cell(*target)
 
@@ -754,11 +786,11 @@ class MainWindow(QMainWindow):
             source if self.document.loaded.is_new else edited_path(source)
         )
         suffix = source.suffix.lower()
-        name, _ = QFileDialog.getSaveFileName(
+        name, _filter = QFileDialog.getSaveFileName(
             self,
-            "Save a copy",
+            _("Save a copy"),
             str(suggested),
-            f"Same as the download (*{suffix})",
+            _("Same as the download (*{suffix})").format(suffix=suffix),
             options=QFileDialog.Option.DontConfirmOverwrite,
         )
         if not name:
@@ -768,9 +800,11 @@ class MainWindow(QMainWindow):
             target = target.with_name(target.name + suffix)
         if target.exists() and not messages.confirm(
             self,
-            "Replace the file?",
-            f"'{target.name}' already exists. Replace it with your edited users?",
-            "Replace",
+            _("Replace the file?"),
+            _("'{name}' already exists. Replace it with your edited users?").format(
+                name=target.name
+            ),
+            _("Replace"),
         ):
             return False
         return self._save_to(target, wait)
@@ -780,15 +814,17 @@ class MainWindow(QMainWindow):
         doc = self.document
         assert doc is not None
         if self._save_worker is not None:
-            self.statusBar().showMessage("A save is still being written; one moment.", 4000)
+            self.statusBar().showMessage(_("A save is still being written; one moment."), 4000)
             return False
         replaces_download = not doc.loaded.is_new and target.resolve() == doc.loaded.path.resolve()
         if replaces_download and not messages.confirm(
             self,
-            "Replace the download?",
-            f"This replaces '{target.name}', the file you downloaded from "
-            f"{doc.profile.platform}. Keep a copy instead unless you are sure.",
-            "Replace the download",
+            _("Replace the download?"),
+            _(
+                "This replaces '{name}', the file you downloaded from {platform}. Keep a copy "
+                "instead unless you are sure."
+            ).format(name=target.name, platform=doc.profile.platform),
+            _("Replace the download"),
         ):
             return False
         snapshot = doc.snapshot()
@@ -801,7 +837,7 @@ class MainWindow(QMainWindow):
         self._save_ok = False
         for action in (self.save_action, self.save_as_action):
             action.setEnabled(False)
-        self.statusBar().showMessage(f"Saving {target.name}…")
+        self.statusBar().showMessage(_("Saving {name}…").format(name=target.name))
         start(worker, self)
         if not wait:
             return True
@@ -823,14 +859,16 @@ class MainWindow(QMainWindow):
             self.undo_stack.setClean()
             if self.autosave is not None:
                 self.autosave.mark_saved(target)
-        self.statusBar().showMessage(f"Saved {target.name} in {target.parent}", 8000)
+        self.statusBar().showMessage(
+            _("Saved {name} in {folder}").format(name=target.name, folder=target.parent), 8000
+        )
         self._save_ok = True
         self.saveFinished.emit(True)
 
     def _on_save_failed(self, message: str) -> None:
         self._end_save()
         self.statusBar().clearMessage()
-        messages.show_problem(self, "The file was not saved", message)
+        messages.show_problem(self, _("The file was not saved"), message)
         self.saveFinished.emit(False)
 
     def _end_save(self) -> None:

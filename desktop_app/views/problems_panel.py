@@ -33,6 +33,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTreeView, QVBoxLayout, QWidget
 
+from desktop_app.i18n import N_, _, ngettext, numeral
 from desktop_app.models.document import CellEdit, Edit, UserDocument
 from desktop_app.models.validation import Issue
 from desktop_app.views.icons import icon
@@ -42,7 +43,7 @@ Index = QModelIndex | QPersistentModelIndex
 # (rank, column, title): the server's refusals first, then the table's columns left to right.
 GroupKey = tuple[int, int, str]
 
-SERVER_TITLE = "The server refused these users"
+SERVER_TITLE = N_("The server refused these users")
 SERVER_KEY: GroupKey = (0, -1, SERVER_TITLE)
 # How long one slice of counting may hold the GUI thread, in seconds.
 SLICE = 0.02
@@ -51,9 +52,8 @@ FETCH_BATCH = 200
 # Rows read between two looks at the clock.
 ROWS_PER_CHECK = 512
 
-_VALUE_BEFORE_VERB = re.compile(r" '.*?'(?= (?:is|must) )")
-_NOT_VALUE = re.compile(r", not '.*'$")
-_AT_MOST = re.compile(r"at most ([\d,]+)")
+# The words the patterns below find are translated with the messages; English always works.
+_VERBS = (N_("is"), N_("must"))
 
 
 def problem_title(header: str, issue: Issue) -> str:
@@ -73,23 +73,28 @@ def problem_title(header: str, issue: Issue) -> str:
     """
     message = issue.message.rstrip(".")
     if issue.kind == "duplicate":
-        if "Each user appears once" in message:
-            return f"{header} appears in more than one row"
-        return f"{header} is used in more than one row"
+        if _("Each user appears once") in message:
+            return _("{header} appears in more than one row").format(header=header)
+        return _("{header} is used in more than one row").format(header=header)
     if issue.kind == "length":
-        if message.startswith("This cell holds"):
-            return f"{header} is longer than an Excel cell can hold"
-        limit = _AT_MOST.search(message)
+        if message.startswith(_("This cell holds")):
+            return _("{header} is longer than an Excel cell can hold").format(header=header)
+        limit = re.search(re.escape(_("at most")) + r" ([\d,.]+)", message)
         if limit is not None:
-            return f"{header} is longer than {limit.group(1)} characters"
+            return _("{header} is longer than {limit} characters").format(
+                header=header, limit=limit.group(1)
+            )
         return message
     if issue.kind == "email" and message.startswith(f"{header}: '"):
-        reason = message.rpartition("email address: ")[2]
-        return f"{header} has an address that is not valid: {reason}"
-    message = _VALUE_BEFORE_VERB.sub("", message, count=1)
-    message = message.split(": did you mean")[0].split(". Choose one of")[0]
-    message = _NOT_VALUE.sub("", message).split("; ")[0]
-    return message.replace("is not allowed here", "is not one of the allowed values")
+        reason = message.rpartition(_("email address: "))[2]
+        return _("{header} has an address that is not valid: {reason}").format(
+            header=header, reason=reason
+        )
+    verbs = "|".join(re.escape(verb) for verb in {*_VERBS, *map(_, _VERBS)})
+    message = re.sub(rf" '.*?'(?= (?:{verbs}) )", "", message, count=1)
+    message = message.split(_(": did you mean"))[0].split(_(". Choose one of"))[0]
+    message = re.sub(re.escape(_(", not")) + r" '.*'$", "", message).split("; ")[0]
+    return message.replace(_("is not allowed here"), _("is not one of the allowed values"))
 
 
 def touched_rows(doc: UserDocument, edits: Sequence[CellEdit]) -> set[int]:
@@ -336,7 +341,7 @@ class ProblemsModel(QAbstractItemModel):
         changed: set[int] = set()
         dirty = self._dirty
         while dirty:
-            for _ in range(64):
+            for _step in range(64):
                 if not dirty:
                     break
                 self._read_row(doc, dirty.pop(), changed)
@@ -538,14 +543,14 @@ class ProblemsModel(QAbstractItemModel):
 
     def _group_data(self, group: ProblemGroup, role: int) -> Any:
         count = len(group.cells)
-        rows = f"{count:,} {'row' if count == 1 else 'rows'}"
+        rows = ngettext("{count} row", "{count} rows", count).format(count=numeral(count))
+        title = _(group.title) if group.key == SERVER_KEY else group.title
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{group.title} — {rows}"
+            return f"{title} — {rows}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (
-                f"{group.title}: {rows}.\nClick to go to the first one; "
-                "open the line to see every row."
-            )
+            return _(
+                "{title}: {rows}.\nClick to go to the first one; open the line to see every row."
+            ).format(title=title, rows=rows)
         if role == Qt.ItemDataRole.FontRole:
             return self._bold
         if role == Qt.ItemDataRole.DecorationRole:
@@ -559,17 +564,21 @@ class ProblemsModel(QAbstractItemModel):
         assert doc is not None
         fix: str | None = None
         if group.key == SERVER_KEY:
-            message = f"The server refused this user: {doc.server_messages.get(row, '')}"
+            message = _("The server refused this user: {message}").format(
+                message=doc.server_messages.get(row, "")
+            )
         else:
             issues = [i for i in doc.cell_issues(row, col) if self._key_of(col, i) == group.key]
             message = " ".join(issue.message for issue in issues)
             fix = next((issue.fix for issue in issues if issue.fix is not None), None)
         excel_row = doc.excel_row(row)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"Row {excel_row:,}: {message}"
-        tip = f"Row {excel_row:,}, column {doc.headers[col]}: {message}"
+            return _("Row {row}: {message}").format(row=numeral(excel_row), message=message)
+        tip = _("Row {row}, column {column}: {message}").format(
+            row=numeral(excel_row), column=doc.headers[col], message=message
+        )
         if fix is not None:
-            tip += f"\nRight-click the cell to use '{fix}'."
+            tip += _("\nRight-click the cell to use '{fix}'.").format(fix=fix)
         return tip
 
 
@@ -588,7 +597,7 @@ class ProblemsPanel(QWidget):
         self.list.setHeaderHidden(True)
         self.list.setUniformRowHeights(True)
         self.list.setIconSize(QSize(16, 16))
-        self.list.setAccessibleName("Problems")
+        self.list.setAccessibleName(_("Problems"))
         self.list.setWordWrap(False)
         self.list.activated.connect(self._chosen)
         self.list.clicked.connect(self._chosen)
@@ -632,20 +641,29 @@ class ProblemsPanel(QWidget):
     def _show_counts(self) -> None:
         doc = self.model.document
         if doc is None:
-            self.summary.setText("No file is open.")
+            self.summary.setText(_("No file is open."))
             return
         if self.model.counting:
-            self.summary.setText(f"Counting problems… {self.model.progress}%")
+            self.summary.setText(
+                _("Counting problems… {percent}%").format(percent=self.model.progress)
+            )
             return
         total = self.model.total
         if not total:
-            self.summary.setText("No problems: the platform should accept every row.")
+            self.summary.setText(_("No problems: the platform should accept every row."))
             return
         rows = red_rows(doc)
+        problems = ngettext("{count} problem", "{count} problems", total).format(
+            count=numeral(total)
+        )
         self.summary.setText(
-            f"{total:,} {'problem' if total == 1 else 'problems'} in "
-            f"{rows:,} {'row' if rows == 1 else 'rows'}. Open a line to see its rows; "
-            "click one to go to its cell."
+            ngettext(
+                "{problems} in {count} row. Open a line to see its rows; click one to go to "
+                "its cell.",
+                "{problems} in {count} rows. Open a line to see its rows; click one to go to "
+                "its cell.",
+                rows,
+            ).format(problems=problems, count=numeral(rows))
         )
 
     def _expanded(self, index: QModelIndex) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
+from desktop_app.i18n import _, ngettext, numeral
 from desktop_app.services.autosave import (
     Recovery,
     changes_to_restore,
@@ -25,27 +26,40 @@ RECOVER, DISCARD, LATER = range(3)
 
 
 def _changes(count: int) -> str:
-    return f"{count:,} unsaved {'change' if count == 1 else 'changes'}"
+    return ngettext("{count} unsaved change", "{count} unsaved changes", count).format(
+        count=numeral(count)
+    )
 
 
 def ask(window: MainWindow, recovery: Recovery) -> int:
     """RECOVER, DISCARD or LATER, in the admin's words; a moved file may be located first."""
     name = recovery.file.name
-    day, _, clock = recovery.started.partition(" ")
-    when = f" You started these edits on {day} at {clock}." if clock else ""
+    day, _sep, clock = recovery.started.partition(" ")
+    when = (
+        _(" You started these edits on {day} at {clock}.").format(day=day, clock=clock)
+        if clock
+        else ""
+    )
     if not recovery.file.exists():
         answer = messages.choose(
             window,
-            "Recover unsaved changes?",
-            f"User Editor closed unexpectedly with {_changes(recovery.unsaved)} to {name}, "
-            f"and the file is no longer in {recovery.file.parent}.",
-            f"Find the file to put the changes back, or keep them for later.{when}",
-            ["Find the File…", "Discard Changes", "Later"],
+            _("Recover unsaved changes?"),
+            _(
+                "User Editor closed unexpectedly with {changes} to {name}, "
+                "and the file is no longer in {parent}."
+            ).format(changes=_changes(recovery.unsaved), name=name, parent=recovery.file.parent),
+            _("Find the file to put the changes back, or keep them for later.{when}").format(
+                when=when
+            ),
+            [_("Find the File…"), _("Discard Changes"), _("Later")],
         )
         if answer != RECOVER:
             return answer
-        found, _ = QFileDialog.getOpenFileName(
-            window, f"Where is {name}?", str(Path.home()), f"{name} ({name});;All files (*)"
+        found, _filter = QFileDialog.getOpenFileName(
+            window,
+            _("Where is {name}?").format(name=name),
+            str(Path.home()),
+            f"{name} ({name});;All files (*)",
         )
         if not found:
             return LATER
@@ -54,20 +68,24 @@ def ask(window: MainWindow, recovery: Recovery) -> int:
     if recovery.file_changed:
         return messages.choose(
             window,
-            "Recover unsaved changes?",
-            f"User Editor closed unexpectedly with {_changes(recovery.unsaved)} to {name}, "
-            "and the file has changed since.",
-            "Recovering puts each change back on its user's row where the cell still holds "
-            "the value it had before; changes whose cells changed in the file are listed and "
-            f"left out.{when}",
-            ["Recover Into the Changed File", "Discard Changes", "Later"],
+            _("Recover unsaved changes?"),
+            _(
+                "User Editor closed unexpectedly with {changes} to {name}, "
+                "and the file has changed since."
+            ).format(changes=_changes(recovery.unsaved), name=name),
+            _(
+                "Recovering puts each change back on its user's row where the cell still holds "
+                "the value it had before; changes whose cells changed in the file are listed and "
+                "left out.{when}"
+            ).format(when=when),
+            [_("Recover Into the Changed File"), _("Discard Changes"), _("Later")],
         )
     return messages.choose(
         window,
-        "Recover unsaved changes?",
-        f"Recover {_changes(recovery.unsaved)} to {name}?",
-        f"User Editor closed unexpectedly before they were saved.{when}",
-        ["Recover", "Discard Changes", "Later"],
+        _("Recover unsaved changes?"),
+        _("Recover {changes} to {name}?").format(changes=_changes(recovery.unsaved), name=name),
+        _("User Editor closed unexpectedly before they were saved.{when}").format(when=when),
+        [_("Recover"), _("Discard Changes"), _("Later")],
     )
 
 
@@ -99,33 +117,49 @@ def offer_recovery(window: MainWindow) -> bool:
         adding, taking, made, lost_rows = rows_to_restore(document, recovery)
         cells, left_out = changes_to_restore(document, recovery, made)
         if adding or taking:
-            model.push_step(adding, cells, taking, "Recover")
+            model.push_step(adding, cells, taking, _("Recover"))
         elif cells:
-            model.set_cells(cells, "Recover")
+            model.set_cells(cells, _("Recover"))
         if recovery.saved_to is not None:
             window.save_target = recovery.saved_to
         recovery.discard()  # the edits are in this run's journal now
         rows = sum(len(edit.rows) for edit in (*adding, *taking))
         count = len(cells) + rows
-        text = f"Recovered {count:,} {'change' if count == 1 else 'changes'}."
+        text = ngettext("Recovered {count} change.", "Recovered {count} changes.", count).format(
+            count=numeral(count)
+        )
         if lost_rows:
-            text += (
-                f" {lost_rows:,} deleted {'row was' if lost_rows == 1 else 'rows were'} not "
-                "found in the changed file, so nothing was deleted for them."
-            )
+            text += " " + ngettext(
+                "{count} deleted row was not found in the changed file, so nothing was "
+                "deleted for it.",
+                "{count} deleted rows were not found in the changed file, so nothing was "
+                "deleted for them.",
+                lost_rows,
+            ).format(count=numeral(lost_rows))
         if left_out:
             lines = [
-                f"Row {document.excel_row(c.row) if c.row < document.row_count else c.row + 1}, "
-                f"{recovery.headers[c.col] if c.col < len(recovery.headers) else c.col}: "
-                f"{c.final!r}"
+                _("Row {row}, {column}: {value!r}").format(
+                    row=document.excel_row(c.row) if c.row < document.row_count else c.row + 1,
+                    column=recovery.headers[c.col] if c.col < len(recovery.headers) else c.col,
+                    value=c.final,
+                )
                 for c in left_out[:20]
             ]
-            more = f"\n… and {len(left_out) - 20:,} more." if len(left_out) > 20 else ""
+            more = (
+                "\n" + _("… and {count} more.").format(count=numeral(len(left_out) - 20))
+                if len(left_out) > 20
+                else ""
+            )
             messages.show_problem(
                 window,
-                "Some changes were left out",
-                f"{text} {len(left_out):,} could not be put back because the file has a "
-                "different value there now:\n" + "\n".join(lines) + more,
+                _("Some changes were left out"),
+                _(
+                    "{text} {count} could not be put back because the file has a "
+                    "different value there now:"
+                ).format(text=text, count=numeral(len(left_out)))
+                + "\n"
+                + "\n".join(lines)
+                + more,
             )
         window.statusBar().showMessage(text, 10000)
 
