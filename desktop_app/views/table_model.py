@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QFont, QIcon, QUndoCommand, QUndoStack
 
+from desktop_app.i18n import _, numeral
 from desktop_app.models.document import CellEdit, Edit, RowEdit, UserDocument, invert
 from desktop_app.views import theme
 from desktop_app.views.icons import icon
@@ -39,7 +40,7 @@ def shown(value: str, limit: int = DISPLAY_LIMIT) -> str:
     """The value as a cell or tooltip shows it: cut short, with the length, when huge."""
     if len(value) <= limit:
         return value
-    return f"{value[:limit]}… ({len(value):,} characters)"
+    return _("{value}… ({count} characters)").format(value=value[:limit], count=numeral(len(value)))
 
 
 Index = QModelIndex | QPersistentModelIndex
@@ -63,8 +64,11 @@ class EditCommand(QUndoCommand):
 def describe_rows(document: UserDocument, edit: RowEdit) -> str:
     """The undo menu's words for rows: 'Insert 2 rows' or 'Delete row 14'."""
     if len(edit.rows) > 1:
-        return f"{'Insert' if edit.shown else 'Delete'} {len(edit.rows):,} rows"
-    return "Insert row" if edit.shown else f"Delete row {document.row_label(edit.rows[0])}"
+        words = _("Insert {count} rows") if edit.shown else _("Delete {count} rows")
+        return words.format(count=numeral(len(edit.rows)))
+    if edit.shown:
+        return _("Insert row")
+    return _("Delete row {row}").format(row=document.row_label(edit.rows[0]))
 
 
 def describe(document: UserDocument, edits: Sequence[CellEdit], verb: str = "Edit") -> str:
@@ -72,8 +76,10 @@ def describe(document: UserDocument, edits: Sequence[CellEdit], verb: str = "Edi
     if len(edits) == 1:
         edit = edits[0]
         label = document.validator.checkers[edit.col].header
-        return f"{verb} {label} in row {document.excel_row(edit.row)}"
-    return f"{verb} {len(edits):,} cells"
+        return _("{verb} {column} in row {row}").format(
+            verb=_(verb), column=label, row=document.excel_row(edit.row)
+        )
+    return _("{verb} {count} cells").format(verb=_(verb), count=numeral(len(edits)))
 
 
 class UserTableModel(QAbstractTableModel):
@@ -160,16 +166,24 @@ class UserTableModel(QAbstractTableModel):
         doc = self.document
         lines = [issue.message for issue in doc.cell_issues(row, col)]
         if row in doc.server_messages and col == doc.server_column(row):
-            lines.append(f"The server refused this user: {doc.server_messages[row]}")
+            lines.append(
+                _("The server refused this user: {message}").format(
+                    message=doc.server_messages[row]
+                )
+            )
         original = doc.original(row, col)
         if original is not None:
             lines.append(
-                f"Changed here. It was: {shown(original, 200)!r}"
+                _("Changed here. It was: {value!r}").format(value=shown(original, 200))
                 if original
-                else "Changed here. It was empty."
+                else _("Changed here. It was empty.")
             )
         if col == doc.key_column:
-            lines.append(f"{doc.headers[col]} is locked: the platform finds each user by it.")
+            lines.append(
+                _("{column} is locked: the platform finds each user by it.").format(
+                    column=doc.headers[col]
+                )
+            )
         return "\n".join(lines)
 
     def headerData(
@@ -181,11 +195,11 @@ class UserTableModel(QAbstractTableModel):
                 return doc.row_label(section)
             if role == Qt.ItemDataRole.ToolTipRole:
                 if doc.is_new_row(section):
-                    return (
-                        f"A new row (messages call it row {doc.excel_row(section)}): "
+                    return _(
+                        "A new row (messages call it row {row}): "
                         "uploading adds it as a new user, and Save writes it here."
-                    )
-                return f"Row {doc.excel_row(section)} in the file"
+                    ).format(row=doc.excel_row(section))
+                return _("Row {row} in the file").format(row=doc.excel_row(section))
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return doc.headers[section]
@@ -198,15 +212,15 @@ class UserTableModel(QAbstractTableModel):
             return self._italic if self.not_uploaded(section) else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if section == doc.key_column:
-                return (
-                    f"{doc.headers[section]} is locked: the platform finds each user by it, "
+                return _(
+                    "{column} is locked: the platform finds each user by it, "
                     "so changing it would break the upload."
-                )
+                ).format(column=doc.headers[section])
             why = self.not_uploaded(section)
             if why:
                 return why
             rule = doc.profile.rule_for(doc.headers[section])
-            return "Required" if rule is not None and rule.required else None
+            return _("Required") if rule is not None and rule.required else None
         return None
 
     def not_uploaded(self, section: int) -> str:
@@ -216,10 +230,10 @@ class UserTableModel(QAbstractTableModel):
             return ""
         report = doc.loaded.report
         if report is not None and section in report.indexes:
-            return "Not uploaded: the import's result for this row, kept in the file as it is"
+            return _("Not uploaded: the import's result for this row, kept in the file as it is")
         rule = doc.profile.rule_for(doc.headers[section])
         if rule is None or not rule.scim:
-            return "Not uploaded: the server has no field for it (View › Columns and Platform…)"
+            return _("Not uploaded: the server has no field for it (View › Columns and Platform…)")
         return ""
 
     # --- edits -------------------------------------------------------------------------
@@ -228,7 +242,7 @@ class UserTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         text = "" if value is None else str(value)
-        return self.set_cells([(index.row(), index.column(), text)], "Edit")
+        return self.set_cells([(index.row(), index.column(), text)], _("Edit"))
 
     def set_cells(self, changes: Sequence[tuple[int, int, str]], verb: str) -> bool:
         """Change many cells as one undoable step; the key column is never touched."""
@@ -355,7 +369,7 @@ class RowFilterProxy(QSortFilterProxyModel):
     _DIGITS = re.compile(r"(\d+)")
 
     # A search looks at this many rows, then lets the window answer before the next ones.
-    SEARCH_SLICE = 20_000
+    SEARCH_SLICE = 10_000
 
     def __init__(self) -> None:
         super().__init__()

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.views import theme
-from desktop_app.views.table_model import RowFilterProxy, UserTableModel
+from desktop_app.views.table_model import RowFilterProxy, UserTableModel, shown
 
 Index = QModelIndex | QPersistentModelIndex
 # Longer values are not opened in an editor (QLineEdit's maxLength); they are cleared or
@@ -374,11 +374,19 @@ class UserTableView(QTableView):
         metrics = self.fontMetrics()
         model = self.model()
         rows = min(model.rowCount(), 200)
+        source = self.delegate.model
+        # The shown text read from the document, not asked of the models cell by cell.
+        doc = source.document if source is not None else None
+        sources = [_source(model.index(row, 0)).row() for row in range(rows)]
         for col in range(model.columnCount()):
             header = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
             width = metrics.horizontalAdvance(header) + 48
-            for row in range(rows):
-                text = str(model.index(row, col).data() or "")
+            if doc is not None:
+                values = doc.columns[col]
+                texts = {shown(values[row]) for row in sources}
+            else:
+                texts = {str(model.index(row, col).data() or "") for row in range(rows)}
+            for text in texts:
                 width = max(width, metrics.horizontalAdvance(text) + 40)
             self.setColumnWidth(col, min(width, 320))
 
