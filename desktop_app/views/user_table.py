@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.i18n import _, ngettext, numeral
 from desktop_app.views import theme
 from desktop_app.views.table_model import RowFilterProxy, UserTableModel, shown
 
@@ -92,7 +93,9 @@ class ChoiceDelegate(QStyledItemDelegate):
         combo.setEditable(True)
         combo.addItems(choices)
         combo.setAccessibleName(
-            f"Choose {index.model().headerData(index.column(), Qt.Orientation.Horizontal)}"
+            _("Choose {column}").format(
+                column=index.model().headerData(index.column(), Qt.Orientation.Horizontal)
+            )
         )
         return combo
 
@@ -120,19 +123,39 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
+def _locked_sentence(column: str, count: int, pasted: bool) -> str:
+    """'The User ID column is locked: 2 cells were left as they are.' (or pasted values)."""
+    if pasted:
+        text = ngettext(
+            "The {column} column is locked: {count} pasted value was left out.",
+            "The {column} column is locked: {count} pasted values were left out.",
+            count,
+        )
+    else:
+        text = ngettext(
+            "The {column} column is locked: {count} cell was left as it is.",
+            "The {column} column is locked: {count} cells were left as they are.",
+            count,
+        )
+    return text.format(column=column, count=numeral(count))
+
+
 def ask_add_rows(parent: QWidget, count: int, below: str) -> bool:
     """Ask before a paste adds rows past the end of the table (tests answer it)."""
-    users = _plural(count, "new user")
     box = QMessageBox(
         QMessageBox.Icon.Question,
-        "Add new users?",
-        f"Add {users} below row {below}?",
+        _("Add new users?"),
+        ngettext(
+            "Add {count} new user below row {row}?", "Add {count} new users below row {row}?", count
+        ).format(count=numeral(count), row=below),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         parent,
     )
     box.setInformativeText(
-        "The clipboard has more rows than the table has below this cell. Yes adds the "
-        "rest as new users (uploading adds them to the platform); No pastes only what fits."
+        _(
+            "The clipboard has more rows than the table has below this cell. Yes adds the "
+            "rest as new users (uploading adds them to the platform); No pastes only what fits."
+        )
     )
     box.setDefaultButton(QMessageBox.StandardButton.Yes)
     return box.exec() == QMessageBox.StandardButton.Yes
@@ -312,7 +335,7 @@ class UserTableView(QTableView):
             lambda c: "QTableView#frozenKeyColumn { border: none; "
             f"border-right: 2px solid {c.key_border.name()}; }}",
         )
-        self.frozen.setAccessibleName("Locked key column")
+        self.frozen.setAccessibleName(_("Locked key column"))
         self.viewport().stackUnder(self.frozen)
         self.frozen.hide()
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -342,7 +365,7 @@ class UserTableView(QTableView):
         rows_header.customContextMenuRequested.connect(self._row_header_menu)
         self.frozen.verticalScrollBar().valueChanged.connect(self.verticalScrollBar().setValue)
         self.verticalScrollBar().valueChanged.connect(self.frozen.verticalScrollBar().setValue)
-        self.setAccessibleName("Users")
+        self.setAccessibleName(_("Users"))
 
     def set_table(self, proxy: QSortFilterProxyModel, source: UserTableModel) -> None:
         """Show a new document's users; its key column moves to the left and is frozen."""
@@ -400,8 +423,14 @@ class UserTableView(QTableView):
     def _locked_name(self) -> str:
         model = self.delegate.model
         if model is None or self.key_column is None:
-            return "key"
+            return _("key")
         return model.document.headers[self.key_column]
+
+    def _locked_pasted(self, count: int) -> str:
+        return _locked_sentence(self._locked_name(), count, pasted=True)
+
+    def _locked_left(self, count: int) -> str:
+        return _locked_sentence(self._locked_name(), count, pasted=False)
 
     def _locked_changes(self, changes: Sequence[tuple[int, int, str]]) -> int:
         """How many of these changes would have changed the locked key column."""
@@ -444,12 +473,13 @@ class UserTableView(QTableView):
         if current.isValid():
             self.scrollTo(current)
         if column is None:
-            self._tell("The rows are in the file's order again.")
+            self._tell(_("The rows are in the file's order again."))
         else:
-            way = "A to Z" if order == Qt.SortOrder.AscendingOrder else "Z to A"
+            way = _("A to Z") if order == Qt.SortOrder.AscendingOrder else _("Z to A")
             self._tell(
-                f"Sorted by {model.document.headers[column]}, {way}. "
-                "Saving keeps the file's order of rows."
+                _("Sorted by {column}, {way}. Saving keeps the file's order of rows.").format(
+                    column=model.document.headers[column], way=way
+                )
             )
 
     def _set_sort(self, column: int | None, order: Qt.SortOrder) -> None:
@@ -560,21 +590,21 @@ class UserTableView(QTableView):
             row, col = source.row(), source.column()
             for issue in model.document.cell_issues(row, col):
                 if issue.fix is not None:
-                    shown = issue.fix if issue.fix else "(empty)"
-                    action = menu.addAction(f"Use '{shown}'")
+                    shown = issue.fix if issue.fix else _("(empty)")
+                    action = menu.addAction(_("Use '{value}'").format(value=shown))
                     action.triggered.connect(
-                        lambda _=False, r=row, c=col, v=issue.fix: model.set_cells(
-                            [(r, c, v)], "Fix"
+                        lambda _checked=False, r=row, c=col, v=issue.fix: model.set_cells(
+                            [(r, c, v)], _("Fix")
                         )
                     )
             if not menu.isEmpty():
                 menu.addSeparator()
-        menu.addAction("Copy", self.copy_selection)
-        menu.addAction("Paste", self.paste)
-        menu.addAction("Clear", self.clear_selection)
+        menu.addAction(_("Copy"), self.copy_selection)
+        menu.addAction(_("Paste"), self.paste)
+        menu.addAction(_("Clear"), self.clear_selection)
         menu.addSeparator()
-        menu.addAction("Fill Down\tCtrl+D", self.fill_down)
-        menu.addAction("Fill Right\tCtrl+R", self.fill_right)
+        menu.addAction(_("Fill Down") + "\tCtrl+D", self.fill_down)
+        menu.addAction(_("Fill Right") + "\tCtrl+R", self.fill_right)
         menu.addSeparator()
         self.add_row_actions(menu)
         menu.exec(event.globalPos())
@@ -582,10 +612,15 @@ class UserTableView(QTableView):
     def add_row_actions(self, menu: QMenu) -> None:
         """Insert above and below, and delete: in the context menus (the Edit menu has its own)."""
         count = len(self.selected_rows())
-        rows = "Row" if count < 2 else f"{count:,} Rows"
-        menu.addAction(f"Insert {rows} Above\tCtrl++", self.insert_rows_above)
-        menu.addAction(f"Insert {rows} Below", self.insert_rows_below)
-        menu.addAction(f"Delete {rows}\tCtrl+\u2212", self.delete_rows)
+        if count < 2:
+            above, below, delete = _("Insert Row Above"), _("Insert Row Below"), _("Delete Row")
+        else:
+            above = _("Insert {count} Rows Above").format(count=numeral(count))
+            below = _("Insert {count} Rows Below").format(count=numeral(count))
+            delete = _("Delete {count} Rows").format(count=numeral(count))
+        menu.addAction(above + "\tCtrl++", self.insert_rows_above)
+        menu.addAction(below, self.insert_rows_below)
+        menu.addAction(delete + "\tCtrl+\u2212", self.delete_rows)
 
     def _row_header_menu(self, pos: QPoint) -> None:
         """Right-click on a row's number: that row (or the selected rows) in and out."""
@@ -802,50 +837,54 @@ class UserTableView(QTableView):
                             changes.append((first_new + dr, logical, value))
                     locked = self._locked_changes(changes)
                     if locked:
-                        said.append(
-                            f"The {self._locked_name()} column is locked: "
-                            f"{_plural(locked, 'pasted value was', 'pasted values were')} "
-                            "left out."
-                        )
+                        said.append(self._locked_pasted(locked))
                     said.append(
-                        f"Added {_plural(extra, 'new user')} below row {doc.row_label(last.row())}."
+                        ngettext(
+                            "Added {count} new user below row {row}.",
+                            "Added {count} new users below row {row}.",
+                            extra,
+                        ).format(count=numeral(extra), row=doc.row_label(last.row()))
                     )
                     longest = max(len(values) for values in block)
                     if widest < longest:
                         last_col = doc.headers[header.logicalIndex(header.count() - 1)]
                         said.append(
-                            f"Only {widest:,} of {longest:,} columns were pasted: "
-                            f"{last_col} is the last column."
+                            _(
+                                "Only {widest} of {longest} columns were pasted: {column} is the "
+                                "last column."
+                            ).format(widest=widest, longest=longest, column=last_col)
                         )
                     end = doc.row_count if doc.order is None else len(doc.order)
-                    source_model.insert_rows(extra, end, changes, "Paste")
+                    source_model.insert_rows(extra, end, changes, _("Paste"))
                     self._tell(" ".join(said))
                     return
             if pasted_rows < len(block):
                 last = proxy.mapToSource(proxy.index(self._row_at(proxy.rowCount() - 1), 0))
                 if proxy.rowCount() == doc.user_count and self.sort_column is None:
-                    where = f"the table ends at row {doc.row_label(last.row())}."
+                    where = _("the table ends at row {row}.").format(row=doc.row_label(last.row()))
                 else:
-                    where = (
-                        f"row {doc.row_label(last.row())} is the last row shown; show all "
-                        "rows in the file's order to add the rest as new users."
+                    where = _(
+                        "row {row} is the last row shown; show all rows in the file's order to "
+                        "add the rest as new users."
+                    ).format(row=doc.row_label(last.row()))
+                said.append(
+                    _("Only {pasted} of {count} rows were pasted: {where}").format(
+                        pasted=numeral(pasted_rows), count=numeral(len(block)), where=where
                     )
-                said.append(f"Only {pasted_rows:,} of {len(block):,} rows were pasted: {where}")
+                )
             longest = max(len(values) for values in block)
             if pasted_rows and widest < longest:
                 last_col = doc.headers[header.logicalIndex(header.count() - 1)]
                 said.append(
-                    f"Only {widest:,} of {longest:,} columns were pasted: "
-                    f"{last_col} is the last column."
+                    _(
+                        "Only {widest} of {longest} columns were pasted: {column} is the "
+                        "last column."
+                    ).format(widest=widest, longest=longest, column=last_col)
                 )
         locked = self._locked_changes(changes)
         if locked:
-            said.insert(
-                0,
-                f"The {self._locked_name()} column is locked: "
-                f"{_plural(locked, 'pasted value was', 'pasted values were')} left out.",
-            )
-        source_model.set_cells(changes, "Paste")
+            said.insert(0, self._locked_pasted(locked))
+        source_model.set_cells(changes, _("Paste"))
         if said:
             self._tell(" ".join(said))
 
@@ -855,12 +894,9 @@ class UserTableView(QTableView):
             return
         changes = [(r, c, "") for r, c in self._selected_source_cells()]
         locked = self._locked_changes(changes)
-        self.delegate.model.set_cells(changes, "Clear")
+        self.delegate.model.set_cells(changes, _("Clear"))
         if locked:
-            self._tell(
-                f"The {self._locked_name()} column is locked: "
-                f"{_plural(locked, 'cell was', 'cells were')} left as they are."
-            )
+            self._tell(self._locked_left(locked))
 
     def fill_down(self) -> None:
         """Ctrl+D: copy the top cell of the selection into the cells below it, per column.
@@ -921,17 +957,43 @@ class UserTableView(QTableView):
                 first, QItemSelectionModel.SelectionFlag.ClearAndSelect
             )
             self.scrollTo(first)
-        where = "above" if above else "below"
         if not first.isValid():  # the filter or the search hides blank rows
-            self._tell(
-                f"Added {_plural(count, 'blank row')} {where}, not shown while the filter or "
-                "search is on: choose Show: All rows to fill them in. Undo takes them out again."
+            hidden = (
+                ngettext(
+                    "Added {count} blank row above, not shown while the filter or search is "
+                    "on: choose Show: All rows to fill it in. Undo takes it out again.",
+                    "Added {count} blank rows above, not shown while the filter or search is "
+                    "on: choose Show: All rows to fill them in. Undo takes them out again.",
+                    count,
+                )
+                if above
+                else ngettext(
+                    "Added {count} blank row below, not shown while the filter or search is "
+                    "on: choose Show: All rows to fill it in. Undo takes it out again.",
+                    "Added {count} blank rows below, not shown while the filter or search is "
+                    "on: choose Show: All rows to fill them in. Undo takes them out again.",
+                    count,
+                )
             )
+            self._tell(hidden.format(count=numeral(count)))
             return
-        self._tell(
-            f"Added {_plural(count, 'blank row')} {where}: fill in each new user; uploading "
-            "adds them to the platform. Undo takes them out again."
-        )
+        if above:
+            said = ngettext(
+                "Added {count} blank row above: fill in each new user; uploading adds them to "
+                "the platform. Undo takes them out again.",
+                "Added {count} blank rows above: fill in each new user; uploading adds them "
+                "to the platform. Undo takes them out again.",
+                count,
+            )
+        else:
+            said = ngettext(
+                "Added {count} blank row below: fill in each new user; uploading adds them to "
+                "the platform. Undo takes them out again.",
+                "Added {count} blank rows below: fill in each new user; uploading adds them "
+                "to the platform. Undo takes them out again.",
+                count,
+            )
+        self._tell(said.format(count=numeral(count)))
 
     def delete_rows(self) -> None:
         """Ctrl+−: take the selected rows out of the table (never off the platform)."""
@@ -955,12 +1017,14 @@ class UserTableView(QTableView):
                 target, QItemSelectionModel.SelectionFlag.ClearAndSelect
             )
             self.scrollTo(target)
-        sentence = f"Deleted {_plural(len(rows), 'row')}."
+        sentence = ngettext("Deleted {count} row.", "Deleted {count} rows.", len(rows)).format(
+            count=numeral(len(rows))
+        )
         if from_file:
-            sentence += (
-                " Uploading leaves their users alone on the platform: nothing is deleted there."
+            sentence += " " + _(
+                "Uploading leaves their users alone on the platform: nothing is deleted there."
             )
-        self._tell(sentence + " Undo puts them back.")
+        self._tell(sentence + " " + _("Undo puts them back."))
 
     def _fill(self, down: bool) -> None:
         model = self.delegate.model
@@ -992,9 +1056,6 @@ class UserTableView(QTableView):
                 source = proxy.mapToSource(target)
                 changes.append((source.row(), source.column(), value))
         locked = self._locked_changes(changes)
-        model.set_cells(changes, "Fill down" if down else "Fill right")
+        model.set_cells(changes, _("Fill down") if down else _("Fill right"))
         if locked:
-            self._tell(
-                f"The {self._locked_name()} column is locked: "
-                f"{_plural(locked, 'cell was', 'cells were')} left as they are."
-            )
+            self._tell(self._locked_left(locked))
