@@ -961,7 +961,7 @@ class UserTableView(QTableView):
             hidden = (
                 ngettext(
                     "Added {count} blank row above, not shown while the filter or search is "
-                    "on: choose Show: All rows to fill it in. Undo takes it out again.",
+                    "on: choose Show: All rows to fill them in. Undo takes them out again.",
                     "Added {count} blank rows above, not shown while the filter or search is "
                     "on: choose Show: All rows to fill them in. Undo takes them out again.",
                     count,
@@ -969,7 +969,7 @@ class UserTableView(QTableView):
                 if above
                 else ngettext(
                     "Added {count} blank row below, not shown while the filter or search is "
-                    "on: choose Show: All rows to fill it in. Undo takes it out again.",
+                    "on: choose Show: All rows to fill them in. Undo takes them out again.",
                     "Added {count} blank rows below, not shown while the filter or search is "
                     "on: choose Show: All rows to fill them in. Undo takes them out again.",
                     count,
