@@ -128,7 +128,9 @@ def dressed(text: str, case: str) -> str:
     return {"": text, " ": f"  {text} ", "upper": text.upper(), "lower": text.lower()}[case]
 
 
-@given(days, times, st.sampled_from(DAY_FIRST_FORMATS), st.sampled_from(TIMES), st.booleans(), cases)
+@given(
+    days, times, st.sampled_from(DAY_FIRST_FORMATS), st.sampled_from(TIMES), st.booleans(), cases
+)
 def test_day_first_and_worded_dates_are_read_as_pandas_read_them(
     day: date, at: time, pattern: str, clock: str, padded: bool, case: str
 ) -> None:
