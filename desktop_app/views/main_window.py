@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QModelIndex, QSettings, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -712,7 +712,10 @@ class MainWindow(QMainWindow):
     def set_filter(self, mode: int) -> None:
         self.proxy.set_mode(mode)
         if self.filter_box.currentIndex() != mode:
+            # Called from code (go to a cell): the box follows without filtering again.
+            blocker = QSignalBlocker(self.filter_box)
             self.filter_box.setCurrentIndex(mode)
+            blocker.unblock()
 
     def _apply_search(self) -> None:
         self.proxy.set_search(self.search_box.text())
@@ -727,9 +730,14 @@ class MainWindow(QMainWindow):
             return
         index = self.proxy.mapFromSource(self.model.index(row, col))
         if not index.isValid():
+            # Every row shown in one filter change, not one for the search and one for the box.
+            blockers = [QSignalBlocker(self.search_box), QSignalBlocker(self.filter_box)]
             self.search_box.clear()
-            self._apply_search()
-            self.set_filter(RowFilterProxy.ALL)
+            self.filter_box.setCurrentIndex(RowFilterProxy.ALL)
+            for blocker in blockers:
+                blocker.unblock()
+            self._search_timer.stop()
+            self.proxy.show_all()
             index = self.proxy.mapFromSource(self.model.index(row, col))
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index, UserTableView.ScrollHint.PositionAtCenter)

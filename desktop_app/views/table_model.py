@@ -421,6 +421,13 @@ class RowFilterProxy(QSortFilterProxyModel):
         self._searching = (text, set(), 0, model.document.row_count)
         self._search_slice()  # a small table is searched at once; a big one goes on later
 
+    def show_all(self) -> None:
+        """Every row, no search: one filter change."""
+        self._search_timer.stop()
+        self._searching = None
+        self._mode, self._search, self._found = self.ALL, "", None
+        self.refresh()
+
     @property
     def searching(self) -> bool:
         """A search is being worked out; the rows shown change when it is done."""

@@ -116,3 +116,17 @@ def test_deleted_rows_stay_out_and_come_back_with_undo(opened: MainWindow, qtbot
     assert shown_rows(opened) == [4]  # back, and still a problem
     opened.set_filter(RowFilterProxy.ALL)
     assert shown_rows(opened) == list(range(6))
+
+
+def test_going_to_a_hidden_cell_shows_all_rows_once(opened: MainWindow, qtbot: Any) -> None:
+    opened.set_filter(RowFilterProxy.PROBLEMS)
+    search(opened, qtbot, "eva")
+    assert shown_rows(opened) == [4]
+    changes: list[int] = []
+    opened.proxy.filterChanged.connect(lambda: changes.append(opened.proxy.mode))
+    opened.go_to_cell(1, HEADERS.index("Last name"))
+    assert opened.filter_box.currentIndex() == RowFilterProxy.ALL
+    assert shown_rows(opened) == list(range(6))
+    assert opened.search_box.text() == ""
+    qtbot.wait(300)  # the search box's delay: the cleared search is not applied again
+    assert changes == [RowFilterProxy.ALL]
