@@ -174,7 +174,7 @@ def _patched_parts(
 ) -> tuple[dict[str, Pieces], set[str]]:
     """New contents of the members that change, and the members to leave out."""
     part = _find_sheet(zin, sheet_name)
-    patcher = _SheetPatcher(zin.read(part), edits)
+    patcher = _SheetPatcher(_read_member(zin, part), edits)
     try:
         replaced = {part: patcher.run()}
     except (ValueError, IndexError) as exc:  # a tag cut short, a number that is not one
@@ -183,6 +183,21 @@ def _patched_parts(
     if patcher.dropped_formula:
         _drop_calc_chain(zin, replaced, removed)
     return replaced, removed
+
+
+def _read_member(zin: zipfile.ZipFile, part: str) -> bytearray:
+    """The member's content, inflated a chunk at a time into one growing buffer.
+
+    zin.read would inflate and join a sheet of hundreds of megabytes in single calls that
+    hold the interpreter lock throughout, so the window would freeze while a worker saves;
+    between chunks other threads run. (Allocating the whole buffer up front would also
+    hold the lock while the memory is zeroed.) The content is the same as zin.read's.
+    """
+    content = bytearray()
+    with zin.open(part) as member:
+        while chunk := member.read(_CHUNK):
+            content += chunk
+    return content
 
 
 def _find_sheet(zin: zipfile.ZipFile, sheet_name: str) -> str:
@@ -486,7 +501,7 @@ def _escape_cell_text(text: str) -> bytes:
     return _escape_xml(excel_escape(text))
 
 
-def _find_element(data: bytes, opener: bytes, start: int, stop: int) -> int:
+def _find_element(data: bytes | bytearray, opener: bytes, start: int, stop: int) -> int:
     """Offset of the next tag opener (b'<row', b'</c', ...) followed by a name end, or -1."""
     at = data.find(opener, start, stop)
     while at >= 0 and data[at + len(opener)] not in _AFTER_NAME:
@@ -552,7 +567,7 @@ class _Orphan:
 class _SheetPatcher:
     """One pass over a worksheet's XML that rewrites only the rows holding edits."""
 
-    def __init__(self, xml: bytes, edits: Edits) -> None:
+    def __init__(self, xml: bytes | bytearray, edits: Edits) -> None:
         self.xml = xml
         self.view = memoryview(xml)  # slices of it are not copies
         self.edits = edits
@@ -606,7 +621,7 @@ class _SheetPatcher:
         if sheet_data is None:
             raise _Malformed("no <sheetData>")
         self._use_prefix(sheet_data.group(1))
-        head = self.xml[: sheet_data.start()]
+        head = bytes(self.xml[: sheet_data.start()])
         self.column_styles = _column_styles(head)
         self.out.append(_widen_dimension(head, self.edits))
         self.copied = sheet_data.start()
@@ -656,7 +671,7 @@ class _SheetPatcher:
             if edited or (self.orphans and self._orphans_reach(number)):
                 pos = self._row_end(tag_end)
                 row_edits = self.edits[number] if edited else {}
-                new = self._rewrite_row(xml[start:pos], number, row_edits)
+                new = self._rewrite_row(bytes(xml[start:pos]), number, row_edits)
                 if new is not None:
                     self._replace(start, pos, new)
         self._insert(end, b"".join(self._new_row(row) for row in pending[index:]))

@@ -226,6 +226,15 @@ def test_edited_cells_change_and_every_other_value_stays(users: Path) -> None:
     assert grid(out, "Lists") == grid(users, "Lists")
 
 
+def test_sheet_read_in_small_chunks_saves_the_same_bytes(
+    users: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sheet is inflated a chunk at a time; tags cut across chunks change nothing."""
+    whole = members(patched(users, EDITS))
+    monkeypatch.setattr(xlsx_patch, "_CHUNK", 7)  # cuts every row and cell tag somewhere
+    assert members(patched(users, EDITS)) == whole
+
+
 def test_calamine_reads_the_same_values(users: Path) -> None:
     before = calamine_grid(users)
     out = patched(users, EDITS)
