@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import email_validator
 import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from desktop_app.models import validation
 from desktop_app.models.document import UserDocument
 from desktop_app.models.profiles import profile_named
 from desktop_app.models.readers import read_file
@@ -106,6 +108,29 @@ def test_fast_email_check_agrees_with_email_validator(value: str) -> None:
     except EmailNotValidError:
         library_ok = False
     assert (email_problem(value) is None) == library_ok
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="aZ09-.x", min_size=1, max_size=12),
+        st.from_regex(
+            r"([a-z0-9-]{1,5}\.){1,3}(com|test|local|LocalHost|arpa|onion|invalid|nl|x1|a-b|b-)",
+            fullmatch=True,
+        ),
+        st.from_regex(r"[a-z]{60,66}\.[a-z]{1,3}|[a-z]{1,3}\.[a-z]{60,66}", fullmatch=True),
+        st.builds(lambda n: "a." * n + "nl", st.integers(100, 130)),
+    )
+)
+def test_plain_domains_are_answered_as_email_validator_would(domain: str) -> None:
+    """Plain domains are passed without asking email-validator: never one it refuses."""
+    assert validation._domain_problem.__wrapped__(domain) == validation._validator_problem(
+        f"a@{domain}"
+    )
+
+
+def test_special_use_domains_are_email_validators() -> None:
+    assert set(email_validator.SPECIAL_USE_DOMAIN_NAMES) == validation._SPECIAL_USE_DOMAINS
 
 
 def _doc(tmp_path: Path, rows: list[list[str]]) -> UserDocument:
