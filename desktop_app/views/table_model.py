@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QAbstractProxyModel,
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
@@ -351,7 +353,7 @@ class UserTableModel(QAbstractTableModel):
         self.contentChanged.emit()
 
 
-class RowFilterProxy(QSortFilterProxyModel):
+class RowFilterProxy(QAbstractProxyModel):
     """All rows, only rows with problems, or only changed rows; plus a text search.
 
     The filter is applied when it changes, not on every edit, so a row being fixed
@@ -359,6 +361,10 @@ class RowFilterProxy(QSortFilterProxyModel):
     click ranks every row once (``sort_by``) and the view shows the shown rows in
     that order (``display_order``) until the next click; the rows here, like the
     source model's, stay in the file's order, so saving keeps it.
+
+    The shown rows are a list of source rows in ascending order, worked out in bulk:
+    a filter change is one layout change with no call per row, and a source row is
+    found by bisection.
     """
 
     ALL, PROBLEMS, CHANGED = range(3)
@@ -370,6 +376,8 @@ class RowFilterProxy(QSortFilterProxyModel):
 
     # A search looks at this many rows, then lets the window answer before the next ones.
     SEARCH_SLICE = 10_000
+    # More runs of rows hidden or shown at once than this: one layout change instead.
+    TOGGLE_RUNS = 64
 
     def __init__(self) -> None:
         super().__init__()
@@ -380,6 +388,8 @@ class RowFilterProxy(QSortFilterProxyModel):
         self._wanted: set[int] | None = None
         self._known = 0
         self._hidden: set[int] | frozenset[int] = frozenset()
+        # The source rows shown, ascending: a range while every row is shown.
+        self._rows: range | array[int] = range(0)
         # The search being worked out slice by slice: (text, rows found, next row, end).
         self._searching: tuple[str, set[int], int, int] | None = None
         self._found: set[int] | None = None  # the rows the applied search found
@@ -392,7 +402,255 @@ class RowFilterProxy(QSortFilterProxyModel):
         self._rank: list[int] | None = None
         # Rows added while sorted: their place among the ranked rows.
         self._placed: dict[int, float] = {}
-        self.setDynamicSortFilter(False)
+        # Between a source's notice and its change: (first, stop, count) of rows removed,
+        # and the persistent indexes with their source cells while the source lays out.
+        self._removing = (0, 0, 0)
+        self._layout_sources: list[tuple[QModelIndex, QModelIndex]] = []
+
+    # --- the model: rows mapped through ``_rows`` ------------------------------------------
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if parent.isValid() or not (0 <= row < len(self._rows)):
+            return QModelIndex()
+        if not (0 <= column < self.columnCount()):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        return QModelIndex()
+
+    def sibling(self, row: int, column: int, idx: Index) -> QModelIndex:
+        return self.index(row, column)
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) > 0 and self.columnCount() > 0
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        model = self.sourceModel()
+        return 0 if parent.isValid() or model is None else model.columnCount()
+
+    def mapToSource(self, proxyIndex: Index) -> QModelIndex:  # noqa: N803
+        model = self.sourceModel()
+        if model is None or not proxyIndex.isValid():
+            return QModelIndex()
+        row = proxyIndex.row()
+        if not 0 <= row < len(self._rows):
+            return QModelIndex()
+        return model.index(self._rows[row], proxyIndex.column())
+
+    def mapFromSource(self, sourceIndex: Index) -> QModelIndex:  # noqa: N803
+        if not sourceIndex.isValid():
+            return QModelIndex()
+        row = self._place(sourceIndex.row())
+        return QModelIndex() if row < 0 else self.createIndex(row, sourceIndex.column())
+
+    def _place(self, source_row: int) -> int:
+        """This model's row showing ``source_row``, or -1 when it is not shown."""
+        rows = self._rows
+        at = bisect_left(rows, source_row)
+        return at if at < len(rows) and rows[at] == source_row else -1
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        model = self.sourceModel()
+        if model is None or not index.isValid():
+            return None
+        return model.data(model.index(self._rows[index.row()], index.column()), role)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        model = self.sourceModel()
+        if model is None:
+            return None
+        if orientation == Qt.Orientation.Vertical:
+            if not 0 <= section < len(self._rows):
+                return None
+            section = self._rows[section]
+        return model.headerData(section, orientation, role)
+
+    def setSourceModel(self, sourceModel: QAbstractItemModel) -> None:  # noqa: N803
+        self.beginResetModel()
+        try:
+            self._rank = None  # a new table starts in its file's order
+            self._placed = {}
+            self._search_timer.stop()
+            self._searching = None
+            self._search, self._found = "", None  # a new table shows every row it lets through
+            old = self.sourceModel()
+            if old is not None:
+                for signal, slot in self._forwarded(old):
+                    signal.disconnect(slot)
+                if isinstance(old, UserTableModel):
+                    old.rowsToggled.disconnect(self._rows_toggled)
+            super().setSourceModel(sourceModel)
+            if sourceModel is not None:
+                for signal, slot in self._forwarded(sourceModel):
+                    signal.connect(slot)
+                if isinstance(sourceModel, UserTableModel):
+                    sourceModel.rowsToggled.connect(self._rows_toggled)
+            self._work_out_rows(sourceModel)
+            self._rows = self._rows_wanted()
+        finally:
+            self.endResetModel()
+
+    def _forwarded(self, model: QAbstractItemModel) -> list[tuple[Any, Any]]:
+        return [
+            (model.dataChanged, self._source_data_changed),
+            (model.headerDataChanged, self._source_header_changed),
+            (model.rowsInserted, self._source_rows_inserted),
+            (model.rowsAboutToBeRemoved, self._source_rows_about_to_be_removed),
+            (model.rowsRemoved, self._source_rows_removed),
+            (model.modelAboutToBeReset, self._source_about_to_be_reset),
+            (model.modelReset, self._source_reset),
+            (model.layoutAboutToBeChanged, self._source_layout_about_to_change),
+            (model.layoutChanged, self._source_layout_changed),
+            (model.columnsAboutToBeInserted, self._source_about_to_be_reset),
+            (model.columnsInserted, self._source_reset),
+            (model.columnsAboutToBeRemoved, self._source_about_to_be_reset),
+            (model.columnsRemoved, self._source_reset),
+        ]
+
+    def _span(self, first: int, last: int) -> tuple[int, int]:
+        """This model's rows showing source rows ``first``..``last``: (start, stop)."""
+        rows = self._rows
+        return bisect_left(rows, first), bisect_right(rows, last)
+
+    def _source_data_changed(
+        self,
+        top_left: QModelIndex,
+        bottom_right: QModelIndex,
+        roles: list[int] = [],  # noqa: B006
+    ) -> None:
+        start, stop = self._span(top_left.row(), bottom_right.row())
+        if start < stop:
+            self.dataChanged.emit(
+                self.createIndex(start, top_left.column()),
+                self.createIndex(stop - 1, bottom_right.column()),
+                roles,
+            )
+
+    def _source_header_changed(self, orientation: Qt.Orientation, first: int, last: int) -> None:
+        if orientation == Qt.Orientation.Horizontal:
+            self.headerDataChanged.emit(orientation, first, last)
+            return
+        start, stop = self._span(first, last)
+        if start < stop:
+            self.headerDataChanged.emit(orientation, start, stop - 1)
+
+    def _source_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        if parent.isValid():
+            return
+        count = last - first + 1
+        rows = self._rows
+        at = bisect_left(rows, first)
+        if self._wanted is None and self._hidden.isdisjoint(range(first, last + 1)):
+            added: range | array[int] = range(first, last + 1)
+        else:
+            added = array("i", (row for row in range(first, last + 1) if self._accepts(row)))
+        if isinstance(rows, range) and rows.stop == first and isinstance(added, range):
+            # Every row shown, rows added at the end: still every row.
+            self.beginInsertRows(QModelIndex(), at, at + count - 1)
+            self._rows = range(rows.start, last + 1)
+            self.endInsertRows()
+            return
+        after = array("i", (row + count for row in rows[at:]))
+        rebuilt = array("i", rows[:at])
+        rebuilt.extend(added)
+        rebuilt.extend(after)
+        if added:
+            self.beginInsertRows(QModelIndex(), at, at + len(added) - 1)
+            self._rows = rebuilt
+            self.endInsertRows()
+        else:
+            self._rows = rebuilt
+
+    def _source_rows_about_to_be_removed(self, parent: QModelIndex, first: int, last: int) -> None:
+        if parent.isValid():
+            return
+        start, stop = self._span(first, last)
+        self._removing = (start, stop, last - first + 1)
+        if start < stop:
+            self.beginRemoveRows(QModelIndex(), start, stop - 1)
+
+    def _source_rows_removed(self, parent: QModelIndex, first: int, last: int) -> None:
+        if parent.isValid():
+            return
+        start, stop, count = self._removing
+        rows = self._rows
+        rebuilt = array("i", rows[:start])
+        rebuilt.extend(row - count for row in rows[stop:])
+        self._rows = rebuilt
+        if start < stop:
+            self.endRemoveRows()
+
+    def _source_about_to_be_reset(self) -> None:
+        self.beginResetModel()
+
+    def _source_reset(self) -> None:
+        self._work_out_rows()
+        self._rows = self._rows_wanted()
+        self.endResetModel()
+
+    def _source_layout_about_to_change(self) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._layout_sources = [
+            (index, self.mapToSource(index)) for index in self.persistentIndexList()
+        ]
+
+    def _source_layout_changed(self) -> None:
+        self._work_out_rows()
+        self._rows = self._rows_wanted()
+        old = [index for index, _source in self._layout_sources]
+        new = [self.mapFromSource(QModelIndex(source)) for _index, source in self._layout_sources]
+        self._layout_sources = []
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
+
+    def _rows_wanted(self) -> range | array[int]:
+        """The source rows to show, worked out by ``_work_out_rows``, ascending."""
+        model = self.sourceModel()
+        count = 0 if model is None else model.rowCount()
+        hidden, wanted = self._hidden, self._wanted
+        if wanted is None:
+            if not hidden:
+                return range(count)
+            return array("i", [row for row in range(count) if row not in hidden])
+        shown = wanted.difference(hidden) if hidden else wanted
+        # A set of row numbers iterates nearly in order: sorting it is a single pass.
+        rows = array("i", sorted(shown))
+        del rows[bisect_left(rows, count) :]
+        # Rows added since the rows were worked out are looked at now.
+        rows.extend(row for row in range(self._known, count) if self._accepts(row))
+        return rows
+
+    def _accepts(self, source_row: int) -> bool:
+        """Whether a row is shown: not hidden, and let through by the filter and search."""
+        if source_row in self._hidden:
+            return False
+        wanted = self._wanted
+        if wanted is None:
+            return True
+        if source_row < self._known:
+            return source_row in wanted
+        return self._accepts_now(source_row)
+
+    def _show_rows(self, rows: range | array[int]) -> None:
+        """Show these source rows instead: one layout change, the current cell kept."""
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        sources = [(self._rows[i.row()], i.column()) if i.isValid() else None for i in old]
+        self._rows = rows
+        new: list[QModelIndex] = []
+        for source in sources:
+            place = -1 if source is None else self._place(source[0])
+            new.append(
+                QModelIndex() if place < 0 or source is None else self.createIndex(place, source[1])
+            )
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
 
     def set_mode(self, mode: int) -> None:
         self._mode = mode
@@ -466,7 +724,7 @@ class RowFilterProxy(QSortFilterProxyModel):
         self.filterAboutToChange.emit()
         # One layout change, not a removal or insertion per run of rows: the row header
         # then sizes itself once instead of once per run (seconds at 100,000 rows).
-        self.invalidate()
+        self._show_rows(self._rows_wanted())
         self.filterChanged.emit()
 
     def _work_out_rows(self, model: QAbstractItemModel | None = None) -> None:
@@ -504,30 +762,14 @@ class RowFilterProxy(QSortFilterProxyModel):
             return any(self._search in values[source_row].casefold() for values in doc.columns)
         return True
 
-    def setSourceModel(self, sourceModel: QAbstractItemModel) -> None:  # noqa: N803
-        self._rank = None  # a new table starts in its file's order
-        self._placed = {}
-        self._search_timer.stop()
-        self._searching = None
-        self._search, self._found = "", None  # a new table shows every row it lets through
-        self._work_out_rows(sourceModel)
-        old = self.sourceModel()
-        if isinstance(old, UserTableModel):
-            old.rowsToggled.disconnect(self._rows_toggled)
-        super().setSourceModel(sourceModel)
-        if isinstance(sourceModel, UserTableModel):
-            sourceModel.rowsToggled.connect(self._rows_toggled)
-
     def _rows_toggled(self, rows: list[int]) -> None:
-        """Filter again only the rows that were hidden or shown, never the whole table.
-
-        The filter is otherwise applied when it changes (an edited row must not vanish
-        under the cursor); for these rows the source says their data changed while
-        dynamic filtering is on, so Qt adds or removes just them.
-        """
+        """Hide or show again only the rows that were deleted or brought back, never
+        filtering the whole table: the filter is otherwise applied when it changes (an
+        edited row must not vanish under the cursor)."""
         model = self.sourceModel()
-        if not rows or model is None:
+        if not rows or not isinstance(model, UserTableModel):
             return
+        self._hidden = model.document.hidden
         wanted = self._wanted
         if wanted is not None:
             for row in rows:
@@ -535,16 +777,36 @@ class RowFilterProxy(QSortFilterProxyModel):
                     wanted.add(row)
                 else:
                     wanted.discard(row)
-        self.setDynamicSortFilter(True)
-        try:
-            start = previous = rows[0]
-            for row in [*rows[1:], -2]:
-                if row != previous + 1:
-                    model.dataChanged.emit(model.index(start, 0), model.index(previous, 0))
-                    start = row
-                previous = row
-        finally:
-            self.setDynamicSortFilter(False)
+        going: list[int] = []
+        coming: list[int] = []
+        for row in rows:
+            place = self._place(row)
+            if place >= 0 and not self._accepts(row):
+                going.append(place)
+            elif place < 0 and self._accepts(row):
+                coming.append(row)
+        if not going and not coming:
+            return
+        shown = self._rows
+        if isinstance(shown, range):
+            shown = array("i", shown)
+            self._rows = shown
+        # From the bottom up, so the places above stay right; one removal per run.
+        for start, stop in reversed(_runs(sorted(going))):
+            self.beginRemoveRows(QModelIndex(), start, stop - 1)
+            del shown[start:stop]
+            self.endRemoveRows()
+        runs: list[tuple[int, list[int]]] = []
+        for row in sorted(coming):
+            place = bisect_left(shown, row)
+            if runs and runs[-1][0] == place:
+                runs[-1][1].append(row)
+            else:
+                runs.append((place, [row]))
+        for place, added in reversed(runs):
+            self.beginInsertRows(QModelIndex(), place, place + len(added) - 1)
+            shown[place:place] = array("i", added)
+            self.endInsertRows()
 
     def place_near(self, rows: Sequence[int], anchor: int, above: bool) -> None:
         """While sorted: show rows added now beside ``anchor`` (until the next header click)."""
@@ -602,17 +864,11 @@ class RowFilterProxy(QSortFilterProxyModel):
         order = model.document.order if isinstance(model, UserTableModel) else None
         if rank is None and order is None:
             return None
-        count = self.rowCount()
-        if model is not None and count == model.rowCount():
-            sources: Sequence[int] = range(count)
-        elif not self.is_filtering and isinstance(model, UserTableModel):
-            hidden = model.document.hidden
-            sources = [row for row in range(model.rowCount()) if row not in hidden]
-        else:
-            sources = [self.mapToSource(self.index(row, 0)).row() for row in range(count)]
+        sources = self._rows
+        count = len(sources)
         if rank is None:
             assert order is not None
-            if isinstance(sources, range):
+            if model is not None and count == model.rowCount():
                 return list(order)
             proxy_row = dict(zip(sources, range(count), strict=True))
             return [proxy_row[s] for s in order if s in proxy_row]
@@ -620,13 +876,13 @@ class RowFilterProxy(QSortFilterProxyModel):
         places = [rank[s] if s < known else placed.get(s, known + s) for s in sources]
         return sorted(range(count), key=places.__getitem__)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        # Called for every row when the filter changes: only set lookups here.
-        if source_row in self._hidden:
-            return False
-        wanted = self._wanted
-        if wanted is None:
-            return True
-        if source_row < self._known:
-            return source_row in wanted
-        return self._accepts_now(source_row)  # a row added since the rows were worked out
+
+def _runs(places: list[int]) -> list[tuple[int, int]]:
+    """Ascending places as runs of consecutive ones: (start, stop)."""
+    runs: list[tuple[int, int]] = []
+    for place in places:
+        if runs and runs[-1][1] == place:
+            runs[-1] = (runs[-1][0], place + 1)
+        else:
+            runs.append((place, place + 1))
+    return runs

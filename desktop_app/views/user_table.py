@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QAbstractProxyModel,
     QByteArray,
     QEvent,
     QItemSelectionModel,
@@ -17,7 +18,6 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QPoint,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -298,7 +298,7 @@ def _swap_rows(header: QHeaderView, order: Sequence[int] | None) -> None:
 def _source(index: Index) -> QModelIndex:
     model = index.model()
     plain = model.index(index.row(), index.column())
-    return model.mapToSource(plain) if isinstance(model, QSortFilterProxyModel) else plain
+    return model.mapToSource(plain) if isinstance(model, QAbstractProxyModel) else plain
 
 
 class UserTableView(QTableView):
@@ -367,7 +367,7 @@ class UserTableView(QTableView):
         self.verticalScrollBar().valueChanged.connect(self.frozen.verticalScrollBar().setValue)
         self.setAccessibleName(_("Users"))
 
-    def set_table(self, proxy: QSortFilterProxyModel, source: UserTableModel) -> None:
+    def set_table(self, proxy: QAbstractProxyModel, source: UserTableModel) -> None:
         """Show a new document's users; its key column moves to the left and is frozen."""
         self.setModel(proxy)
         self.delegate.model = source
@@ -581,7 +581,7 @@ class UserTableView(QTableView):
     def contextMenuEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         model = self.delegate.model
         proxy = self.model()
-        if model is None or not isinstance(proxy, QSortFilterProxyModel):
+        if model is None or not isinstance(proxy, QAbstractProxyModel):
             return
         menu = QMenu(self)
         index = self.indexAt(event.pos())
@@ -758,7 +758,7 @@ class UserTableView(QTableView):
 
     def _selected_source_cells(self) -> list[tuple[int, int]]:
         proxy = self.model()
-        assert isinstance(proxy, QSortFilterProxyModel)
+        assert isinstance(proxy, QAbstractProxyModel)
         cells = []
         for index in self.selectionModel().selectedIndexes():
             source = proxy.mapToSource(index)
@@ -787,7 +787,7 @@ class UserTableView(QTableView):
         """
         source_model = self.delegate.model
         proxy = self.model()
-        if source_model is None or not isinstance(proxy, QSortFilterProxyModel):
+        if source_model is None or not isinstance(proxy, QAbstractProxyModel):
             return
         text = QGuiApplication.clipboard().text()
         current = self.currentIndex()
@@ -999,7 +999,7 @@ class UserTableView(QTableView):
         """Ctrl+−: take the selected rows out of the table (never off the platform)."""
         model = self.delegate.model
         proxy = self.model()
-        if model is None or not isinstance(proxy, QSortFilterProxyModel):
+        if model is None or not isinstance(proxy, QAbstractProxyModel):
             return
         selected = self.selected_rows()
         if not selected:
@@ -1029,7 +1029,7 @@ class UserTableView(QTableView):
     def _fill(self, down: bool) -> None:
         model = self.delegate.model
         proxy = self.model()
-        if model is None or not isinstance(proxy, QSortFilterProxyModel):
+        if model is None or not isinstance(proxy, QAbstractProxyModel):
             return
         horizontal = self.horizontalHeader()
         lines: dict[int, list[tuple[int, QModelIndex]]] = {}

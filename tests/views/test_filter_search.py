@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.table_model import RowFilterProxy
 from tests.helpers.files import write_xlsx
-from tests.helpers.gui import open_in, shown_rows
+from tests.helpers.gui import current_cell, open_in, shown_rows
 
 HEADERS = ["User ID", "Username", "First name", "Last name", "Email", "Department", "Status"]
 USERS = [
@@ -130,3 +131,55 @@ def test_going_to_a_hidden_cell_shows_all_rows_once(opened: MainWindow, qtbot: A
     assert opened.search_box.text() == ""
     qtbot.wait(300)  # the search box's delay: the cleared search is not applied again
     assert changes == [RowFilterProxy.ALL]
+
+
+def test_the_current_cell_and_selection_stay_on_their_user(opened: MainWindow, qtbot: Any) -> None:
+    table, proxy, model = opened.table, opened.proxy, opened.model
+    assert model is not None
+    last_name = HEADERS.index("Last name")
+    table.setCurrentIndex(proxy.mapFromSource(model.index(4, last_name)))
+    search(opened, qtbot, "eva")
+    assert shown_rows(opened) == [4, 5]
+    assert current_cell(opened) == (4, last_name)
+    assert [proxy.mapToSource(i).row() for i in table.selectionModel().selectedIndexes()] == [4]
+    search(opened, qtbot, "")
+    assert current_cell(opened) == (4, last_name)
+    assert table.currentIndex().data() == "Straße"
+
+
+def test_an_edit_in_a_filtered_table_shows_in_its_row(opened: MainWindow, qtbot: Any) -> None:
+    model = opened.model
+    assert model is not None
+    search(opened, qtbot, "smit")
+    seen: list[tuple[int, int]] = []
+    opened.proxy.dataChanged.connect(
+        lambda top, bottom, _roles: seen.append((top.row(), bottom.row()))
+    )
+    model.setData(model.index(2, HEADERS.index("First name")), "Carola")
+    assert seen == [(1, 1)]  # row 2 of the file is the second row shown
+    assert opened.proxy.index(1, HEADERS.index("First name")).data() == "Carola"
+    assert opened.proxy.headerData(1, Qt.Orientation.Vertical) == model.headerData(
+        2, Qt.Orientation.Vertical
+    )
+
+
+def test_rows_deleted_here_and_there_in_a_sorted_table_come_back_in_place(
+    opened: MainWindow, qtbot: Any
+) -> None:
+    model = opened.model
+    assert model is not None
+    opened.table.sort_by(HEADERS.index("Last name"))
+    assert shown_rows(opened) == [0, 3, 2, 1, 4, 5]  # Berg, Jansen, SMIT, Smit, Straße, Visser
+    assert model.delete_rows([0, 2, 5])
+    assert shown_rows(opened) == [3, 1, 4]
+    assert counts(opened) == "3 users"
+    opened.undo_stack.undo()
+    assert shown_rows(opened) == [0, 3, 2, 1, 4, 5]
+    search(opened, qtbot, "smit")
+    assert model.delete_rows([1])
+    assert shown_rows(opened) == [2]
+    opened.undo_stack.undo()
+    assert shown_rows(opened) == [2, 1]
+    opened.undo_stack.redo()
+    search(opened, qtbot, "")
+    assert shown_rows(opened) == [0, 3, 2, 4, 5]
