@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -164,7 +166,7 @@ def check(path: str, profile: str | None, as_json: bool, mapping: str | None = N
 
     # The process ends once the report is written, and nothing it makes holds a cycle:
     # the collector would only walk the whole table again and again as problems are listed.
-    with collector_paused():
+    with collector_paused(), _made_objects_set_aside():
         try:
             document = open_document(path, profile, mapping=_mapping(mapping))
         except (UserFacingError, KeyError) as error:
@@ -192,6 +194,21 @@ def check(path: str, profile: str | None, as_json: bool, mapping: str | None = N
                 for row, header, _value, message in problems
             )
     return EXIT_PROBLEMS if problems else EXIT_VALID
+
+
+@contextmanager
+def _made_objects_set_aside() -> Iterator[None]:
+    """On the way out, move what was made into the collector's oldest generation unwalked.
+
+    Made while the collector was paused, every cell would otherwise sit in its youngest
+    generation, and the first collection once it runs again would walk them all (a third
+    of a second at 100,000 rows) just before the process ends.
+    """
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _problem_lines(document: UserDocument) -> list[tuple[int, str, str, str]]:
