@@ -619,6 +619,8 @@ class RowFilterProxy(QAbstractProxyModel):
                 return range(count)
             return array("i", [row for row in range(count) if row not in hidden])
         shown = wanted.difference(hidden) if hidden else wanted
+        if len(shown) == count == self._known:
+            return range(count)  # every row let through (every row has a problem)
         # A set of row numbers iterates nearly in order: sorting it is a single pass.
         rows = array("i", sorted(shown))
         del rows[bisect_left(rows, count) :]
