@@ -58,6 +58,8 @@ class Faults:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._rules: list[_Rule] = []
         self._lock = threading.Lock()
+        self._handling = 0  # requests being answered now (a dead client's may still land)
+        self._idle = threading.Condition(self._lock)
 
     # -- Configuration -------------------------------------------------------------
 
@@ -118,6 +120,13 @@ class Faults:
             self.requests.clear()
             self.delay_ms = 0.0
 
+    def wait_until_idle(self, timeout: float = 30.0) -> None:
+        """Wait until no request is being handled: one sent by a client that was killed
+        meanwhile still reaches the server's data after the delay."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._handling == 0, timeout):
+                raise TimeoutError("the server was still answering requests")
+
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many requests reached the server, by method and path substring."""
         with self._lock:
@@ -140,6 +149,16 @@ class Faults:
         return None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with self._lock:
+            self._handling += 1
+        try:
+            return self._handle(environ, start_response)
+        finally:
+            with self._idle:
+                self._handling -= 1
+                self._idle.notify_all()
+
+    def _handle(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
         rule = self._take(method, path)

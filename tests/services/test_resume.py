@@ -69,6 +69,8 @@ def test_kill_mid_upload_then_resume(tmp_path: Path) -> None:
             time.sleep(0.05)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
+        # The write the killed upload had in flight may still land, after the slow answer.
+        faults.wait_until_idle()
         assert journal is not None
         confirmed = {o.ref for o in journal.outcomes()}
         assert 3 <= len(confirmed) < 7 and not journal.finished
@@ -144,6 +146,7 @@ def test_an_upload_finished_by_a_second_run_resumes_without_false_conflicts(
             time.sleep(0.05)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
+        faults.wait_until_idle()  # the write in flight may still land, after the slow answer
         (interrupted,) = Journal.unfinished(folder)
         assert interrupted.pending()
 
