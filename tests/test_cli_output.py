@@ -19,22 +19,9 @@ import pytest
 
 from desktop_app import app, cli
 from desktop_app.models.document import open_document
-from tests.helpers.files import write_csv, write_xlsx
+from tests.helpers.files import ATLAS_HEADERS, write_csv, write_xlsx
 
-HEADERS = [
-    "User ID",
-    "Username",
-    "First name",
-    "Last name",
-    "Email",
-    "Department",
-    "Job title",
-    "Manager email",
-    "Language",
-    "Status",
-    "Hire date",
-    "Location",
-]
+HEADERS = [*ATLAS_HEADERS, "Location"]
 
 
 def user(n: int, **cells: Any) -> list[Any]:

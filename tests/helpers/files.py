@@ -8,6 +8,21 @@ from typing import Any
 
 import openpyxl
 
+# The columns of an Atlas "Download User Data" workbook, as the platform writes them.
+ATLAS_HEADERS = [
+    "User ID",
+    "Username",
+    "First name",
+    "Last name",
+    "Email",
+    "Department",
+    "Job title",
+    "Manager email",
+    "Language",
+    "Status",
+    "Hire date",
+]
+
 
 def write_xlsx(path: Path, rows: Sequence[Sequence[Any]], sheet: str = "Users") -> Path:
     workbook = openpyxl.Workbook()

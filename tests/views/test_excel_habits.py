@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit
 from desktop_app.models.readers import read_file
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.table_model import RowFilterProxy
-from tests.helpers.files import write_xlsx
+from tests.helpers.files import ATLAS_HEADERS, write_xlsx
 from tests.helpers.gui import (
     click_header,
     current_cell,
@@ -27,19 +27,7 @@ from tests.helpers.gui import (
     wait_for_editor_to_close,
 )
 
-HEADERS = [
-    "User ID",
-    "Username",
-    "First name",
-    "Last name",
-    "Email",
-    "Department",
-    "Job title",
-    "Manager email",
-    "Language",
-    "Status",
-    "Hire date",
-]
+HEADERS = ATLAS_HEADERS
 GUIDANCE = [
     "Do not edit",
     "Required, unique",

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QTableView, QWidget
 from desktop_app.views import theme
 from desktop_app.views.main_window import MainWindow
 from desktop_app.views.table_model import CELL_PROBLEM, NOT_UPLOADED, ROW_PROBLEM
-from tests.helpers.files import screenshot_folder, write_xlsx
+from tests.helpers.files import ATLAS_HEADERS, screenshot_folder, write_xlsx
 from tests.helpers.gui import open_in
 
 BG, FG = Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole
@@ -87,19 +87,7 @@ def restore_palette(qapp: QApplication) -> Iterator[None]:
     QApplication.setPalette(before)
 
 
-HEADERS = [
-    "User ID",
-    "Username",
-    "First name",
-    "Last name",
-    "Email",
-    "Department",
-    "Job title",
-    "Manager email",
-    "Language",
-    "Status",
-    "Hire date",
-]
+HEADERS = ATLAS_HEADERS
 GUIDANCE = [
     "Do not edit",
     "Required, unique",
