@@ -302,6 +302,7 @@ class _Run:
 def _send_one(client: ScimClient, write: Write) -> tuple[Outcome, ScimError | None]:
     """PATCH or POST one write; returns its outcome, and the client's error when it failed."""
     unsupported: list[str] = []
+    resource: dict[str, Any] | None
     try:
         if write.user_id is None:
             assert write.resource is not None
@@ -317,6 +318,16 @@ def _send_one(client: ScimClient, write: Write) -> tuple[Outcome, ScimError | No
         return _failed(write, error), error
     except Exception:  # a bug must not lose this write's outcome, nor stop the others
         return _unexpected(write), None
+    if resource is None:  # not read back: every attribute it sets was seen kept before
+        return Outcome(
+            ref=write.ref,
+            ok=True,
+            resource=None,
+            etag=etag,
+            message=None,
+            user_id=write.user_id,
+            unsupported=tuple(unsupported),
+        ), None
     user_id = resource.get("id")
     return Outcome(
         ref=write.ref,
@@ -382,11 +393,13 @@ def _as_replace(operation: dict[str, Any]) -> dict[str, Any]:
 
 def _update(
     client: ScimClient, write: Write, unsupported: list[str]
-) -> tuple[dict[str, Any], str | None]:
+) -> tuple[dict[str, Any] | None, str | None]:
     """Change a user with what the server accepts; name in ``unsupported`` what it refuses.
 
     The operations go as one PATCH; when the server refuses it, one by one, and what
-    a PATCH may not change goes as a PUT of the whole user. Returns the user after.
+    a PATCH may not change goes as a PUT of the whole user. Returns the user after,
+    or None with the new ETag when the PATCH was answered 204 with an ETag and every
+    attribute it sets was already seen kept on this server (no GET needed to check it).
     """
     assert write.user_id is not None
     habits = client.habits
@@ -396,10 +409,13 @@ def _update(
     later = [op for op in operations if operation_path(op) in habits.patch_refused]
     now = [op for op in operations if operation_path(op) not in habits.patch_refused]
     etag = write.etag
-    result: tuple[dict[str, Any], str | None] | None = None
+    result: tuple[dict[str, Any] | None, str | None] | None = None
     if now:
+        known = {operation_path(op) for op in now} <= habits.kept
         try:
-            result = client.patch_user(write.user_id, now, etag, user_name=write.label or None)
+            result = client.patch_user(
+                write.user_id, now, etag, user_name=write.label or None, read_back=not known
+            )
         except ScimError as error:
             if not _refused(error, len(now)):
                 raise
@@ -421,7 +437,7 @@ def _update(
 
 def _patch_piecewise(
     client: ScimClient, write: Write, operations: list[dict[str, Any]], etag: str | None
-) -> tuple[tuple[dict[str, Any], str | None] | None, list[dict[str, Any]]]:
+) -> tuple[tuple[dict[str, Any] | None, str | None] | None, list[dict[str, Any]]]:
     """Each operation as a PATCH of its own; returns the user after, and those refused.
 
     A refused ``remove`` is tried as ``replace`` with an empty value. What the server
@@ -429,7 +445,7 @@ def _patch_piecewise(
     """
     assert write.user_id is not None
     habits = client.habits
-    result: tuple[dict[str, Any], str | None] | None = None
+    result: tuple[dict[str, Any] | None, str | None] | None = None
     refused: list[dict[str, Any]] = []
     for operation in operations:
         removing = str(operation.get("op", "")).lower() == "remove"
