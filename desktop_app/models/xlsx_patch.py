@@ -8,6 +8,7 @@ survive a save exactly as the platform or Excel wrote them.
 from __future__ import annotations
 
 import copy
+import mmap
 import os
 import re
 import shutil
@@ -41,6 +42,7 @@ MAX_COLUMNS = 16_384
 
 Edits = dict[int, dict[int, str]]  # 1-based row -> 1-based column -> text
 Pieces = list[bytes | memoryview]  # a member's new content, in order, never joined whole
+_Buffer = bytes | bytearray | mmap.mmap  # a member's whole content
 
 _SLASH = ord("/")
 _AFTER_NAME = frozenset(b" \t\r\n/>")
@@ -65,6 +67,12 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _UNSTORABLE_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _DEFLATE_LEVELS = {0: 6, 1: 9, 2: 1, 3: 1}  # zip flag bits 1-2 -> zlib level
 _DEFLATE_WINDOW = 32 * 1024
+# A member this large (the sheet of a big download) is deflated at zlib's fastest level: at
+# 1,048,574 rows the default level takes four times as long and makes the file only a
+# fifth smaller.
+_FAST_DEFLATE_FROM = 8 * 1024 * 1024
+_FAST_LEVEL = 1
+_FAST_FLAGS = 0x06  # zip flag bits 1-2 saying "super fast" deflate
 _CHUNK = 1024 * 1024
 _SKIP_BYTES = 64 * 1024  # below this distance a linear scan beats bisecting
 _MAX_WORKERS = 8
@@ -98,11 +106,14 @@ def patch_xlsx(
     temporary = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         with _open_package(source) as zin:
-            replaced, removed = _patched_parts(zin, sheet_name, edits)
-            try:
-                _write_package(zin, source, temporary, replaced, removed)
-            except OSError as exc:
-                raise _cannot_save(dst, exc) from exc
+            part = _find_sheet(zin, sheet_name)
+            with _inflated(zin, part) as xml:
+                replaced, removed = _patched_parts(zin, part, xml, edits)
+                try:
+                    _write_package(zin, source, temporary, replaced, removed)
+                except OSError as exc:
+                    raise _cannot_save(dst, exc) from exc
+                del replaced  # its views of xml go before xml is unmapped
         _move_into_place(temporary, dst)  # only once src is closed: Windows refuses otherwise
     except (
         zipfile.BadZipFile,
@@ -170,11 +181,13 @@ def _edits_by_row(cells: Mapping[tuple[int, int], str]) -> Edits:
 
 
 def _patched_parts(
-    zin: zipfile.ZipFile, sheet_name: str, edits: Edits
+    zin: zipfile.ZipFile, part: str, xml: _Buffer, edits: Edits
 ) -> tuple[dict[str, Pieces], set[str]]:
-    """New contents of the members that change, and the members to leave out."""
-    part = _find_sheet(zin, sheet_name)
-    patcher = _SheetPatcher(_read_member(zin, part), edits)
+    """New contents of the members that change, and the members to leave out.
+
+    xml is the content of the sheet's member part; the sheet's new content is views of it.
+    """
+    patcher = _SheetPatcher(xml, edits)
     try:
         replaced = {part: patcher.run()}
     except (ValueError, IndexError) as exc:  # a tag cut short, a number that is not one
@@ -185,19 +198,40 @@ def _patched_parts(
     return replaced, removed
 
 
-def _read_member(zin: zipfile.ZipFile, part: str) -> bytearray:
-    """The member's content, inflated a chunk at a time into one growing buffer.
+@contextmanager
+def _inflated(zin: zipfile.ZipFile, part: str) -> Iterator[_Buffer]:
+    """The member's content, inflated a chunk at a time into anonymous mapped memory.
 
     zin.read would inflate and join a sheet of hundreds of megabytes in single calls that
     hold the interpreter lock throughout, so the window would freeze while a worker saves;
-    between chunks other threads run. (Allocating the whole buffer up front would also
-    hold the lock while the memory is zeroed.) The content is the same as zin.read's.
+    between chunks other threads run. The memory is mapped rather than a bytearray because
+    a bytearray of that size holds the lock for a tenth of a second each time it grows or
+    is freed, while unmapping lets other threads run. The mapping's pages are zero-filled
+    by the system only as they are written. The content is the same as zin.read's.
     """
-    content = bytearray()
-    with zin.open(part) as member:
-        while chunk := member.read(_CHUNK):
-            content += chunk
-    return content
+    size = zin.getinfo(part).file_size
+    content: _Buffer
+    try:
+        content = mmap.mmap(-1, size) if size else bytearray()
+    except (OSError, ValueError, OverflowError):  # no address space or memory for it
+        content = bytearray()
+    try:
+        with zin.open(part) as member:
+            if isinstance(content, bytearray):
+                while chunk := member.read(_CHUNK):
+                    content += chunk
+            else:
+                while chunk := member.read(_CHUNK):
+                    content.write(chunk)  # zipfile never yields more than file_size
+                if content.tell() != size:
+                    raise zipfile.BadZipFile(f"{part} is shorter than its recorded size")
+        yield content
+    finally:
+        if not isinstance(content, bytearray):
+            try:
+                content.close()
+            except BufferError:  # views still held (an error on the way): freed with them
+                pass
 
 
 def _find_sheet(zin: zipfile.ZipFile, sheet_name: str) -> str:
@@ -282,8 +316,9 @@ def _write_package(
             if info.compress_type == zipfile.ZIP_STORED:
                 writer.add(info, _crc(pieces), size, [bytes(p) for p in pieces])
             else:
-                crc, payload = _compress(pieces, _level(info))
-                writer.add(_deflated(info), crc, size, payload)
+                level = _FAST_LEVEL if size >= _FAST_DEFLATE_FROM else _level(info)
+                crc, payload = _compress(pieces, level)
+                writer.add(_deflated(info, level), crc, size, payload)
         writer.finish(zin.comment)
 
 
@@ -318,12 +353,14 @@ def _level(info: zipfile.ZipInfo) -> int:
     return _DEFLATE_LEVELS[(info.flag_bits >> 1) & 3]
 
 
-def _deflated(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """info for a rewritten compressed member: deflated, the only method xlsx readers know."""
-    if info.compress_type == zipfile.ZIP_DEFLATED:
+def _deflated(info: zipfile.ZipInfo, level: int) -> zipfile.ZipInfo:
+    """info for a rewritten compressed member: deflated, the only method xlsx readers know,
+    its flags saying how hard (super fast for the fast level, else as they were)."""
+    if info.compress_type == zipfile.ZIP_DEFLATED and level != _FAST_LEVEL:
         return info
     fresh = copy.copy(info)
-    fresh.compress_type, fresh.flag_bits = zipfile.ZIP_DEFLATED, 0
+    fresh.compress_type = zipfile.ZIP_DEFLATED
+    fresh.flag_bits = _FAST_FLAGS if level == _FAST_LEVEL else 0
     return fresh
 
 
@@ -509,6 +546,14 @@ def _find_element(data: bytes | bytearray, opener: bytes, start: int, stop: int)
     return at
 
 
+def _index(data: _Buffer, sub: bytes, start: int) -> int:
+    """data.index(sub, start), also for a mapping (which has only find)."""
+    at = data.find(sub, start)
+    if at < 0:
+        raise ValueError(f"{sub!r} not found")
+    return at
+
+
 def _attribute(attrs: bytes, name: bytes) -> bytes | None:
     """The value of an unprefixed attribute in a tag's attribute bytes."""
     match = re.search(rb"\s" + name + rb"""\s*=\s*["']([^"']*)["']""", attrs)
@@ -567,7 +612,7 @@ class _Orphan:
 class _SheetPatcher:
     """One pass over a worksheet's XML that rewrites only the rows holding edits."""
 
-    def __init__(self, xml: bytes | bytearray, edits: Edits) -> None:
+    def __init__(self, xml: _Buffer, edits: Edits) -> None:
         self.xml = xml
         self.view = memoryview(xml)  # slices of it are not copies
         self.edits = edits
@@ -660,7 +705,7 @@ class _SheetPatcher:
             if xml[start + width] not in _AFTER_NAME:
                 pos = start + 1
                 continue
-            tag_end = xml.index(b">", start) + 1
+            tag_end = _index(xml, b">", start) + 1
             number = self._row_number(start + width, tag_end) or number + 1
             while index < len(pending) and pending[index] < number:
                 self._insert(start, self._new_row(pending[index]))
@@ -710,7 +755,7 @@ class _SheetPatcher:
         start = _find_element(self.xml, self.row_opener, at, stop)
         if start < 0:
             return -1, None
-        tag_end = self.xml.index(b">", start)
+        tag_end = _index(self.xml, b">", start)
         number = self._row_number(start + len(self.row_opener), tag_end)
         self.can_skip = number is not None
         return start, number
@@ -718,7 +763,7 @@ class _SheetPatcher:
     def _row_number(self, start: int, stop: int) -> int | None:
         """The r attribute of the row tag whose attributes lie in xml[start:stop]."""
         xml = self.xml
-        if xml.startswith(b' r="', start):
+        if xml[start : start + 4] == b' r="':
             quote = xml.find(b'"', start + 4, stop)
             digits = xml[start + 4 : quote]
             if quote > 0 and digits.isdigit():
@@ -736,7 +781,7 @@ class _SheetPatcher:
         close = _find_element(self.xml, b"</" + self.prefix + b"row", tag_end, len(self.xml))
         if close < 0:
             raise _Malformed("unclosed <row>")
-        return self.xml.index(b">", close) + 1
+        return _index(self.xml, b">", close) + 1
 
     def _insert(self, at: int, data: bytes) -> None:
         if data:

@@ -700,6 +700,48 @@ def test_parallel_deflate_is_one_valid_stream(monkeypatch: pytest.MonkeyPatch) -
     assert crc == zlib.crc32(data)
 
 
+
+def test_big_members_are_deflated_fast_and_read_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = big_sheet(tmp_path / "in.xlsx", 3000)
+    edits = {(0, 0): "first", (1500, 1): "middle", (3004, 2): "new"}
+    default = sheet_bytes(patched(src, edits))
+    monkeypatch.setattr(xlsx_patch, "_FAST_DEFLATE_FROM", len(default) - 1)
+    out = patched(src, edits)
+    with zipfile.ZipFile(out) as zf:
+        assert zf.testzip() is None
+        assert zf.getinfo(SHEET).flag_bits & 0x06 == 0x06  # "super fast", as written
+        assert zf.getinfo("xl/workbook.xml").flag_bits & 0x06 == 0  # small: as it was
+    assert sheet_bytes(out) == default
+    values = calamine_grid(out)
+    assert values[(1500, 1)] == "middle" and values[(1499, 1)] == "B1500"
+
+
+def test_sheet_in_ordinary_memory_when_it_cannot_be_mapped(
+    users: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = members(patched(users, EDITS))
+
+    def refuse(*args: Any) -> None:
+        raise OSError("no memory")
+
+    monkeypatch.setattr(xlsx_patch.mmap, "mmap", refuse)
+    assert members(patched(users, EDITS)) == whole
+
+
+def test_sheet_shorter_than_its_recorded_size_is_a_file_problem(tmp_path: Path) -> None:
+    src = big_sheet(tmp_path / "in.xlsx", 50)
+    data = bytearray(src.read_bytes())
+    name = SHEET.encode()
+    record = data.rindex(b"PK\x01\x02", 0, data.rindex(name))  # the sheet's central record
+    assert data[record + 46 : record + 46 + len(name)] == name
+    size = int.from_bytes(data[record + 24 : record + 28], "little")
+    data[record + 24 : record + 28] = (size + 100).to_bytes(4, "little")
+    src.write_bytes(bytes(data))
+    with pytest.raises(FileProblem):
+        patched(src, {(0, 0): "x"})
+
 # --- property: any set of edits lands exactly ---------------------------------------
 
 
