@@ -16,11 +16,13 @@ import os
 import re
 import stat
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain
+from functools import partial
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -54,6 +56,10 @@ MAX_FILE_BYTES = 512 * 1024**2
 # A sheet whose used area (first to last cell, as the parser lays it out) is larger is
 # refused: the parser would need tens of bytes for every cell of the rectangle.
 MAX_SHEET_CELLS = 40_000_000
+# Long work on a column or a sheet runs this many rows at a time, and lets other threads
+# (the window's) run between two slices: one C call over a million rows would hold the
+# interpreter for a second.
+SLICE_ROWS = 32_768
 
 Progress = Callable[[str], None]
 # "recognised" from the file, "remembered" from the admin's earlier choice, "given" by the caller.
@@ -262,28 +268,36 @@ def _build(
         last -= 1
     body = body[:last]
     width = end - first
-    widths = set(map(len, body))
+    widths: set[int] = set()
+    for part in _slices(body):
+        widths.update(map(len, part))
     if len(widths) == 1 and widths.pop() >= end:
         # Rows from calamine are all as wide: one flat list, then every column is a
         # strided slice. Both run in C over memory in order, ten times faster than
         # picking the same cell out of each row.
         step = len(body[0])
-        flat = list(chain.from_iterable(body))
-        columns = [flat[c::step] for c in range(first, end)]
-        del flat
+        columns: list[list[Any]] = [[] for _ in range(first, end)]
+        for part in _slices(body):
+            flat = list(chain.from_iterable(part))
+            for column, c in zip(columns, range(first, end), strict=True):
+                column += flat[c::step]
+            del flat
     else:
         columns = [[r[c] if c < len(r) else "" for r in body] for c in range(first, end)]
     distinct = [_distinct(col) for col in columns]
     if convert:
         for index, values in enumerate(distinct):
-            types = set(map(type, columns[index] if values is None else values))
+            types: set[type] = set(map(type, values)) if values is not None else set()
+            if values is None:
+                for part in _slices(columns[index]):
+                    types.update(map(type, part))
             if types <= {str}:
                 continue
             if bool in types:  # True == 1 == 1.0: convert cell by cell
-                columns[index] = _texts(columns[index])
+                columns[index] = _in_slices(_texts, columns[index])
             else:  # convert each distinct value once (a date column repeats its dates)
-                texts = {v: cell_text(v) for v in (values or set(columns[index]))}
-                columns[index] = list(map(texts.__getitem__, columns[index]))
+                texts = {v: cell_text(v) for v in (values or _set_of(columns[index]))}
+                columns[index] = _in_slices(partial(_mapped, texts), columns[index])
             distinct[index] = _distinct(columns[index])
     if not columns:
         columns = [[] for _ in range(width)]
@@ -327,7 +341,52 @@ def _distinct(values: list[Any]) -> set[Any] | None:
     sample = values[:10000]
     if len(set(sample)) > len(sample) * 4 // 5:
         return None
-    return set(values)
+    return _set_of(values)
+
+
+def _slices(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``values`` a slice at a time, letting other threads run between two slices."""
+    if len(values) <= SLICE_ROWS:
+        yield values
+        return
+    for start in range(0, len(values), SLICE_ROWS):
+        yield values[start : start + SLICE_ROWS]
+        time.sleep(0)  # lets the window's thread take the interpreter
+
+
+def _set_of(values: Sequence[Any]) -> set[Any]:
+    found: set[Any] = set()
+    for part in _slices(values):
+        found.update(part)
+    return found
+
+
+def _mapped(texts: dict[Any, str], values: Sequence[Any]) -> list[str]:
+    return list(map(texts.__getitem__, values))
+
+
+def _in_slices(convert: Callable[[Sequence[Any]], list[Any]], values: list[Any]) -> list[Any]:
+    """``convert(values)``, made a slice at a time."""
+    out: list[Any] = []
+    for part in _slices(values):
+        out += convert(part)
+    return out
+
+
+def sheet_rows(sheet: Any) -> list[list[Any]]:
+    """A sheet's rows as ``to_python(skip_empty_area=False)`` lays them out, read a slice
+    at a time so that other threads (the window's) run while a large sheet is read."""
+    if not hasattr(sheet, "iter_rows"):
+        return sheet.to_python(skip_empty_area=False)
+    start = sheet.start
+    rows: list[list[Any]] = []
+    # The rows above the used area come padded to its width; cells left of it do not.
+    pad = [""] * start[1] if start else []
+    cells = sheet.iter_rows()
+    while chunk := list(islice(cells, SLICE_ROWS // 8)):
+        rows += [pad + r for r in chunk] if pad else chunk
+        time.sleep(0)  # lets the window's thread take the interpreter
+    return rows
 
 
 def _column_letter(index: int) -> str:
@@ -725,7 +784,7 @@ def read_xlsx(
         )
         finder.start()
         sheet = parsed.get(chosen) or workbook.get_sheet_by_name(chosen)
-        rows = sheet.to_python(skip_empty_area=False)
+        rows = sheet_rows(sheet)
         other_sheets = {
             name: (parsed.get(name) or workbook.get_sheet_by_name(name)).to_python()
             for name in workbook.sheet_names
