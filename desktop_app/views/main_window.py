@@ -59,7 +59,7 @@ from desktop_app.views.recent_files import (
 from desktop_app.views.server_actions import ServerActions
 from desktop_app.views.table_model import RowFilterProxy, UserTableModel
 from desktop_app.views.user_table import UserTableView
-from desktop_app.views.workers import Report, Worker, open_with_progress, start
+from desktop_app.views.workers import Report, Worker, open_with_progress, set_aside, start
 
 log = logging.getLogger(__name__)
 
@@ -558,10 +558,12 @@ class MainWindow(QMainWindow):
             )
         self._carried = changed
         self.load_with(
-            lambda report: open_document(
-                path,
-                progress=lambda done, total: report(_("Checking every row…"), done, total),
-                mapping=mapping,
+            lambda report: set_aside(
+                lambda: open_document(
+                    path,
+                    progress=lambda done, total: report(_("Checking every row…"), done, total),
+                    mapping=mapping,
+                )
             ),
             _("Reading {name} with the columns you chose…").format(name=path.name),
         )
