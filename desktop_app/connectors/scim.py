@@ -20,7 +20,9 @@ Design decisions, in short:
   replayable requests are retried after them: GET, PUT, and PATCH when it is
   conditional (``If-Match``) or made only of ``replace``/``remove``. A POST that
   creates a user, and ``/Bulk``, are never replayed then: a second copy could
-  create the user twice. A 500 is never retried.
+  create the user twice. A 500 is never retried. A ``Retry-After`` holds back the
+  whole client, not only the request it answered: the other threads of a parallel
+  upload start nothing more before that time either.
 * **A replayed conditional write that answers 412** may be our own first attempt
   that succeeded while its answer was lost. The client reads the user back and
   re-applies the change locally with scim2-models; when it changes nothing, the
@@ -706,6 +708,10 @@ class ScimClient:
         self._sleep = sleep
         self._lock = threading.Lock()
         self.request_count = 0
+        #: monotonic time before which no request starts: the server's last Retry-After.
+        self._not_before = 0.0
+        #: per thread, the latest such time this thread has already waited for.
+        self._waited = threading.local()
         self._capabilities: ServerCapabilities | None = None
         #: What this server refuses or drops, learned during this client's run.
         self.habits = ServerHabits()
@@ -795,6 +801,7 @@ class ScimClient:
         attempt = 0
         while True:
             attempt += 1
+            self._wait_for_retry_after()
             self._count()
             logger.debug(
                 "SCIM %s %s params=%s headers=%s body=%s bytes (attempt %d)",
@@ -872,8 +879,32 @@ class ScimClient:
                 return _Reply(response, replayed)
             if status in _MAYBE_PROCESSED:
                 maybe_applied = True
+            if wait is not None:
+                self._hold_back(wait)
             self._pause(attempt, wait)
             replayed = replayed or maybe_applied
+
+    def _hold_back(self, seconds: float) -> None:
+        """A Retry-After: no request of this client starts before ``seconds`` from now.
+
+        The request it answered waits it out in ``_pause``; the others in
+        ``_wait_for_retry_after``.
+        """
+        until = time.monotonic() + seconds
+        with self._lock:
+            self._not_before = max(self._not_before, until)
+        self._waited.until = max(until, getattr(self._waited, "until", 0.0))
+
+    def _wait_for_retry_after(self) -> None:
+        """Before a request: wait out a Retry-After another request was given, once."""
+        until = self._not_before
+        if until <= getattr(self._waited, "until", 0.0):
+            return
+        self._waited.until = until
+        remaining = until - time.monotonic()
+        if remaining > 0:
+            logger.debug("SCIM server asked to wait; next request in %.2f s", remaining)
+            self._sleep(remaining)
 
     def _pause(self, attempt: int, retry_after: float | None) -> None:
         """Wait before the next attempt: as the server asked, else exponential backoff."""

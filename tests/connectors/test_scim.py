@@ -7,6 +7,7 @@ import email.utils
 import json
 import logging
 import socket
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -456,6 +457,31 @@ def test_429_retry_after_http_date_is_honoured(
     client.create_user(user("ada"))  # a 429 means "not processed", so even POST is retried
     assert len(waits) == 1 and 3.0 <= waits[0] <= 5.0
     assert faults.count("POST", "/Users") == 2
+
+
+def test_retry_after_holds_back_the_other_threads_of_the_client(
+    client: ScimClient, faults: Faults, waits: list[float]
+) -> None:
+    """A parallel upload shares one client: a Retry-After given to one of its requests
+    keeps the others from starting before that time, each waiting once."""
+    created, _ = client.create_user(user("ada"))
+    faults.throttle(times=1, retry_after="30", method="GET")
+    client.get_user(created["id"])
+    assert waits == [30.0]  # the throttled request waited, then was sent again
+    client.get_user(created["id"])  # this thread has waited already
+    assert waits == [30.0]
+
+    def other_thread() -> None:
+        client.get_user(created["id"])
+        client.get_user(created["id"])
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    # the other thread waited out what was left of the 30 s (the test's sleeps are not
+    # real), once, before its first request
+    assert len(waits) == 2 and 0 < waits[1] <= 30.0
+    assert faults.count("GET", "/Users/") == 3 + 2
 
 
 def test_parse_retry_after() -> None:
