@@ -17,10 +17,11 @@ import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -105,15 +106,18 @@ def patch_xlsx(
     edits = _edits_by_row(cells)
     temporary = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with _open_package(source) as zin:
+        with _open_package(source) as zin, _deflate_pool() as pool:
             part = _find_sheet(zin, sheet_name)
-            with _inflated(zin, part) as xml:
-                replaced, removed = _patched_parts(zin, part, xml, edits)
+            ahead = _ahead_for(zin.getinfo(part), pool)
+            with _inflated(zin, part, ahead) as xml:
+                replaced, removed, changes = _patched_parts(zin, part, xml, edits)
+                if ahead is not None:
+                    ahead.patched(xml, changes)
                 try:
-                    _write_package(zin, source, temporary, replaced, removed)
+                    _write_package(zin, source, temporary, replaced, removed, pool, ahead)
                 except OSError as exc:
                     raise _cannot_save(dst, exc) from exc
-                del replaced  # its views of xml go before xml is unmapped
+                del replaced, ahead  # their views of xml go before xml is unmapped
         _move_into_place(temporary, dst)  # only once src is closed: Windows refuses otherwise
     except (
         zipfile.BadZipFile,
@@ -182,8 +186,9 @@ def _edits_by_row(cells: Mapping[tuple[int, int], str]) -> Edits:
 
 def _patched_parts(
     zin: zipfile.ZipFile, part: str, xml: _Buffer, edits: Edits
-) -> tuple[dict[str, Pieces], set[str]]:
-    """New contents of the members that change, and the members to leave out.
+) -> tuple[dict[str, Pieces], set[str], list[_Change]]:
+    """New contents of the members that change, the members to leave out, and the changes
+    made to the sheet's XML.
 
     xml is the content of the sheet's member part; the sheet's new content is views of it.
     """
@@ -195,11 +200,11 @@ def _patched_parts(
     removed: set[str] = set()
     if patcher.dropped_formula:
         _drop_calc_chain(zin, replaced, removed)
-    return replaced, removed
+    return replaced, removed, patcher.changes
 
 
 @contextmanager
-def _inflated(zin: zipfile.ZipFile, part: str) -> Iterator[_Buffer]:
+def _inflated(zin: zipfile.ZipFile, part: str, ahead: _Ahead | None) -> Iterator[_Buffer]:
     """The member's content, inflated a chunk at a time into anonymous mapped memory.
 
     zin.read would inflate and join a sheet of hundreds of megabytes in single calls that
@@ -208,6 +213,7 @@ def _inflated(zin: zipfile.ZipFile, part: str) -> Iterator[_Buffer]:
     a bytearray of that size holds the lock for a tenth of a second each time it grows or
     is freed, while unmapping lets other threads run. The mapping's pages are zero-filled
     by the system only as they are written. The content is the same as zin.read's.
+    Each chunk is also handed to ahead, if given, to be deflated while the rest is read.
     """
     size = zin.getinfo(part).file_size
     content: _Buffer
@@ -217,21 +223,22 @@ def _inflated(zin: zipfile.ZipFile, part: str) -> Iterator[_Buffer]:
         content = bytearray()
     try:
         with zin.open(part) as member:
-            if isinstance(content, bytearray):
-                while chunk := member.read(_CHUNK):
+            read = 0
+            while chunk := member.read(_CHUNK):  # zipfile never yields more than file_size
+                if isinstance(content, bytearray):
                     content += chunk
-            else:
-                while chunk := member.read(_CHUNK):
-                    content.write(chunk)  # zipfile never yields more than file_size
-                if content.tell() != size:
-                    raise zipfile.BadZipFile(f"{part} is shorter than its recorded size")
+                else:
+                    content.write(chunk)
+                if ahead is not None:
+                    ahead.add(read, chunk, size)
+                read += len(chunk)
+            if read != size:
+                raise zipfile.BadZipFile(f"{part} is shorter than its recorded size")
         yield content
     finally:
         if not isinstance(content, bytearray):
-            try:
+            with suppress(BufferError):  # views still held (an error on the way): freed with them
                 content.close()
-            except BufferError:  # views still held (an error on the way): freed with them
-                pass
 
 
 def _find_sheet(zin: zipfile.ZipFile, sheet_name: str) -> str:
@@ -297,11 +304,14 @@ def _write_package(
     dst: Path,
     replaced: dict[str, Pieces],
     removed: set[str],
+    pool: ThreadPoolExecutor,
+    ahead: _Ahead | None,
 ) -> None:
     """Write every member of zin, in order, to the new file dst.
 
     Unchanged members are copied as their raw compressed bytes; changed ones are deflated
-    in parallel chunks. Either way each member's content is exactly what it should be.
+    in parallel chunks (the sheet's, where ahead has them, deflated while it was read).
+    Either way each member's content is exactly what it should be.
     """
     with _raw_reader(source) as raw, open(dst, "xb") as handle:
         writer = _ZipWriter(handle)
@@ -315,9 +325,12 @@ def _write_package(
             size = sum(len(piece) for piece in pieces)
             if info.compress_type == zipfile.ZIP_STORED:
                 writer.add(info, _crc(pieces), size, [bytes(p) for p in pieces])
+            elif ahead is not None and ahead.part == info.filename and ahead.fits(size):
+                crc, payload = ahead.finish()
+                writer.add(_deflated(info, ahead.level), crc, size, payload)
             else:
                 level = _FAST_LEVEL if size >= _FAST_DEFLATE_FROM else _level(info)
-                crc, payload = _compress(pieces, level)
+                crc, payload = _compress(pieces, level, pool)
                 writer.add(_deflated(info, level), crc, size, payload)
         writer.finish(zin.comment)
 
@@ -389,32 +402,164 @@ def _chunks(pieces: Pieces) -> Iterator[bytes]:
         yield b"".join(buffer)
 
 
-def _compress(pieces: Pieces, level: int) -> tuple[int, list[bytes]]:
-    """CRC-32 and raw deflate stream of the pieces, deflated in parallel chunks.
+def _workers() -> int:
+    return min(os.cpu_count() or 1, _MAX_WORKERS)
+
+
+@contextmanager
+def _deflate_pool() -> Iterator[ThreadPoolExecutor]:
+    """Worker threads for deflating; work not yet started is dropped when a save fails."""
+    pool = ThreadPoolExecutor(max_workers=_workers())
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _compress(
+    pieces: Pieces,
+    level: int,
+    pool: ThreadPoolExecutor | None = None,
+    primer: bytes = b"",
+    final: bool = True,
+    crc: int = 0,
+) -> tuple[int, list[bytes]]:
+    """CRC-32 (continuing crc) and raw deflate stream of the pieces, in parallel chunks.
 
     Each chunk but the last ends with a sync flush (byte aligned, not final) and is primed
     with the 32 KiB before it, so the chunks concatenate into one ordinary deflate stream.
-    Only a few chunks are held at once, never a joined copy of the whole sheet.
+    primer is the content before the pieces, when they continue a stream; the last chunk
+    ends the stream only if final. Only a few chunks are held at once, never a joined copy
+    of the whole sheet.
     """
-    workers = min(os.cpu_count() or 1, _MAX_WORKERS)
-    crc, payload = 0, []
+    if pool is None:
+        with _deflate_pool() as own:
+            return _compress(pieces, level, own, primer, final, crc)
+    workers = _workers()
+    payload = []
     pending: deque[Future[bytes]] = deque()
-    primer = b""
     chunks = _chunks(pieces)
     chunk = next(chunks)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        while True:
-            following = next(chunks, None)
-            crc = zlib.crc32(chunk, crc)
-            pending.append(pool.submit(_deflate_chunk, chunk, primer, following is None, level))
-            if len(pending) > 2 * workers:
-                payload.append(pending.popleft().result())
-            if following is None:
-                break
-            primer = chunk[-_DEFLATE_WINDOW:]
-            chunk = following
-        payload.extend(future.result() for future in pending)
+    while True:
+        following = next(chunks, None)
+        crc = zlib.crc32(chunk, crc)
+        last = final and following is None
+        pending.append(pool.submit(_deflate_chunk, chunk, primer, last, level))
+        if len(pending) > 2 * workers:
+            payload.append(pending.popleft().result())
+        if following is None:
+            break
+        primer = (primer + chunk)[-_DEFLATE_WINDOW:]
+        chunk = following
+    payload.extend(future.result() for future in pending)
     return crc, payload
+
+
+_Change = tuple[int, int, bytes]  # xml[start:stop] replaced by the bytes
+
+
+def _ahead_for(info: zipfile.ZipInfo, pool: ThreadPoolExecutor) -> _Ahead | None:
+    """An _Ahead for the sheet's member when it is big and deflated, else None."""
+    if info.compress_type == zipfile.ZIP_STORED or info.file_size < _FAST_DEFLATE_FROM:
+        return None
+    return _Ahead(info.filename, pool)
+
+
+class _Ahead:
+    """Deflates a big sheet a chunk at a time while it is still being inflated.
+
+    Most of a sheet is unchanged by a save, and a chunk deflated on its own (primed with
+    the 32 KiB before it, ended by a sync flush) is valid anywhere in a stream, so a chunk
+    whose bytes and the 32 KiB before them are left as they were is written as deflated
+    ahead; only the chunks near a change are deflated again. Workers deflate while the
+    reading thread inflates, so the two overlap.
+    """
+
+    level = _FAST_LEVEL
+
+    def __init__(self, part: str, pool: ThreadPoolExecutor) -> None:
+        self.part = part
+        self.pool = pool
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.deflated: list[Future[bytes]] = []
+        self.pending: deque[Future[bytes]] = deque()
+        self.primer = b""
+        self.size = 0
+        self.xml: _Buffer = b""
+        self.changes: list[_Change] = []
+
+    def add(self, start: int, chunk: bytes, size: int) -> None:
+        """Deflate xml[start:start + len(chunk)] (== chunk) of a content of size bytes."""
+        end = start + len(chunk)
+        last = end == size
+        self.size = size
+        future = self.pool.submit(_deflate_chunk, chunk, self.primer, last, self.level)
+        self.starts.append(start)
+        self.ends.append(end)
+        self.deflated.append(future)
+        self.pending.append(future)
+        if len(self.pending) > 2 * _workers():
+            self.pending.popleft().result()  # reading waits: a few chunks queued at most
+        self.primer = (self.primer + chunk)[-_DEFLATE_WINDOW:]
+
+    def patched(self, xml: _Buffer, changes: list[_Change]) -> None:
+        """The content read, and the changes made to it (in order, not overlapping)."""
+        self.xml, self.changes = xml, changes
+
+    def fits(self, size: int) -> bool:
+        """Whether the chunks cover the content read and the changes lie in order within it,
+        growing it to size bytes; else the sheet is deflated the plain way."""
+        at, grown = 0, 0
+        for start, stop, data in self.changes:
+            if not at <= start <= stop <= self.size:
+                return False
+            at, grown = stop, grown + len(data) - (stop - start)
+        return (
+            self.ends[-1:] == [self.size]
+            and len(self.xml) == self.size
+            and self.size + grown == size
+        )
+
+    def finish(self) -> tuple[int, list[bytes]]:
+        """CRC-32 and deflate stream of the patched content."""
+        dirty = [False] * len(self.starts)
+        for start, stop, _data in self.changes:
+            # a chunk changes if the change touches it or the 32 KiB before it
+            first = bisect_right(self.ends, start)
+            after = bisect_left(self.starts, stop + _DEFLATE_WINDOW)
+            dirty[first:after] = [True] * max(0, after - first)
+        view = memoryview(self.xml)
+        crc, payload, index, change = 0, [], 0, 0
+        while index < len(dirty):
+            if not dirty[index]:
+                crc = zlib.crc32(view[self.starts[index] : self.ends[index]], crc)
+                payload.append(self.deflated[index].result())
+                index += 1
+                continue
+            first = index
+            while index < len(dirty) and dirty[index]:
+                index += 1
+            run_start, run_end = self.starts[first], self.ends[index - 1]
+            pieces: Pieces = []
+            at = run_start
+            while change < len(self.changes) and (
+                self.changes[change][0] < run_end or self.changes[change][0] == self.size
+            ):
+                start, stop, data = self.changes[change]
+                pieces += (view[at:start], data)
+                at = stop
+                change += 1
+            pieces.append(view[at:run_end])
+            primer = bytes(view[max(0, run_start - _DEFLATE_WINDOW) : run_start])
+            crc, deflated = _compress(
+                pieces, self.level, self.pool, primer, run_end == self.size, crc
+            )
+            payload += deflated
+        view.release()
+        return crc, payload
 
 
 def _deflate_chunk(chunk: bytes, primer: bytes, last: bool, level: int) -> bytes:
@@ -538,7 +683,7 @@ def _escape_cell_text(text: str) -> bytes:
     return _escape_xml(excel_escape(text))
 
 
-def _find_element(data: bytes | bytearray, opener: bytes, start: int, stop: int) -> int:
+def _find_element(data: _Buffer, opener: bytes, start: int, stop: int) -> int:
     """Offset of the next tag opener (b'<row', b'</c', ...) followed by a name end, or -1."""
     at = data.find(opener, start, stop)
     while at >= 0 and data[at + len(opener)] not in _AFTER_NAME:
@@ -617,6 +762,7 @@ class _SheetPatcher:
         self.view = memoryview(xml)  # slices of it are not copies
         self.edits = edits
         self.out: list[bytes | memoryview] = []
+        self.changes: list[_Change] = []  # the same as (start, stop, new bytes) of xml
         self.copied = 0  # xml[:copied] is already represented in out
         self.column_styles: list[tuple[int, int, bytes]] = []
         self.orphans: dict[bytes, _Orphan] = {}
@@ -668,7 +814,10 @@ class _SheetPatcher:
         self._use_prefix(sheet_data.group(1))
         head = bytes(self.xml[: sheet_data.start()])
         self.column_styles = _column_styles(head)
-        self.out.append(_widen_dimension(head, self.edits))
+        widened = _widen_dimension(head, self.edits)
+        self.out.append(widened)
+        if widened != head:
+            self.changes.append((0, len(head), widened))
         self.copied = sheet_data.start()
         if sheet_data.group(3):
             self._fill_empty(sheet_data)
@@ -790,6 +939,7 @@ class _SheetPatcher:
     def _replace(self, start: int, stop: int, data: bytes) -> None:
         self.out.append(self.view[self.copied : start])
         self.out.append(data)
+        self.changes.append((start, stop, data))
         self.copied = stop
 
     def _orphans_reach(self, number: int) -> bool:

@@ -693,12 +693,11 @@ def test_parallel_deflate_is_one_valid_stream(monkeypatch: pytest.MonkeyPatch) -
     # Uneven pieces, as the patcher makes them: views of the original and new rows.
     view = memoryview(data)
     cuts = [0, 7, 1_000_003, 1_048_576, 2_500_000, len(data)]
-    parts = [view[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    parts: xlsx_patch.Pieces = [view[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
     crc, pieces = xlsx_patch._compress(parts, 6)
     assert len(pieces) > 3
     assert zlib.decompress(b"".join(pieces), -15) == data
     assert crc == zlib.crc32(data)
-
 
 
 def test_big_members_are_deflated_fast_and_read_back_the_same(
@@ -742,6 +741,7 @@ def test_sheet_shorter_than_its_recorded_size_is_a_file_problem(tmp_path: Path) 
     with pytest.raises(FileProblem):
         patched(src, {(0, 0): "x"})
 
+
 # --- property: any set of edits lands exactly ---------------------------------------
 
 
@@ -781,3 +781,54 @@ def test_any_edits_read_back_exactly(small_book: Path, edits: dict[tuple[int, in
         patch_xlsx(small_book, out, "Users", edits)
         assert grid(out) == expected_grid(before, edits)
         assert openpyxl.load_workbook(out)["Users"]["A1"].font.bold
+
+
+# --- property: deflating ahead gives the same content as deflating after ---------------
+
+
+@pytest.fixture(scope="module")
+def chunked_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return big_sheet(tmp_path_factory.mktemp("ahead") / "big.xlsx", 1500, every=2)
+
+
+AHEAD_EDITS = st.dictionaries(
+    st.tuples(st.integers(0, 3100), st.integers(0, 5)),
+    st.sampled_from(["", "x", "a longer text & <more>", "000123"]),
+    max_size=10,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    edits=AHEAD_EDITS,
+    chunk=st.sampled_from([997, 4096, 40_000, 1 << 20]),
+    window=st.sampled_from([64, 32 * 1024]),
+)
+def test_sheet_deflated_ahead_equals_deflated_after(
+    chunked_book: Path, edits: dict[tuple[int, int], str], chunk: int, window: int
+) -> None:
+    """Chunks deflated while the sheet is read are reused only where nothing near changed."""
+    finished = []
+    plain_finish = xlsx_patch._Ahead.finish
+
+    def finish(self: Any) -> Any:
+        finished.append(True)
+        return plain_finish(self)
+
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(xlsx_patch, "_CHUNK", chunk)
+        patch.setattr(xlsx_patch, "_DEFLATE_WINDOW", window)
+        patch.setattr(xlsx_patch, "_FAST_DEFLATE_FROM", 1)
+        patch.setattr(xlsx_patch._Ahead, "finish", finish)
+        ahead = Path(folder) / "ahead.xlsx"
+        patch_xlsx(chunked_book, ahead, "Users", edits)
+        patch.setattr(xlsx_patch, "_ahead_for", lambda info, pool: None)
+        after = Path(folder) / "after.xlsx"
+        patch_xlsx(chunked_book, after, "Users", edits)
+        assert finished  # the sheet was written from the chunks deflated ahead
+        with zipfile.ZipFile(ahead) as zf:
+            assert zf.testzip() is None  # every member inflates to its CRC
+        assert members(ahead) == members(after)
+        values = calamine_grid(ahead)
+        for (row, col), text in edits.items():
+            assert values.get((row, col), "") == text
