@@ -51,6 +51,9 @@ SLICE = 0.02
 FETCH_BATCH = 200
 # Rows read between two looks at the clock.
 ROWS_PER_CHECK = 512
+# Below one row in this many with a problem, counting reads only those rows (sorted once,
+# in a few milliseconds), not every row of the table.
+SPARSE = 16
 
 # The words the patterns below find are translated with the messages; English always works.
 _VERBS = (N_("is"), N_("must"))
@@ -181,9 +184,13 @@ class ProblemsModel(QAbstractItemModel):
         self._titles: dict[tuple[int, Issue], GroupKey] = {}
         self._width = 1
         self.total = 0
-        # While counting the groups are hidden; rows below the cursor are in them.
+        # While counting the groups are hidden; rows before the cursor are in them. The rows
+        # counted are every row of the table, or (``_order``) only those that had a problem
+        # when the first slice began (``_planned``: that choice is made).
         self.counting = False
         self._cursor = 0
+        self._order: list[int] | None = None
+        self._planned = False
         self._dirty: set[int] = set()  # rows to read again
         self._work = QTimer(self)
         self._work.setInterval(0)
@@ -203,9 +210,17 @@ class ProblemsModel(QAbstractItemModel):
     def progress(self) -> int:
         """How far counting has come, in percent."""
         doc = self.document
-        if doc is None or not doc.row_count:
+        if doc is None:
             return 100
-        return min(99, self._cursor * 100 // doc.row_count)
+        length = doc.row_count if self._order is None else len(self._order)
+        if not length:
+            return 100
+        return min(99, self._cursor * 100 // length)
+
+    @property
+    def pending(self) -> bool:
+        """A count is waiting that has not begun yet: it will see the table as it is."""
+        return self.counting and not self._planned
 
     def group_at(self, index: Index) -> ProblemGroup | None:
         """The group of a top-level index, or of a child's parent."""
@@ -256,6 +271,8 @@ class ProblemsModel(QAbstractItemModel):
         doc = self.document
         self._width = max(1, doc.column_count) if doc is not None else 1
         self._cursor = 0
+        self._order = None
+        self._planned = False
         self.counting = doc is not None and doc.row_count > 0
         self.endResetModel()
         if self.counting:
@@ -310,12 +327,17 @@ class ProblemsModel(QAbstractItemModel):
         """Read rows from the cursor on into the hidden groups; show them all when done."""
         problems = doc.validator.problems
         refused = doc.server_messages
+        if not self._planned:
+            self._planned = True
+            if (len(problems) + len(refused)) * SPARSE < doc.row_count:
+                self._order = sorted(problems.keys() | refused.keys())
         width = self._width
-        rows = doc.row_count
+        order = self._order
+        rows = doc.row_count if order is None else len(order)
         start = self._cursor
         while start < rows:
             stop = min(rows, start + ROWS_PER_CHECK)
-            for row in range(start, stop):
+            for row in range(start, stop) if order is None else order[start:stop]:
                 if row not in problems and row not in refused:
                     continue
                 for key, col in self._entries(doc, row):
@@ -331,8 +353,12 @@ class ProblemsModel(QAbstractItemModel):
                 break
         self._cursor = start
         # Rows edited meanwhile that were already counted are read again; the rest will be.
-        self._dirty = {row for row in self._dirty if row < start}
+        # Counting only the rows that had a problem, an edited row may not be among them:
+        # every edited row is read again.
+        if order is None:
+            self._dirty = {row for row in self._dirty if row < start}
         if start >= rows:
+            self._order = None
             self.beginResetModel()
             self.counting = False
             self.endResetModel()
@@ -628,7 +654,9 @@ class ProblemsPanel(QWidget):
             return False
         edited = doc.generation != self._generation
         self._generation = doc.generation
-        return not edited
+        # A count that has not read a row yet (the one a newly shown document starts)
+        # will see the change: counting again would only start it over.
+        return not edited and not self.model.pending
 
     def recount(self) -> None:
         self.model.recount()
