@@ -173,26 +173,27 @@ def check(path: str, profile: str | None, as_json: bool, mapping: str | None = N
             message = error.args[0] if isinstance(error, KeyError) else str(error)
             print(message, file=sys.stderr)
             return EXIT_UNREADABLE
-        problems = _problem_lines(document)
         if as_json:
-            _write_check_json(document.profile.name, document.row_count, problems, sys.stdout)
-        else:
-            rows = document.validator.rows_with_issues
-            users = ngettext("{count} user", "{count} users", document.row_count).format(
-                count=numeral(document.row_count)
-            )
-            print(
-                ngettext(
-                    "{platform}: {users}, {count} row with problems.",
-                    "{platform}: {users}, {count} rows with problems.",
-                    rows,
-                ).format(platform=_(document.profile.title), users=users, count=numeral(rows))
-            )
-            sys.stdout.writelines(
-                _("Row {row}, {column}: {message}").format(row=row, column=header, message=message)
-                + "\n"
-                for row, header, _value, message in problems
-            )
+            lines = _problem_json_lines(document)
+            _write_check_json_lines(document.profile.name, document.row_count, lines, sys.stdout)
+            return EXIT_PROBLEMS if lines else EXIT_VALID
+        problems = _problem_lines(document)
+        rows = document.validator.rows_with_issues
+        users = ngettext("{count} user", "{count} users", document.row_count).format(
+            count=numeral(document.row_count)
+        )
+        print(
+            ngettext(
+                "{platform}: {users}, {count} row with problems.",
+                "{platform}: {users}, {count} rows with problems.",
+                rows,
+            ).format(platform=_(document.profile.title), users=users, count=numeral(rows))
+        )
+        sys.stdout.writelines(
+            _("Row {row}, {column}: {message}").format(row=row, column=header, message=message)
+            + "\n"
+            for row, header, _value, message in problems
+        )
     return EXIT_PROBLEMS if problems else EXIT_VALID
 
 
@@ -227,6 +228,39 @@ def _problem_lines(document: UserDocument) -> list[tuple[int, str, str, str]]:
     ]
 
 
+def _problem_json_lines(document: UserDocument) -> list[str]:
+    """Each of ``document.problems()`` as its line of the ``check --json`` report, in order.
+
+    Made straight from the validator's issues in one pass (see ``_problem_lines``), each
+    header encoded once: no tuple, Problem or second pass per problem.
+    """
+    text = json.encoder.encode_basestring  # a str as a JSON string, non-ASCII kept as it is
+    if document.server_messages:
+        return [_problem_json(*line) for line in _problem_lines(document)]
+    problems = document.validator.problems
+    headers = [text(header) for header in document.headers]
+    columns = document.columns
+    first = document.excel_row(0)  # Excel's row numbers follow the table's one to one
+    lines: list[str] = []
+    add = lines.append
+    for row in sorted(problems):
+        cells = problems[row]
+        for col, issues in sorted(cells.items()) if len(cells) > 1 else cells.items():
+            start = f'{{"row": {row + first}, "column": {headers[col]}, "value": '
+            value = text(columns[col][row])
+            for issue in issues:
+                add(f'{start}{value}, "message": {text(issue.message)}}}')
+    return lines
+
+
+def _problem_json(row: int, header: str, value: str, message: str) -> str:
+    text = json.encoder.encode_basestring
+    return (
+        f'{{"row": {row}, "column": {text(header)}, "value": {text(value)}, '
+        f'"message": {text(message)}}}'
+    )
+
+
 def _write_check_json(
     profile: str, rows: int, problems: Sequence[tuple[int, str, str, str]], out: TextIO
 ) -> None:
@@ -236,17 +270,17 @@ def _write_check_json(
     the same JSON as one ``json.dump`` of it, laid out so a file of a million problems
     is written in a moment and still read by eye, a line per problem.
     """
-    text = json.encoder.encode_basestring  # a str as a JSON string, non-ASCII kept as it is
+    lines = [_problem_json(*problem) for problem in problems]
+    _write_check_json_lines(profile, rows, lines, out)
+
+
+def _write_check_json_lines(profile: str, rows: int, lines: Sequence[str], out: TextIO) -> None:
+    """``_write_check_json`` of the problems' lines made already (``_problem_json_lines``)."""
+    text = json.encoder.encode_basestring
     out.write(f'{{\n  "profile": {text(profile)},\n  "rows": {rows},\n  "problems": [')
-    if problems:
+    if lines:
         out.write("\n    ")
-        out.write(
-            ",\n    ".join(
-                f'{{"row": {row}, "column": {text(header)}, "value": {text(value)}, '
-                f'"message": {text(message)}}}'
-                for row, header, value, message in problems
-            )
-        )
+        out.write(",\n    ".join(lines))
         out.write("\n  ")
     out.write("]\n}\n")
 

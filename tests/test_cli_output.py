@@ -182,6 +182,30 @@ def test_the_quick_lines_are_the_documents_problems_even_after_an_upload(tmp_pat
     assert cli._problem_lines(document) == with_refusals != plain
 
 
+def test_the_quick_json_lines_are_those_of_the_documents_problems(tmp_path: Path) -> None:
+    document = open_document(write_spoiled(tmp_path / "users.xlsx"))
+    cells = document.validator.problems
+    assert any(len(found) > 1 for found in cells.values())  # rows with several problems
+    row = next(iter(cells))
+    col, issues = next(iter(cells[row].items()))
+    cells[row][col] = (*issues, *issues)  # a cell with two issues: each has its line
+
+    def long_way() -> str:
+        out = io.StringIO()
+        cli._write_check_json("atlas", document.row_count, cli._problem_lines(document), out)
+        return out.getvalue()
+
+    def quick() -> str:
+        out = io.StringIO()
+        lines = cli._problem_json_lines(document)
+        cli._write_check_json_lines("atlas", document.row_count, lines, out)
+        return out.getvalue()
+
+    assert quick() == long_way()
+    document.server_messages[3] = "Email/Username is already in use"
+    assert quick() == long_way()
+
+
 @pytest.mark.parametrize("problems", [[], [(3, "Email", 'a"b', "Bad \\ 'x' é\u2028.")]])
 def test_the_json_is_json_dumps_own(problems: list[tuple[int, str, str, str]]) -> None:
     out = io.StringIO()
