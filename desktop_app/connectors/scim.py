@@ -39,6 +39,7 @@ import email.utils
 import ipaddress
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -722,6 +723,13 @@ class ScimClient:
         session.mount("http://", adapter)
         session.auth = _BearerAuth(token)
         session.verify = True
+        # The proxies and CA bundle of the environment, read once for this client: with
+        # trust_env, requests reads them (all of os.environ) again for every request.
+        session.trust_env = False
+        session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        self._verify: bool | str = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
         session.headers.update({"Accept": SCIM_MEDIA_TYPE, "User-Agent": "User Editor"})
         self._session = session
 
@@ -803,15 +811,16 @@ class ScimClient:
             attempt += 1
             self._wait_for_retry_after()
             self._count()
-            logger.debug(
-                "SCIM %s %s params=%s headers=%s body=%s bytes (attempt %d)",
-                method,
-                url,
-                dict(params or {}),
-                _redacted({**self._session.headers, **headers, "Authorization": ""}),
-                len(data) if data is not None else 0,
-                attempt,
-            )
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "SCIM %s %s params=%s headers=%s body=%s bytes (attempt %d)",
+                    method,
+                    url,
+                    dict(params or {}),
+                    _redacted({**self._session.headers, **headers, "Authorization": ""}),
+                    len(data) if data is not None else 0,
+                    attempt,
+                )
             started = time.monotonic()
             try:
                 response = self._session.request(
@@ -821,7 +830,7 @@ class ScimClient:
                     data=data,
                     headers=headers,
                     timeout=self.timeout,
-                    verify=True,
+                    verify=self._verify,
                     allow_redirects=False,
                 )
             except requests.exceptions.SSLError as exc:

@@ -6,6 +6,7 @@ import datetime as dt
 import email.utils
 import json
 import logging
+import os
 import socket
 import threading
 from collections.abc import Iterable
@@ -693,3 +694,41 @@ def test_loose_service_provider_config_is_read_leniently() -> None:
         caps = ScimClient(site.root_url, "t").service_provider_config()
     assert caps.patch and caps.bulk_supported
     assert caps.bulk_max_operations is None and caps.bulk_max_payload == 5000
+
+
+# -- Environment: proxies and CA bundle, read once per client ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {},
+        {"HTTPS_PROXY": "http://proxy.example:3128", "HTTP_PROXY": "http://proxy.example:3128"},
+        {"HTTP_PROXY": "http://proxy.example:3128", "NO_PROXY": "127.0.0.1,localhost"},
+        {"ALL_PROXY": "socks5://proxy.example:1080"},
+        {"REQUESTS_CA_BUNDLE": "/etc/company/ca.pem"},
+        {"CURL_CA_BUNDLE": "/etc/company/curl-ca.pem", "HTTPS_PROXY": "http://p.example:8080"},
+    ],
+)
+@pytest.mark.parametrize(
+    "base_url", ["https://atlas.example.com/scim/v2", "http://127.0.0.1:8000/scim/v2"]
+)
+def test_proxies_and_ca_bundle_are_those_requests_would_read_for_each_request(
+    environment: dict[str, str], base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in list(os.environ):
+        if name.upper().endswith(("_PROXY", "CA_BUNDLE")):
+            monkeypatch.delenv(name)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    expected = requests.Session().merge_environment_settings(
+        base_url + "/Users/x", {}, False, True, None
+    )
+    with ScimClient(base_url, "t") as client:
+        session = client._session
+        settings = session.merge_environment_settings(
+            base_url + "/Users/x", {}, False, client._verify, None
+        )
+    assert not session.trust_env
+    assert settings["proxies"] == expected["proxies"]
+    assert settings["verify"] == expected["verify"]
