@@ -688,7 +688,7 @@ class ScimClient:
         timeout: float = 30.0,
         max_retries: int = 4,
         backoff: float = 0.5,
-        pool_size: int = 8,
+        pool_size: int = 16,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = self._checked_base_url(base_url)

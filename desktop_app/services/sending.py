@@ -82,6 +82,10 @@ logger = logging.getLogger(__name__)
 MODES = ("auto", "serial", "parallel", "bulk")
 #: Shortest pause between two progress calls (at most ~50 a second), except the last.
 PROGRESS_INTERVAL = 0.02
+#: Requests at a time in parallel mode (the client's pool holds as many connections).
+#: With 50 ms of latency 8 at a time cannot beat 10,000 / 8 x 50 ms = 62.5 s; a
+#: Retry-After from a busy server holds them all back (see ScimClient).
+PARALLEL_REQUESTS = 16
 #: Most writes in one /Bulk request, even when the server allows more: progress then
 #: moves, cancel answers within one request, and a lost answer leaves fewer writes in doubt.
 BULK_BATCH_OPERATIONS = 1000
@@ -724,7 +728,7 @@ def send_all(
     state: SendState,
     *,
     mode: str = "auto",
-    workers: int = 8,
+    workers: int = PARALLEL_REQUESTS,
 ) -> list[Outcome]:
     """Send every write and return their outcomes, in the order of ``writes``.
 
