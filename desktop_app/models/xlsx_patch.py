@@ -484,8 +484,8 @@ class _Ahead:
         self.pool = pool
         self.starts: list[int] = []
         self.ends: list[int] = []
-        self.deflated: list[Future[bytes]] = []
-        self.pending: deque[Future[bytes]] = deque()
+        self.deflated: list[Future[tuple[bytes, int]]] = []  # (deflated, CRC-32 of chunk)
+        self.pending: deque[Future[tuple[bytes, int]]] = deque()
         self.primer = b""
         self.size = 0
         self.xml: _Buffer = b""
@@ -496,7 +496,7 @@ class _Ahead:
         end = start + len(chunk)
         last = end == size
         self.size = size
-        future = self.pool.submit(_deflate_chunk, chunk, self.primer, last, self.level)
+        future = self.pool.submit(_deflate_with_crc, chunk, self.primer, last, self.level)
         self.starts.append(start)
         self.ends.append(end)
         self.deflated.append(future)
@@ -532,11 +532,14 @@ class _Ahead:
             after = bisect_left(self.starts, stop + _DEFLATE_WINDOW)
             dirty[first:after] = [True] * max(0, after - first)
         view = memoryview(self.xml)
-        crc, payload, index, change = 0, [], 0, 0
+        payload: list[bytes] = []
+        crc, index, change = 0, 0, 0
         while index < len(dirty):
             if not dirty[index]:
-                crc = zlib.crc32(view[self.starts[index] : self.ends[index]], crc)
-                payload.append(self.deflated[index].result())
+                deflated, chunk_crc = self.deflated[index].result()
+                length = self.ends[index] - self.starts[index]
+                crc = _crc32_combine(crc, chunk_crc, length)
+                payload.append(deflated)
                 index += 1
                 continue
             first = index
@@ -554,10 +557,8 @@ class _Ahead:
                 change += 1
             pieces.append(view[at:run_end])
             primer = bytes(view[max(0, run_start - _DEFLATE_WINDOW) : run_start])
-            crc, deflated = _compress(
-                pieces, self.level, self.pool, primer, run_end == self.size, crc
-            )
-            payload += deflated
+            crc, again = _compress(pieces, self.level, self.pool, primer, run_end == self.size, crc)
+            payload += again
         view.release()
         return crc, payload
 
@@ -569,6 +570,49 @@ def _deflate_chunk(chunk: bytes, primer: bytes, last: bool, level: int) -> bytes
     else:
         deflater = zlib.compressobj(level, zlib.DEFLATED, -15)
     return deflater.compress(chunk) + deflater.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _deflate_with_crc(chunk: bytes, primer: bytes, last: bool, level: int) -> tuple[bytes, int]:
+    """_deflate_chunk, and the chunk's own CRC-32, both worked out on a worker thread."""
+    return _deflate_chunk(chunk, primer, last, level), zlib.crc32(chunk)
+
+
+def _crc32_combine(crc: int, following: int, length: int) -> int:
+    """CRC-32 of a + b from crc (of a), following (of b) and length (of b), as zlib's
+    crc32_combine: crc carried through length zero bytes, then following added in."""
+    return _gf2_times(_zero_bytes_operator(length), crc) ^ following
+
+
+def _gf2_times(matrix: tuple[int, ...], vector: int) -> int:
+    total, row = 0, 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[row]
+        vector >>= 1
+        row += 1
+    return total
+
+
+def _gf2_product(first: tuple[int, ...], then: tuple[int, ...]) -> tuple[int, ...]:
+    """The operator that applies first, then then."""
+    return tuple(_gf2_times(then, column) for column in first)
+
+
+@lru_cache(maxsize=8)
+def _zero_bytes_operator(length: int) -> tuple[int, ...]:
+    """The operator that carries a CRC-32 through length zero bytes (as a 32x32 bit matrix
+    over GF(2), one column per bit), made by squaring as zlib's crc32_combine does."""
+    result = tuple(1 << bit for bit in range(32))  # identity
+    power = (0xEDB88320, *(1 << bit for bit in range(31)))  # one zero bit
+    for _doubling in range(3):
+        power = _gf2_product(power, power)  # 2, 4, then 8 zero bits: one zero byte
+    while length:
+        if length & 1:
+            result = _gf2_product(result, power)
+        length >>= 1
+        if length:
+            power = _gf2_product(power, power)
+    return result
 
 
 class _ZipWriter:

@@ -832,3 +832,10 @@ def test_sheet_deflated_ahead_equals_deflated_after(
         values = calamine_grid(ahead)
         for (row, col), text in edits.items():
             assert values.get((row, col), "") == text
+
+
+@settings(max_examples=60, deadline=None)
+@given(first=st.binary(max_size=300), second=st.binary(max_size=3000))
+def test_crc32_combine_equals_the_crc_of_both(first: bytes, second: bytes) -> None:
+    combined = xlsx_patch._crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second))
+    assert combined == zlib.crc32(first + second)
