@@ -5,14 +5,19 @@ Run from the repository root with the project's virtual environment:
     .venv/bin/python benchmarks/bench_upload.py                 # 10,000 users (~5 minutes)
     .venv/bin/python benchmarks/bench_upload.py --users 2000    # a smoke run
     .venv/bin/python benchmarks/bench_upload.py --serial-subset 200
+    .venv/bin/python benchmarks/bench_upload.py --latencies 50 --modes parallel,bulk --runs 3
+    .venv/bin/python benchmarks/bench_upload.py --source /tmp/old-tree   # an older desktop_app
+    .venv/bin/python benchmarks/bench_upload.py --server-process   # server on its own core
 
 scim2-server runs in this process on loopback (the tests' helper), seeded with the
 users; a fault injector adds a fixed latency to every request. For each latency (0 and
 50 ms) and each mode (serial, parallel, bulk) every user is patched once (title and
 department, conditional on its ETag), the server's copy is checked, and the wall time,
 the requests sent and users/second are reported. Serial at 50 ms would take about ten
-minutes, so it is measured on a subset and extrapolated, and labelled so. See
-benchmarks/README.md.
+minutes, so it is measured on a subset and extrapolated, and labelled so. With
+``--runs N`` each figure is the median of N runs, taken in turns. ``--server-process``
+runs the server in a child process, so it no longer shares this process's GIL and
+core with the client being measured. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -21,8 +26,12 @@ import argparse
 import datetime as dt
 import json
 import logging
+import multiprocessing
+import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -32,8 +41,25 @@ from machine import machine  # benchmarks/machine.py, beside this script
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+
+
+def _source_first() -> str | None:
+    """Put ``--source DIR`` first on the path, before desktop_app is imported.
+
+    The checkout comes last, for ``tests.helpers``: a ``desktop_app`` put on
+    PYTHONPATH (bench_all's snapshot of a commit) or given as ``--source`` wins.
+    """
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--source")
+    source = early.parse_known_args()[0].source
+    if source:
+        sys.path.insert(0, str(Path(source).resolve()))
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
+    return source
+
+
+SOURCE = _source_first()
 
 from desktop_app.connectors.scim import (  # noqa: E402
     ENTERPRISE_USER_SCHEMA,
@@ -41,6 +67,7 @@ from desktop_app.connectors.scim import (  # noqa: E402
     ScimClient,
     create_operation,
 )
+from desktop_app.services import sending  # noqa: E402
 from desktop_app.services.sending import Outcome, Write, send_all  # noqa: E402
 from tests.helpers.faults import Faults  # noqa: E402
 from tests.helpers.scim_server import running_scim_server  # noqa: E402
@@ -49,11 +76,14 @@ DEFAULT_USERS = 10_000
 DEFAULT_SERIAL_SUBSET = 500
 LATENCIES_MS = (0, 50)
 MODES = ("serial", "parallel", "bulk")
-WORKERS = 8
+# Parallel mode: as many requests at a time as the app sends (8 in a tree older than that).
+WORKERS = int(getattr(sending, "PARALLEL_REQUESTS", 8))
 # The target: with 50 ms latency per request, 10,000 users in under 20 s (best mode).
 TARGET_LATENCY_MS = 50
 TARGET_USERS = 10_000
 TARGET_SECONDS = 20.0
+# And on a server without /Bulk, PATCH only (parallel mode): under 60 s.
+NO_BULK_SECONDS = 60.0
 
 
 def say(text: str) -> None:
@@ -73,6 +103,7 @@ class Measurement:
     failed: int
     subset: bool  # measured on fewer users than the run's total
     projected_seconds: float | None = None  # extrapolated to all users, when subset
+    samples: list[float] | None = None  # every run's seconds, when more than one
 
     @property
     def users_per_second(self) -> float:
@@ -103,6 +134,69 @@ class Tally:
             self.etags[self.ids[outcome.ref]] = outcome.etag
         else:
             self.failed.append(outcome)
+
+
+class _DelayControl:
+    """Lets the benchmark set the fault injector's latency over HTTP (``PUT /__delay/<ms>``),
+    for a server running in another process."""
+
+    def __init__(self, app: Faults) -> None:
+        self.app = app
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/__delay/"):
+            self.app.delay_ms = float(path.rsplit("/", 1)[1])
+            start_response("204 No Content", [])
+            return []
+        return self.app(environ, start_response)
+
+
+class _RemoteFaults:
+    """The fault injector of a server in another process: only its latency is set."""
+
+    def __init__(self, root_url: str) -> None:
+        self._root_url = root_url
+        self._delay_ms = 0.0
+
+    @property
+    def delay_ms(self) -> float:
+        return self._delay_ms
+
+    @delay_ms.setter
+    def delay_ms(self, value: float) -> None:
+        import requests
+
+        requests.put(f"{self._root_url}/__delay/{value:g}", timeout=10).raise_for_status()
+        self._delay_ms = value
+
+
+def _serve(connection: Any) -> None:
+    """The child process of ``--server-process``: serve until told to stop."""
+    with running_scim_server(middleware=lambda app: _DelayControl(Faults(app))) as server:
+        connection.send((server.base_url, server.token, server.running.root_url))
+        connection.recv()
+
+
+@contextmanager
+def scim_server(in_process: bool) -> Iterator[tuple[str, str, Any]]:
+    """The server's base URL, token and fault injector (or its remote control)."""
+    if in_process:
+        with running_scim_server(middleware=Faults) as server:
+            assert isinstance(server.app, Faults)
+            yield server.base_url, server.token, server.app
+        return
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.get_context("fork").Process(target=_serve, args=(child,))
+    process.start()
+    try:
+        base_url, token, root_url = parent.recv()
+        yield base_url, token, _RemoteFaults(root_url)
+    finally:
+        parent.send("stop")
+        process.join(timeout=10)
+        if process.is_alive():
+            process.terminate()
 
 
 def seed(client: ScimClient, count: int) -> list[str]:
@@ -140,13 +234,14 @@ def check_server(client: ScimClient, ids: list[str], title: str) -> int:
 
 def measure(
     client: ScimClient,
-    faults: Faults,
+    faults: Faults | _RemoteFaults,
     mode: str,
     latency_ms: int,
     ids: list[str],
     etags: dict[str, str | None],
     total_users: int,
     run: int,
+    workers: int,
 ) -> Measurement:
     """Patch every user of ``ids`` once with send_all in ``mode`` at ``latency_ms``."""
     title = f"Title of run {run}"
@@ -173,9 +268,10 @@ def measure(
     tally = Tally(label, etags, ids)
     faults.delay_ms = latency_ms
     requests_before = client.request_count
-    started = time.perf_counter()
-    outcomes = send_all(client, writes, tally, mode=mode, workers=WORKERS)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    outcomes = send_all(client, writes, tally, mode=mode, workers=workers)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     requests = client.request_count - requests_before
     faults.delay_ms = 0
     failed = len(tally.failed) + (len(writes) - len(outcomes))
@@ -185,7 +281,8 @@ def measure(
     if wrong:
         say(f"  {wrong:,} users do not have the new title on the server")
     subset = len(ids) < total_users
-    say(f"  {seconds:.2f} s, {requests:,} requests")
+    # CPU of this process: the client's alone with --server-process, else the server's too
+    say(f"  {seconds:.2f} s, {requests:,} requests, {cpu:.2f} s CPU in this process")
     return Measurement(
         mode,
         latency_ms,
@@ -206,7 +303,8 @@ def markdown(results: list[Measurement], total_users: int, info: dict[str, Any])
     """The results table, the target verdict and the machine, as Markdown."""
     lines = [
         f"Upload benchmark: {total_users:,} users, scim2-server {info['scim2-server']} "
-        f"in-process on loopback, {WORKERS} workers for parallel, {info['started']}",
+        f"{info.get('server', 'in-process')} on loopback, "
+        f"{info.get('workers', WORKERS)} workers for parallel, {info['started']}",
         "",
         "| Latency | Mode | Users patched | Wall time | Requests | Users/s | Note |",
         "|---:|---|---:|---:|---:|---:|---|",
@@ -218,6 +316,9 @@ def markdown(results: list[Measurement], total_users: int, info: dict[str, Any])
                 f"measured on a subset of {m.users:,}; extrapolated to {total_users:,}: "
                 f"~{seconds_text(m.projected_seconds)}"
             )
+        if m.samples:
+            runs = ", ".join(seconds_text(x) for x in m.samples)
+            note = (note + "; " if note else "") + f"median of {len(m.samples)}: {runs}"
         if m.failed:
             note = (note + "; " if note else "") + f"{m.failed:,} FAILED"
         lines.append(
@@ -226,6 +327,8 @@ def markdown(results: list[Measurement], total_users: int, info: dict[str, Any])
         )
     lines.append("")
     lines.append(target_line(results, total_users))
+    lines.append("")
+    lines.append(no_bulk_line(results, total_users))
     lines.append("")
     lines.append(
         f"Machine: {info['platform']}, {info['cpu']}, {info['cpu_count']} CPUs; "
@@ -260,11 +363,44 @@ def target_line(results: list[Measurement], total_users: int) -> str:
     )
 
 
+def no_bulk_line(results: list[Measurement], total_users: int) -> str:
+    """PASS/FAIL: at 50 ms, 10,000 users in under 60 s without /Bulk (parallel PATCHes)."""
+    found = [m for m in results if m.latency_ms == TARGET_LATENCY_MS and m.mode == "parallel"]
+    if not found or found[0].subset:
+        return "Target without /Bulk: not measured (needs parallel at 50 ms)."
+    m = found[0]
+    scaled = m.seconds * TARGET_USERS / total_users
+    verdict = "PASS" if scaled < NO_BULK_SECONDS and not m.failed else "FAIL"
+    return (
+        f"Target: {TARGET_USERS:,} users at {TARGET_LATENCY_MS} ms latency in under "
+        f"{NO_BULK_SECONDS:g} s without /Bulk (parallel PATCHes): **{verdict}** "
+        f"(~{seconds_text(scaled)})."
+    )
+
+
 def machine_info() -> dict[str, Any]:
     return {
         **machine("scim2-server", "scim2-models", "requests"),
         "started": dt.datetime.now().isoformat(timespec="seconds"),
     }
+
+
+def median_of(runs: list[Measurement]) -> Measurement:
+    """One figure from several runs of the same mode and latency: the median time."""
+    seconds = [m.seconds for m in runs]
+    middle = statistics.median(seconds)
+    first = runs[0]
+    return Measurement(
+        first.mode,
+        first.latency_ms,
+        first.users,
+        middle,
+        int(statistics.median(m.requests for m in runs)),
+        max(m.failed for m in runs),
+        first.subset,
+        middle * first.projected_seconds / first.seconds if first.projected_seconds else None,
+        seconds if len(runs) > 1 else None,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,38 +418,80 @@ def main(argv: list[str] | None = None) -> int:
         help="users serial mode patches when latency > 0, extrapolated to all "
         f"(default {DEFAULT_SERIAL_SUBSET})",
     )
+    parser.add_argument(
+        "--latencies",
+        default=",".join(map(str, LATENCIES_MS)),
+        help="latencies in ms, comma-separated (default %(default)s)",
+    )
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help="modes, comma-separated (default %(default)s)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help="requests at a time in parallel mode, and the client's pool (default %(default)s)",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=1, help="runs of each figure, in turns; the median is shown"
+    )
+    parser.add_argument(
+        "--server-process",
+        action="store_true",
+        help="run the server in a child process (its own core and GIL), to time the client",
+    )
+    parser.add_argument("--source", help="a tree whose desktop_app is measured (default: this one)")
+    parser.add_argument("--json", type=Path, default=OUT / "upload.json", help="where to write")
     args = parser.parse_args(argv)
+    latencies = [int(x) for x in args.latencies.split(",") if x.strip()]
+    modes = [x.strip() for x in args.modes.split(",") if x.strip()]
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     info = machine_info()
-    results: list[Measurement] = []
-    with running_scim_server(middleware=Faults) as server:
-        assert isinstance(server.app, Faults)
-        faults = server.app
-        with ScimClient(server.base_url, server.token, timeout=120, pool_size=WORKERS) as client:
-            say(f"seeding {args.users:,} users ...")
-            started = time.perf_counter()
-            ids = seed(client, args.users)
-            say(f"  seeded in {time.perf_counter() - started:.1f} s")
-            etags: dict[str, str | None] = {}
-            for resource, etag in client.iter_users(page_size=1000):
-                etags[resource["id"]] = etag
-            run = 0
-            for latency in LATENCIES_MS:
-                for mode in MODES:
+    info["workers"] = args.workers
+    info["server"] = "child process" if args.server_process else "in-process"
+    info["source"] = SOURCE or "checkout"
+    runs: dict[tuple[int, str], list[Measurement]] = {}
+    with (
+        scim_server(not args.server_process) as (base_url, token, faults),
+        ScimClient(base_url, token, timeout=120, pool_size=args.workers) as client,
+    ):
+        say(f"seeding {args.users:,} users ...")
+        started = time.perf_counter()
+        ids = seed(client, args.users)
+        say(f"  seeded in {time.perf_counter() - started:.1f} s")
+        etags: dict[str, str | None] = {}
+        for resource, etag in client.iter_users(page_size=1000):
+            etags[resource["id"]] = etag
+        run = 0
+        for _round in range(max(1, args.runs)):
+            for latency in latencies:
+                for mode in modes:
                     run += 1
                     subset = mode == "serial" and latency > 0 and args.serial_subset < args.users
                     chosen = ids[: args.serial_subset] if subset else ids
-                    results.append(
-                        measure(client, faults, mode, latency, chosen, etags, args.users, run)
+                    runs.setdefault((latency, mode), []).append(
+                        measure(
+                            client,
+                            faults,
+                            mode,
+                            latency,
+                            chosen,
+                            etags,
+                            args.users,
+                            run,
+                            args.workers,
+                        )
                     )
+    results = [median_of(measured) for measured in runs.values()]
     table = markdown(results, args.users, info)
     print(table)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "upload.json").write_text(
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(
         json.dumps(
             {
                 "machine": info,
                 "users": args.users,
+                "runs": args.runs,
                 "results": [{**asdict(m), "users_per_second": m.users_per_second} for m in results],
             },
             indent=2,
