@@ -250,29 +250,36 @@ class ColumnChecker:
     def problem_cells(
         self, values: list[str], distinct: set[str] | None = None
     ) -> Iterator[tuple[int, tuple[Issue, ...]]]:
-        """(row, issues) of every cell of the column with a problem (see ``problem_columns``)."""
-        return zip(*self.problem_columns(values, distinct), strict=True)
+        """(row, issues) of every cell of the column that has a problem.
 
-    def problem_columns(
-        self, values: list[str], distinct: set[str] | None = None
-    ) -> tuple[list[int], list[tuple[Issue, ...]]]:
-        """The rows of the column whose cells have a problem, and each one's issues, in order.
-
-        Each distinct value is checked once: compiled patterns or string methods (or the
-        column's list) pick out the values that are surely fine, only the rest pay for the
-        precise, worded check, and its answers are mapped back to the rows by dictionary
-        lookups in C, with no Python step per row, however many rows have a problem.
+        A column with few distinct values (``distinct``, or one checked against a list)
+        is checked once per distinct value and mapped back to rows by set lookups; any
+        other column goes through compiled patterns or string methods row by row. Both
+        run in C; only the few suspects pay for the precise, worded check.
         """
+        kind = self.rule.type
         rows = range(len(values))
         if self.is_key:
-            blank = list(compress(rows, map(operator.not_, values)))
-            issues = self.check("") if blank else ()
-            return (blank, [issues] * len(blank)) if issues else ([], [])
-        bad = self.bad_values(values, distinct)
-        if not bad:
-            return [], []
-        hit = list(map(bad.__contains__, values))
-        return list(compress(rows, hit)), list(map(bad.__getitem__, compress(values, hit)))
+            suspect_rows: Iterable[int] = compress(rows, map(operator.not_, values))
+        elif distinct is not None or self._listed:
+            bad = self.bad_values(values, distinct)
+            if not bad:
+                return
+            # Rows and their values' issues paired in C: no Python step per bad row.
+            yield from zip(
+                compress(rows, map(bad.__contains__, values)),
+                map(bad.__getitem__, filter(bad.__contains__, values)),
+                strict=True,
+            )
+            return
+        elif kind in {"email", "date"} or self.rule.is_list:
+            suspect_rows = compress(rows, map(operator.not_, map(self._sure.fullmatch, values)))
+        else:
+            suspect_rows = compress(rows, map(operator.not_, _tidy_flags(values, self.rule)))
+        for row in suspect_rows:
+            issues = self.check(values[row])
+            if issues:
+                yield row, issues
 
     @property
     def _listed(self) -> bool:
@@ -358,21 +365,6 @@ class ColumnChecker:
     # --- one cell ------------------------------------------------------------------
 
     def _check(self, value: str) -> tuple[Issue, ...]:
-        if (
-            value.isprintable()  # no control, invisible or line-break character, no tab
-            and value
-            and value.strip() == value
-            and len(value) <= CELL_LIMIT
-            and not self.is_key
-        ):
-            # Not blank, tidy and not too long for a cell: straight to the column's own check.
-            if self._listed and self._norm(value) in self.allowed_set:
-                return ()
-            return self._check_value(value)
-        return self._check_any(value)
-
-    def _check_any(self, value: str) -> tuple[Issue, ...]:
-        """``_check`` of any value, tidy or not, the long way."""
         header = self.header
         if value == "" or (not self.is_key and is_blank(value)):
             if self.required:
@@ -755,18 +747,6 @@ _DOMAIN_TYPOS = {
 
 
 def _email_fix(value: str) -> str | None:
-    if (
-        value.isprintable()  # so its only whitespace can be a space
-        and " " not in value
-        and value.count("@") == 1
-        and value.rpartition("@")[2].casefold() not in _DOMAIN_TYPOS
-    ):
-        return None  # the fix below would leave it as it is
-    return _email_fix_any(value)
-
-
-def _email_fix_any(value: str) -> str | None:
-    """``_email_fix`` of any address, the long way."""
     cleaned = "".join(value.split())
     if cleaned.count("@") > 1:
         local, _, domain = cleaned.partition("@")
@@ -948,12 +928,14 @@ class Validator:
         blank_rows = self._blank_rows()
         for col, checker in enumerate(self.checkers):
             values = self.columns[col]
-            rows, found = checker.problem_columns(values, distinct[col] if distinct else None)
-            if rows and blank_rows:
-                kept = list(map(operator.not_, map(blank_rows.__contains__, rows)))
-                rows, found = list(compress(rows, kept)), list(compress(found, kept))
-            if rows:
-                self._add_problems(col, rows, found)
+            problems = self.problems
+            for row, issues in checker.problem_cells(values, distinct[col] if distinct else None):
+                if row not in blank_rows:
+                    cells = problems.get(row)
+                    if cells is None:
+                        problems[row] = {col: issues}
+                    else:
+                        cells[col] = issues
             if checker.rule.unique or checker.is_key:
                 index = self.unique[col] = UniqueIndex(checker.unique_keys(values))
                 for rows in index.groups.values():
@@ -970,22 +952,6 @@ class Validator:
             for row in blank:
                 if row not in blank_rows and self._condition_issue(row, col) is not None:
                     self._refresh_cell(row, col)
-
-    def _add_problems(self, col: int, rows: list[int], found: list[tuple[Issue, ...]]) -> None:
-        """Put a column's issues in ``problems``: rows without any yet in one step in C."""
-        problems = self.problems
-        known = list(map(problems.__contains__, rows))
-        for row, issues in compress(zip(rows, found, strict=True), known):
-            problems[row][col] = issues
-        fresh = map(operator.not_, known)
-        # {col: issues} for each row, made by dict() from a one-pair tuple, all in C.
-        problems.update(
-            zip(
-                compress(rows, fresh),
-                map(dict, zip(zip(repeat(col), compress(found, map(operator.not_, known))))),
-                strict=True,
-            )
-        )
 
     def _blank_rows(self) -> set[int]:
         """Rows with nothing in them: not users, never red."""
