@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from desktop_app.i18n import N_, _, numeral
+from desktop_app.models import slicing
 from desktop_app.models.column_mapping import (
     ColumnMapping,
     MappingFileProblem,
@@ -40,6 +41,14 @@ from desktop_app.models.profiles import (
     profile_named,
 )
 from desktop_app.models.recognition import SAMPLE_ROWS, Recognition, fold, recognise
+from desktop_app.models.slicing import (
+    heap_tidier,
+    in_slices,
+    release,
+    set_of,
+    slices,
+    sublist,
+)
 from desktop_app.models.validation import REFUSED_NOTE, Issue
 from desktop_app.models.xlsx_parts import SheetArea, dropdown_lists, sheet_areas
 
@@ -56,10 +65,6 @@ MAX_FILE_BYTES = 512 * 1024**2
 # A sheet whose used area (first to last cell, as the parser lays it out) is larger is
 # refused: the parser would need tens of bytes for every cell of the rectangle.
 MAX_SHEET_CELLS = 40_000_000
-# Long work on a column or a sheet runs this many rows at a time, and lets other threads
-# (the window's) run between two slices: one C call over a million rows would hold the
-# interpreter for a second.
-SLICE_ROWS = 32_768
 
 Progress = Callable[[str], None]
 # "recognised" from the file, "remembered" from the admin's earlier choice, "given" by the caller.
@@ -261,15 +266,14 @@ def _build(
             chosen = report.leave_out(chosen)
         profile = apply_mapping(found.profile, chosen, headers)
     profile = profile.for_headers(headers)
-    body = rows[data_start:]
     # Trailing rows with nothing in them are formatting, not users.
-    last = len(body)
-    while last and not any(v != "" for v in body[last - 1][first:end]):
+    last = len(rows)
+    while last > data_start and not any(v != "" for v in rows[last - 1][first:end]):
         last -= 1
-    body = body[:last]
+    body = sublist(rows, data_start, last)
     width = end - first
     widths: set[int] = set()
-    for part in _slices(body):
+    for part in slices(body):
         widths.update(map(len, part))
     if len(widths) == 1 and widths.pop() >= end:
         # Rows from calamine are all as wide: one flat list, then every column is a
@@ -277,7 +281,7 @@ def _build(
         # picking the same cell out of each row.
         step = len(body[0])
         columns: list[list[Any]] = [[] for _ in range(first, end)]
-        for part in _slices(body):
+        for part in slices(body):
             flat = list(chain.from_iterable(part))
             for column, c in zip(columns, range(first, end), strict=True):
                 column += flat[c::step]
@@ -289,15 +293,15 @@ def _build(
         for index, values in enumerate(distinct):
             types: set[type] = set(map(type, values)) if values is not None else set()
             if values is None:
-                for part in _slices(columns[index]):
+                for part in slices(columns[index]):
                     types.update(map(type, part))
             if types <= {str}:
                 continue
             if bool in types:  # True == 1 == 1.0: convert cell by cell
-                columns[index] = _in_slices(_texts, columns[index])
+                columns[index] = in_slices(_texts, columns[index])
             else:  # convert each distinct value once (a date column repeats its dates)
-                texts = {v: cell_text(v) for v in (values or _set_of(columns[index]))}
-                columns[index] = _in_slices(partial(_mapped, texts), columns[index])
+                texts = {v: cell_text(v) for v in (values or set_of(columns[index]))}
+                columns[index] = in_slices(partial(_mapped, texts), columns[index])
             distinct[index] = _distinct(columns[index])
     if not columns:
         columns = [[] for _ in range(width)]
@@ -341,45 +345,11 @@ def _distinct(values: list[Any]) -> set[Any] | None:
     sample = values[:10000]
     if len(set(sample)) > len(sample) * 4 // 5:
         return None
-    return _set_of(values)
-
-
-def _slices(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    """``values`` a slice at a time, letting other threads run between two slices."""
-    if len(values) <= SLICE_ROWS:
-        yield values
-        return
-    for start in range(0, len(values), SLICE_ROWS):
-        yield values[start : start + SLICE_ROWS]
-        time.sleep(0)  # lets the window's thread take the interpreter
-
-
-def _set_of(values: Sequence[Any]) -> set[Any]:
-    found: set[Any] = set()
-    for part in _slices(values):
-        found.update(part)
-    return found
+    return set_of(values)
 
 
 def _mapped(texts: dict[Any, str], values: Sequence[Any]) -> list[str]:
     return list(map(texts.__getitem__, values))
-
-
-def _in_slices(convert: Callable[[Sequence[Any]], list[Any]], values: list[Any]) -> list[Any]:
-    """``convert(values)``, made a slice at a time."""
-    out: list[Any] = []
-    for part in _slices(values):
-        out += convert(part)
-    return out
-
-
-def _release(rows: list[Any]) -> None:
-    """Let go of a file's rows a slice at a time: freeing a million rows in one go holds
-    the interpreter (and so the window) for a third of a second."""
-    while len(rows) > SLICE_ROWS:
-        del rows[-SLICE_ROWS:]
-        time.sleep(0)  # lets the window's thread take the interpreter
-    rows.clear()
 
 
 def sheet_rows(sheet: Any) -> list[list[Any]]:
@@ -392,7 +362,7 @@ def sheet_rows(sheet: Any) -> list[list[Any]]:
     # The rows above the used area come padded to its width; cells left of it do not.
     pad = [""] * start[1] if start else []
     cells = sheet.iter_rows()
-    while chunk := list(islice(cells, SLICE_ROWS // 8)):
+    while chunk := list(islice(cells, slicing.SLICE_ROWS // 8)):
         rows += [pad + r for r in chunk] if pad else chunk
         time.sleep(0)  # lets the window's thread take the interpreter
     return rows
@@ -821,8 +791,14 @@ def read_xlsx(
         raise FileProblem(
             _("The sheet '{chosen}' in '{name}' is empty.").format(chosen=chosen, name=path.name)
         )
+    # The parsed sheets are let go before the columns are made, not when this returns:
+    # their memory is used again, and a large sheet's is tidied off the interpreter.
+    tidy = heap_tidier() if len(rows) >= slicing.SLICE_ROWS else None
+    del sheet, parsed
+    if tidy is not None:
+        tidy()
     loaded = _build(path, "xlsx", rows, forced, convert=True, mapping=mapping)
-    _release(rows)
+    release(rows)
     loaded.sheet_name = chosen
     loaded.source = source
     loaded.dropdowns = {
@@ -1059,8 +1035,8 @@ def read_csv(
     width = max((len(r) for r in records), default=0)
     rows = [r + [""] * (width - len(r)) for r in records]
     loaded = _build(path, "csv", rows, forced, convert=False, mapping=mapping)
-    _release(rows)
-    _release(records)
+    release(rows)
+    release(records)
     spans = spans[loaded.data_start : loaded.data_start + loaded.row_count]
     loaded.csv_format = CsvFormat(
         encoding=decoded.encoding,

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import compress, filterfalse, repeat
+from itertools import compress, repeat
 
 from desktop_app.i18n import N_, _, numeral
 from desktop_app.models.dates import is_real_iso_date, read_date
@@ -27,6 +27,7 @@ from desktop_app.models.profiles import (
     language_table,
     normalise_header,
 )
+from desktop_app.models.slicing import in_slices, numbered_slices, rows_where, set_of
 
 INVISIBLE = {
     "\u00a0": N_("non-breaking space"),
@@ -258,24 +259,28 @@ class ColumnChecker:
         run in C; only the few suspects pay for the precise, worded check.
         """
         kind = self.rule.type
-        rows = range(len(values))
         if self.is_key:
-            suspect_rows: Iterable[int] = compress(rows, map(operator.not_, values))
+            suspect_rows: Iterable[int] = rows_where(values, _blanks)
         elif distinct is not None or self._listed:
             bad = self.bad_values(values, distinct)
             if not bad:
                 return
-            # Rows and their values' issues paired in C: no Python step per bad row.
-            yield from zip(
-                compress(rows, map(bad.__contains__, values)),
-                map(bad.__getitem__, filter(bad.__contains__, values)),
-                strict=True,
-            )
+            for rows, part in numbered_slices(values):
+                # Rows and their values' issues paired in C: no Python step per bad row.
+                yield from zip(
+                    compress(rows, map(bad.__contains__, part)),
+                    map(bad.__getitem__, filter(bad.__contains__, part)),
+                    strict=True,
+                )
             return
         elif kind in {"email", "date"} or self.rule.is_list:
-            suspect_rows = compress(rows, map(operator.not_, map(self._sure.fullmatch, values)))
+            sure = self._sure.fullmatch
+            suspect_rows = rows_where(values, lambda part: map(operator.not_, map(sure, part)))
         else:
-            suspect_rows = compress(rows, map(operator.not_, _tidy_flags(values, self.rule)))
+            rule = self.rule
+            suspect_rows = rows_where(
+                values, lambda part: map(operator.not_, _tidy_flags(part, rule))
+            )
         for row in suspect_rows:
             issues = self.check(values[row])
             if issues:
@@ -295,16 +300,23 @@ class ColumnChecker:
         if self.is_key:
             return [""] if "" in (values if distinct is None else distinct) else []
         if self._listed:
-            options = set(values) if distinct is None else distinct
+            options = set_of(values) if distinct is None else distinct
             if kind == "flag":
                 return options - {"x", "X"}
             if self._fold:
                 return [v for v in options if v.casefold() not in self.allowed_set]
             return options - self.allowed_set
-        pool = values if distinct is None else distinct
+        pool = values if distinct is None else list(distinct)
         if kind in {"email", "date"} or self.rule.is_list:
-            return filterfalse(self._sure.fullmatch, pool)
-        return compress(pool, map(operator.not_, _tidy_flags(pool, self.rule)))
+            sure = self._sure.fullmatch
+            return map(
+                pool.__getitem__, rows_where(pool, lambda part: map(operator.not_, map(sure, part)))
+            )
+        rule = self.rule
+        return map(
+            pool.__getitem__,
+            rows_where(pool, lambda part: map(operator.not_, _tidy_flags(part, rule))),
+        )
 
     @cached_property
     def _sure(self) -> re.Pattern[str]:
@@ -357,10 +369,9 @@ class ColumnChecker:
 
     def unique_keys(self, values: list[str]) -> list[str]:
         """The uniqueness key of every value (see ``unique_key``), mapped in C."""
-        stripped = list(map(str.strip, values))
         if self.rule.type == "email" or self._fold:
-            return list(map(str.casefold, stripped))
-        return stripped
+            return in_slices(_folded_keys, values)
+        return in_slices(_stripped_keys, values)
 
     # --- one cell ------------------------------------------------------------------
 
@@ -715,6 +726,23 @@ def _tidy_flags(values: Iterable[str], rule: ColumnRule) -> Iterator[bool]:
     return ok
 
 
+def _blanks(values: Iterable[str]) -> Iterator[bool]:
+    """True for each empty value."""
+    return map(operator.not_, values)
+
+
+def _blank_after_strip(values: Iterable[str]) -> Iterator[bool]:
+    return map(operator.not_, map(str.strip, values))
+
+
+def _stripped_keys(values: Sequence[str]) -> list[str]:
+    return list(map(str.strip, values))
+
+
+def _folded_keys(values: Sequence[str]) -> list[str]:
+    return list(map(str.casefold, map(str.strip, values)))
+
+
 def _has_invisible(value: str) -> bool:
     return any(c in value for c in INVISIBLE)
 
@@ -782,15 +810,17 @@ class UniqueIndex:
     """Which rows share a value, kept up to date edit by edit."""
 
     def __init__(self, keys: list[str]) -> None:
-        rows = range(len(keys))
         # Each key's last row; a row whose key is found later again is a duplicate.
-        self.single: dict[str, int] = dict(zip(keys, rows, strict=False))
+        self.single: dict[str, int] = {}
+        for rows, part in numbered_slices(keys):
+            self.single.update(zip(part, rows, strict=True))
         self.groups: dict[str, list[int]] = {}
         if len(self.single) < len(keys):
-            last = map(self.single.__getitem__, keys)
-            for row in compress(rows, map(operator.ne, last, rows)):
-                if keys[row]:
-                    self.groups.setdefault(keys[row], []).append(row)
+            last = self.single.__getitem__
+            for rows, part in numbered_slices(keys):
+                for row in compress(rows, map(operator.ne, map(last, part), rows)):
+                    if keys[row]:
+                        self.groups.setdefault(keys[row], []).append(row)
             for key, group in self.groups.items():
                 group.append(self.single.pop(key))  # the last row: the group stays sorted
         self.single.pop("", None)
@@ -947,8 +977,7 @@ class Validator:
             if row not in blank_rows:
                 self._refresh_cell(row, col)
         for col in self.conditions:
-            values = self.columns[col]
-            blank = compress(range(len(values)), map(operator.not_, map(str.strip, values)))
+            blank = rows_where(self.columns[col], _blank_after_strip)
             for row in blank:
                 if row not in blank_rows and self._condition_issue(row, col) is not None:
                     self._refresh_cell(row, col)
@@ -957,8 +986,7 @@ class Validator:
         """Rows with nothing in them: not users, never red."""
         if not self.columns:
             return set()
-        first = self.columns[0]
-        candidates = list(compress(range(len(first)), map(operator.not_, first)))
+        candidates = list(rows_where(self.columns[0], _blanks))
         for values in self.columns[1:]:
             if not candidates:
                 break

@@ -12,7 +12,7 @@ import python_calamine as calamine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_app.models import readers
+from desktop_app.models import readers, slicing
 from desktop_app.models.readers import read_file, sheet_rows
 from tests.helpers.files import write_xlsx
 
@@ -54,7 +54,7 @@ def test_sheet_rows_are_laid_out_as_to_python(
 def test_sheet_rows_in_many_slices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_xlsx(tmp_path / "many.xlsx", [["a", "b"]] + [[i, f"x{i}"] for i in range(50)])
     expected = _sheet(path).to_python(skip_empty_area=False)
-    monkeypatch.setattr(readers, "SLICE_ROWS", 8)
+    monkeypatch.setattr(slicing, "SLICE_ROWS", 8)
     assert sheet_rows(_sheet(path)) == expected
 
 
@@ -72,12 +72,12 @@ def test_columns_made_in_slices_are_the_same(values: list[Any]) -> None:
     ]
     rows = [list(r) for r in path_rows]
     whole = readers._build(Path("x.xlsx"), "xlsx", rows, None, convert=True)
-    before = readers.SLICE_ROWS
-    readers.SLICE_ROWS = 4
+    before = slicing.SLICE_ROWS
+    slicing.SLICE_ROWS = 4
     try:
         sliced = readers._build(Path("x.xlsx"), "xlsx", [list(r) for r in path_rows], None, True)
     finally:
-        readers.SLICE_ROWS = before
+        slicing.SLICE_ROWS = before
     assert sliced.columns == whole.columns
     assert sliced.distinct == whole.distinct
 
@@ -90,7 +90,7 @@ def test_a_large_file_reads_the_same_in_slices(
     ]
     path = write_xlsx(tmp_path / "large.xlsx", rows)
     whole = read_file(path)
-    monkeypatch.setattr(readers, "SLICE_ROWS", 16)
+    monkeypatch.setattr(slicing, "SLICE_ROWS", 16)
     sliced = read_file(path)
     assert sliced.columns == whole.columns
     assert sliced.distinct == whole.distinct

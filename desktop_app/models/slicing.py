@@ -1,0 +1,106 @@
+"""Long work on a column, a slice of rows at a time.
+
+One C call over a million cells (``set(values)``, ``dict(zip(...))``, a ``compress``
+that finds nothing) holds the interpreter, and so the window, for up to a second. The
+same work done :data:`SLICE_ROWS` rows at a time, with other threads let in between two
+slices, costs nothing measurable and leaves the window answering.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
+from functools import partial
+from itertools import compress
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_trim: Callable[[], object] | None = None
+
+SLICE_ROWS = 32_768
+
+
+def slices(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` a slice at a time, letting other threads run between two slices."""
+    size = SLICE_ROWS
+    if len(values) <= size:
+        yield values
+        return
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+        time.sleep(0)  # lets the window's thread take the interpreter
+
+
+def numbered_slices(values: Sequence[T]) -> Iterator[tuple[range, Sequence[T]]]:
+    """Each slice of ``values`` with the row numbers it covers."""
+    start = 0
+    for part in slices(values):
+        yield range(start, start + len(part)), part
+        start += len(part)
+
+
+def rows_where(values: Sequence[T], test: Callable[[Sequence[T]], Iterable[Any]]) -> Iterator[int]:
+    """The rows of ``values`` where ``test`` (mapped over a slice, in C) is true."""
+    for rows, part in numbered_slices(values):
+        yield from compress(rows, test(part))
+
+
+def sublist(values: Sequence[T], start: int, stop: int) -> list[T]:
+    """``values[start:stop]`` as a new list, copied a slice at a time (copying a million
+    rows in one go takes a fifth of a second on a slow machine)."""
+    out: list[T] = []
+    for begin in range(start, stop, SLICE_ROWS):
+        out += values[begin : min(stop, begin + SLICE_ROWS)]
+        time.sleep(0)  # lets the window's thread take the interpreter
+    return out
+
+
+def set_of(values: Sequence[T]) -> set[T]:
+    found: set[T] = set()
+    for part in slices(values):
+        found.update(part)
+    return found
+
+
+def in_slices(convert: Callable[[Sequence[Any]], list[T]], values: Sequence[Any]) -> list[T]:
+    """``convert(values)``, made a slice at a time."""
+    out: list[T] = []
+    for part in slices(values):
+        out += convert(part)
+    return out
+
+
+def release(rows: list[Any]) -> None:
+    """Let go of a list's items a slice at a time: freeing a million rows in one go holds
+    the interpreter (and so the window) for a third of a second."""
+    while len(rows) > SLICE_ROWS:
+        del rows[-SLICE_ROWS:]
+        time.sleep(0)  # lets the window's thread take the interpreter
+    rows.clear()
+
+
+def heap_tidier() -> Callable[[], object]:
+    """What tidies the C heap, with the interpreter let go, after a large block was freed.
+
+    A parsed sheet is millions of small C strings. Once freed, the C library tidies them
+    together at the next large allocation or free, wherever that is: a fifth of a second
+    holding the interpreter (and so the window) at a million rows. Tidied by
+    ``malloc_trim`` through ``ctypes`` (which lets the interpreter go), the window keeps
+    answering and the memory goes back to the system. Only glibc (Linux) works this way;
+    elsewhere this does nothing. Get it before freeing: importing ``ctypes`` allocates.
+    """
+    global _trim
+    if _trim is None:
+        _trim = _no_trim
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            with suppress(OSError, AttributeError):  # not glibc: nothing to tidy
+                _trim = partial(ctypes.CDLL(None).malloc_trim, 0)
+    return _trim
+
+
+def _no_trim() -> None:
+    return None

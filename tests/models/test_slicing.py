@@ -1,0 +1,48 @@
+"""The slice-at-a-time helpers give what one pass over the whole column gives."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from desktop_app.models import slicing
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.sampled_from(["", "a", " ", "b"]), max_size=40),
+    size=st.integers(1, 9),
+    bounds=st.tuples(st.integers(0, 45), st.integers(0, 45)),
+)
+def test_slices_cover_every_row_once(values: list[str], size: int, bounds: tuple[int, int]) -> None:
+    before = slicing.SLICE_ROWS
+    slicing.SLICE_ROWS = size
+    try:
+        assert [v for part in slicing.slices(values) for v in part] == values
+        assert [r for rows, _ in slicing.numbered_slices(values) for r in rows] == list(
+            range(len(values))
+        )
+        assert list(slicing.rows_where(values, lambda part: map(bool, part))) == [
+            i for i, v in enumerate(values) if v
+        ]
+        assert slicing.set_of(values) == set(values)
+        assert slicing.in_slices(lambda part: [v.upper() for v in part], values) == [
+            v.upper() for v in values
+        ]
+        start, stop = bounds
+        assert slicing.sublist(values, start, stop) == values[start:stop]
+        copy = list(values)
+        slicing.release(copy)
+        assert copy == []
+    finally:
+        slicing.SLICE_ROWS = before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_the_heap_is_tidied_by_the_c_library_on_linux() -> None:
+    tidy = slicing.heap_tidier()
+    assert tidy is slicing.heap_tidier()  # looked up once
+    assert tidy() in {0, 1}  # malloc_trim: 1 when memory went back to the system

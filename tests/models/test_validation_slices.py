@@ -1,0 +1,73 @@
+"""A table checked a few rows at a time has exactly the problems of one pass."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from desktop_app.models import slicing
+from desktop_app.models.profiles import profile_named
+from desktop_app.models.validation import UniqueIndex, Validator
+from tests.models.test_validation import (
+    ATLAS_HEADERS,
+    ATLAS_VALUES,
+    RAKOO_HEADERS,
+    RAKOO_LISTS,
+    RAKOO_VALUES,
+)
+
+KEYS = ["", " ", "000101", "000102", "000101 ", "E1", "e1"]
+
+
+def _check(name: str, columns: list[list[str]], slice_rows: int, distinct: bool) -> Validator:
+    headers = ATLAS_HEADERS if name == "atlas" else RAKOO_HEADERS
+    lists = {} if name == "atlas" else RAKOO_LISTS
+    before = slicing.SLICE_ROWS
+    slicing.SLICE_ROWS = slice_rows
+    try:
+        validator = Validator(profile_named(name), headers, [list(c) for c in columns], lists)
+        validator.validate_all(distinct=[set(c) for c in columns] if distinct else None)
+    finally:
+        slicing.SLICE_ROWS = before
+    return validator
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    name=st.sampled_from(["atlas", "rakoo"]),
+    rows=st.integers(0, 40).flatmap(
+        lambda n: st.lists(
+            st.tuples(
+                st.sampled_from(KEYS),
+                *[st.sampled_from(ATLAS_VALUES + RAKOO_VALUES) for _ in range(4)],
+            ),
+            min_size=n,
+            max_size=n,
+        )
+    ),
+    slice_rows=st.integers(1, 7),
+    distinct=st.booleans(),
+)
+def test_problems_found_in_slices_are_those_of_one_pass(
+    name: str, rows: list[tuple[str, ...]], slice_rows: int, distinct: bool
+) -> None:
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(5)]
+    whole = _check(name, columns, 1 << 20, distinct)
+    sliced = _check(name, columns, slice_rows, distinct)
+    assert sliced.problems == whole.problems
+    assert sliced.unique.keys() == whole.unique.keys()
+    for col, index in whole.unique.items():
+        assert sliced.unique[col].single == index.single
+        assert sliced.unique[col].groups == index.groups
+
+
+@pytest.mark.parametrize("slice_rows", [1, 2, 3, 1 << 20])
+def test_unique_index_groups_every_repeat_in_row_order(
+    monkeypatch: pytest.MonkeyPatch, slice_rows: int
+) -> None:
+    monkeypatch.setattr(slicing, "SLICE_ROWS", slice_rows)
+    index = UniqueIndex(["a", "b", "a", "", "c", "", "a", "b"])
+    assert index.groups == {"a": [0, 2, 6], "b": [1, 7]}
+    assert index.single == {"c": 4}
+    assert index.rows_with("a") == [0, 2, 6]
