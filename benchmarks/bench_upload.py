@@ -104,6 +104,7 @@ class Measurement:
     subset: bool  # measured on fewer users than the run's total
     projected_seconds: float | None = None  # extrapolated to all users, when subset
     samples: list[float] | None = None  # every run's seconds, when more than one
+    connections: int | None = None  # TCP connections the server accepted meanwhile
 
     @property
     def users_per_second(self) -> float:
@@ -138,10 +139,12 @@ class Tally:
 
 class _DelayControl:
     """Lets the benchmark set the fault injector's latency over HTTP (``PUT /__delay/<ms>``),
-    for a server running in another process."""
+    and read the connections the server accepted (``GET /__connections``), for a server
+    running in another process."""
 
     def __init__(self, app: Faults) -> None:
         self.app = app
+        self.running: Any = None  # the RunningServer, once started
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -149,7 +152,16 @@ class _DelayControl:
             self.app.delay_ms = float(path.rsplit("/", 1)[1])
             start_response("204 No Content", [])
             return []
+        if path == "/__connections":
+            body = str(_connections_accepted(self.running)).encode()
+            start_response("200 OK", [("Content-Length", str(len(body)))])
+            return [body]
         return self.app(environ, start_response)
+
+
+def _connections_accepted(running: Any) -> int:
+    """Connections the server accepted so far; -1 for a tree whose server does not count."""
+    return int(getattr(running, "connections_accepted", -1))
 
 
 class _RemoteFaults:
@@ -158,6 +170,17 @@ class _RemoteFaults:
     def __init__(self, root_url: str) -> None:
         self._root_url = root_url
         self._delay_ms = 0.0
+        self._control_requests = 0  # each on a connection of its own, not the client's
+
+    def connections_accepted(self) -> int:
+        """Connections the server accepted, but for those of these control requests."""
+        import requests
+
+        self._control_requests += 1
+        response = requests.get(f"{self._root_url}/__connections", timeout=10)
+        response.raise_for_status()
+        accepted = int(response.text)
+        return accepted - self._control_requests if accepted >= 0 else -1
 
     @property
     def delay_ms(self) -> float:
@@ -167,6 +190,7 @@ class _RemoteFaults:
     def delay_ms(self, value: float) -> None:
         import requests
 
+        self._control_requests += 1
         requests.put(f"{self._root_url}/__delay/{value:g}", timeout=10).raise_for_status()
         self._delay_ms = value
 
@@ -174,8 +198,29 @@ class _RemoteFaults:
 def _serve(connection: Any) -> None:
     """The child process of ``--server-process``: serve until told to stop."""
     with running_scim_server(middleware=lambda app: _DelayControl(Faults(app))) as server:
+        assert isinstance(server.app, _DelayControl)
+        server.app.running = server.running
         connection.send((server.base_url, server.token, server.running.root_url))
         connection.recv()
+
+
+class _LocalFaults:
+    """The fault injector of the server in this process, and its connection count."""
+
+    def __init__(self, faults: Faults, running: Any) -> None:
+        self._faults = faults
+        self._running = running
+
+    @property
+    def delay_ms(self) -> float:
+        return float(self._faults.delay_ms)
+
+    @delay_ms.setter
+    def delay_ms(self, value: float) -> None:
+        self._faults.delay_ms = value
+
+    def connections_accepted(self) -> int:
+        return _connections_accepted(self._running)
 
 
 @contextmanager
@@ -184,7 +229,7 @@ def scim_server(in_process: bool) -> Iterator[tuple[str, str, Any]]:
     if in_process:
         with running_scim_server(middleware=Faults) as server:
             assert isinstance(server.app, Faults)
-            yield server.base_url, server.token, server.app
+            yield server.base_url, server.token, _LocalFaults(server.app, server.running)
         return
     parent, child = multiprocessing.Pipe()
     process = multiprocessing.get_context("fork").Process(target=_serve, args=(child,))
@@ -234,7 +279,7 @@ def check_server(client: ScimClient, ids: list[str], title: str) -> int:
 
 def measure(
     client: ScimClient,
-    faults: Faults | _RemoteFaults,
+    faults: _LocalFaults | _RemoteFaults,
     mode: str,
     latency_ms: int,
     ids: list[str],
@@ -268,11 +313,18 @@ def measure(
     tally = Tally(label, etags, ids)
     faults.delay_ms = latency_ms
     requests_before = client.request_count
+    connections_before = faults.connections_accepted()
     started, cpu_started = time.perf_counter(), time.process_time()
     outcomes = send_all(client, writes, tally, mode=mode, workers=workers)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     requests = client.request_count - requests_before
+    connections_after = faults.connections_accepted()
+    connections = (
+        connections_after - connections_before
+        if connections_before >= 0 and connections_after >= 0
+        else None
+    )
     faults.delay_ms = 0
     failed = len(tally.failed) + (len(writes) - len(outcomes))
     for outcome in tally.failed[:3]:
@@ -282,7 +334,8 @@ def measure(
         say(f"  {wrong:,} users do not have the new title on the server")
     subset = len(ids) < total_users
     # CPU of this process: the client's alone with --server-process, else the server's too
-    say(f"  {seconds:.2f} s, {requests:,} requests, {cpu:.2f} s CPU in this process")
+    opened = "" if connections is None else f" on {connections:,} new connections"
+    say(f"  {seconds:.2f} s, {requests:,} requests{opened}, {cpu:.2f} s CPU in this process")
     return Measurement(
         mode,
         latency_ms,
@@ -292,6 +345,7 @@ def measure(
         max(failed, wrong),
         subset,
         seconds * total_users / len(ids) if subset else None,
+        connections=connections,
     )
 
 
@@ -319,6 +373,8 @@ def markdown(results: list[Measurement], total_users: int, info: dict[str, Any])
         if m.samples:
             runs = ", ".join(seconds_text(x) for x in m.samples)
             note = (note + "; " if note else "") + f"median of {len(m.samples)}: {runs}"
+        if m.connections is not None:
+            note = (note + "; " if note else "") + f"{m.connections:,} new connections"
         if m.failed:
             note = (note + "; " if note else "") + f"{m.failed:,} FAILED"
         lines.append(
@@ -400,6 +456,7 @@ def median_of(runs: list[Measurement]) -> Measurement:
         first.subset,
         middle * first.projected_seconds / first.seconds if first.projected_seconds else None,
         seconds if len(runs) > 1 else None,
+        None if any(m.connections is None for m in runs) else max(m.connections or 0 for m in runs),
     )
 
 
