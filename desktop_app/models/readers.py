@@ -793,7 +793,7 @@ def read_xlsx(
         )
     # The parsed sheets are let go before the columns are made, not when this returns:
     # their memory is used again, and a large sheet's is tidied off the interpreter.
-    tidy = heap_tidier() if len(rows) >= slicing.SLICE_ROWS else None
+    tidy = heap_tidier() if len(rows) >= 8 * slicing.SLICE_ROWS else None
     del sheet, parsed
     if tidy is not None:
         tidy()
