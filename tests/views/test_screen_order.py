@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtTest import QTest
 
 from desktop_app.views.main_window import MainWindow
 from tests.helpers.gui import click_header, current_cell, keyboard, open_in, press, shown_rows
-from tests.views.test_excel_habits import atlas_file
+from tests.views.test_excel_habits import atlas_file, keys_let_go  # noqa: F401 (autouse)
 from tests.views.test_find_replace import dialog_of
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -25,14 +22,6 @@ USERS = [
     ("000104", "lars.dijk", "Lars", "Dijk", "Finance", "Active"),
     ("000105", "ann.evers", "Ann", "Evers", "Sales", "Actve"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def keys_let_go(window: MainWindow) -> Iterator[None]:
-    """Let go of Shift and Ctrl after each test, or the next test's clicks would extend."""
-    yield
-    for key in (Qt.Key.Key_Shift, Qt.Key.Key_Control):
-        QTest.keyRelease(window.table, key)
 
 
 def opened(window: MainWindow, qtbot: Any, tmp_path: Path) -> int:
