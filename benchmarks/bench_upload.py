@@ -105,6 +105,8 @@ class Measurement:
     projected_seconds: float | None = None  # extrapolated to all users, when subset
     samples: list[float] | None = None  # every run's seconds, when more than one
     connections: int | None = None  # TCP connections the server accepted meanwhile
+    cpu_seconds: float | None = None  # CPU of this process (the server's too, in-process)
+    server_cpu_seconds: float | None = None  # CPU of the server's process, when its own
 
     @property
     def users_per_second(self) -> float:
@@ -139,8 +141,8 @@ class Tally:
 
 class _DelayControl:
     """Lets the benchmark set the fault injector's latency over HTTP (``PUT /__delay/<ms>``),
-    and read the connections the server accepted (``GET /__connections``), for a server
-    running in another process."""
+    and read the connections the server accepted and the CPU its process used
+    (``GET /__connections``), for a server running in another process."""
 
     def __init__(self, app: Faults) -> None:
         self.app = app
@@ -153,7 +155,7 @@ class _DelayControl:
             start_response("204 No Content", [])
             return []
         if path == "/__connections":
-            body = str(_connections_accepted(self.running)).encode()
+            body = f"{_connections_accepted(self.running)} {time.process_time()}".encode()
             start_response("200 OK", [("Content-Length", str(len(body)))])
             return [body]
         return self.app(environ, start_response)
@@ -172,15 +174,16 @@ class _RemoteFaults:
         self._delay_ms = 0.0
         self._control_requests = 0  # each on a connection of its own, not the client's
 
-    def connections_accepted(self) -> int:
-        """Connections the server accepted, but for those of these control requests."""
+    def server_counts(self) -> tuple[int, float | None]:
+        """Connections the server accepted, but for those of these control requests, and
+        the CPU seconds its process has used."""
         import requests
 
         self._control_requests += 1
         response = requests.get(f"{self._root_url}/__connections", timeout=10)
         response.raise_for_status()
-        accepted = int(response.text)
-        return accepted - self._control_requests if accepted >= 0 else -1
+        accepted, cpu = response.text.split()
+        return (int(accepted) - self._control_requests if int(accepted) >= 0 else -1), float(cpu)
 
     @property
     def delay_ms(self) -> float:
@@ -219,8 +222,9 @@ class _LocalFaults:
     def delay_ms(self, value: float) -> None:
         self._faults.delay_ms = value
 
-    def connections_accepted(self) -> int:
-        return _connections_accepted(self._running)
+    def server_counts(self) -> tuple[int, float | None]:
+        """Connections accepted; the server's CPU is this process's, not told apart."""
+        return _connections_accepted(self._running), None
 
 
 @contextmanager
@@ -313,16 +317,21 @@ def measure(
     tally = Tally(label, etags, ids)
     faults.delay_ms = latency_ms
     requests_before = client.request_count
-    connections_before = faults.connections_accepted()
+    connections_before, server_cpu_before = faults.server_counts()
     started, cpu_started = time.perf_counter(), time.process_time()
     outcomes = send_all(client, writes, tally, mode=mode, workers=workers)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     requests = client.request_count - requests_before
-    connections_after = faults.connections_accepted()
+    connections_after, server_cpu_after = faults.server_counts()
     connections = (
         connections_after - connections_before
         if connections_before >= 0 and connections_after >= 0
+        else None
+    )
+    server_cpu = (
+        server_cpu_after - server_cpu_before
+        if server_cpu_after is not None and server_cpu_before is not None
         else None
     )
     faults.delay_ms = 0
@@ -335,7 +344,11 @@ def measure(
     subset = len(ids) < total_users
     # CPU of this process: the client's alone with --server-process, else the server's too
     opened = "" if connections is None else f" on {connections:,} new connections"
-    say(f"  {seconds:.2f} s, {requests:,} requests{opened}, {cpu:.2f} s CPU in this process")
+    in_server = "" if server_cpu is None else f", {server_cpu:.2f} s CPU in the server's"
+    say(
+        f"  {seconds:.2f} s, {requests:,} requests{opened}, "
+        f"{cpu:.2f} s CPU in this process{in_server}"
+    )
     return Measurement(
         mode,
         latency_ms,
@@ -346,6 +359,8 @@ def measure(
         subset,
         seconds * total_users / len(ids) if subset else None,
         connections=connections,
+        cpu_seconds=cpu,
+        server_cpu_seconds=server_cpu,
     )
 
 
@@ -375,6 +390,11 @@ def markdown(results: list[Measurement], total_users: int, info: dict[str, Any])
             note = (note + "; " if note else "") + f"median of {len(m.samples)}: {runs}"
         if m.connections is not None:
             note = (note + "; " if note else "") + f"{m.connections:,} new connections"
+        if m.server_cpu_seconds is not None and m.cpu_seconds is not None:
+            note = (note + "; " if note else "") + (
+                f"CPU: client {seconds_text(m.cpu_seconds)}, "
+                f"server {seconds_text(m.server_cpu_seconds)}"
+            )
         if m.failed:
             note = (note + "; " if note else "") + f"{m.failed:,} FAILED"
         lines.append(
@@ -457,7 +477,14 @@ def median_of(runs: list[Measurement]) -> Measurement:
         middle * first.projected_seconds / first.seconds if first.projected_seconds else None,
         seconds if len(runs) > 1 else None,
         None if any(m.connections is None for m in runs) else max(m.connections or 0 for m in runs),
+        _median_or_none([m.cpu_seconds for m in runs]),
+        _median_or_none([m.server_cpu_seconds for m in runs]),
     )
+
+
+def _median_or_none(values: list[float | None]) -> float | None:
+    known = [x for x in values if x is not None]
+    return statistics.median(known) if len(known) == len(values) and known else None
 
 
 def main(argv: list[str] | None = None) -> int:
