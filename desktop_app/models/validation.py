@@ -258,7 +258,6 @@ class ColumnChecker:
         other column goes through compiled patterns or string methods row by row. Both
         run in C; only the few suspects pay for the precise, worded check.
         """
-        kind = self.rule.type
         if self.is_key:
             suspect_rows: Iterable[int] = rows_where(values, _blanks)
         elif distinct is not None or self._listed:
@@ -273,14 +272,8 @@ class ColumnChecker:
                     strict=True,
                 )
             return
-        elif kind in {"email", "date"} or self.rule.is_list:
-            sure = self._sure.fullmatch
-            suspect_rows = rows_where(values, lambda part: map(operator.not_, map(sure, part)))
         else:
-            rule = self.rule
-            suspect_rows = rows_where(
-                values, lambda part: map(operator.not_, _tidy_flags(part, rule))
-            )
+            suspect_rows = rows_where(values, self._doubtful)
         for row in suspect_rows:
             issues = self.check(values[row])
             if issues:
@@ -307,16 +300,14 @@ class ColumnChecker:
                 return [v for v in options if v.casefold() not in self.allowed_set]
             return options - self.allowed_set
         pool = values if distinct is None else list(distinct)
-        if kind in {"email", "date"} or self.rule.is_list:
-            sure = self._sure.fullmatch
-            return map(
-                pool.__getitem__, rows_where(pool, lambda part: map(operator.not_, map(sure, part)))
-            )
-        rule = self.rule
-        return map(
-            pool.__getitem__,
-            rows_where(pool, lambda part: map(operator.not_, _tidy_flags(part, rule))),
-        )
+        return map(pool.__getitem__, rows_where(pool, self._doubtful))
+
+    def _doubtful(self, values: Sequence[str]) -> Iterator[bool]:
+        """True for each value that is not surely fine, mapped in C: patterns for emails,
+        dates and lists, string methods for any other text."""
+        if self.rule.type in {"email", "date"} or self.rule.is_list:
+            return map(operator.not_, map(self._sure.fullmatch, values))
+        return map(operator.not_, _tidy_flags(values, self.rule))
 
     @cached_property
     def _sure(self) -> re.Pattern[str]:
