@@ -17,9 +17,10 @@ the requests sent and users/second are reported. Serial at 50 ms would take abou
 minutes, so it is measured on a subset and extrapolated, and labelled so. With
 ``--runs N`` each figure is the median of N runs, taken in turns. The server has its
 own process, as a real platform has its own machines: in this process it would take
-the interpreter lock from the client being measured for the ~3.5 ms of CPU each
-PATCH costs it (10,000 PATCHes: ~35 s of the server's CPU). ``--in-process`` runs it
-in this process all the same (the figures before 2026-12-03). See benchmarks/README.md.
+the interpreter lock from the client being measured for the ~3 ms of CPU each
+PATCH costs it (10,000 PATCHes: 31-32 s of the server's CPU, measured 2026-12-03).
+``--in-process`` runs it in this process all the same (the figures before 2026-12-03).
+See benchmarks/README.md.
 """
 
 from __future__ import annotations
