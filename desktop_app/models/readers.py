@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from desktop_app.i18n import N_, _, numeral
-from desktop_app.models import slicing
 from desktop_app.models.column_mapping import (
     ColumnMapping,
     MappingFileProblem,
@@ -42,7 +41,6 @@ from desktop_app.models.profiles import (
 )
 from desktop_app.models.recognition import SAMPLE_ROWS, Recognition, fold, recognise
 from desktop_app.models.slicing import (
-    heap_tidier,
     in_slices,
     release,
     set_of,
@@ -55,6 +53,8 @@ from desktop_app.models.xlsx_parts import SheetArea, dropdown_lists, sheet_areas
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 HEADER_SEARCH_ROWS = 12
+# Rows streamed from a workbook in one call, which holds the interpreter: about 15 ms.
+STREAM_ROWS = 1024
 MAX_HEADER = 1000
 # A zip that inflates more than this many times over, past MAX_INFLATED, is refused.
 MAX_RATIO = 100
@@ -271,23 +271,23 @@ def _build(
     while last > data_start and not any(v != "" for v in rows[last - 1][first:end]):
         last -= 1
     body = sublist(rows, data_start, last)
-    width = end - first
     widths: set[int] = set()
     for part in slices(body):
         widths.update(map(len, part))
-    if len(widths) == 1 and widths.pop() >= end:
-        # Rows from calamine are all as wide: one flat list, then every column is a
-        # strided slice. Both run in C over memory in order, ten times faster than
-        # picking the same cell out of each row.
-        step = len(body[0])
-        columns: list[list[Any]] = [[] for _ in range(first, end)]
+    wide = max(widths | {end})
+    if widths != {wide}:  # rows reach as far as their last cell: pad the short ones
         for part in slices(body):
-            flat = list(chain.from_iterable(part))
-            for column, c in zip(columns, range(first, end), strict=True):
-                column += flat[c::step]
-            del flat
-    else:
-        columns = [[r[c] if c < len(r) else "" for r in body] for c in range(first, end)]
+            for row in part:
+                if len(row) < wide:
+                    row += [""] * (wide - len(row))
+    # All rows as wide: one flat list, then every column is a strided slice. Both run in
+    # C over memory in order, ten times faster than picking the same cell out of each row.
+    columns: list[list[Any]] = [[] for _ in range(first, end)]
+    for part in slices(body):
+        flat = list(chain.from_iterable(part))
+        for column, c in zip(columns, range(first, end), strict=True):
+            column += flat[c::wide]
+        del flat
     distinct = [_distinct(col) for col in columns]
     if convert:
         for index, values in enumerate(distinct):
@@ -303,8 +303,6 @@ def _build(
                 texts = {v: cell_text(v) for v in (values or set_of(columns[index]))}
                 columns[index] = in_slices(partial(_mapped, texts), columns[index])
             distinct[index] = _distinct(columns[index])
-    if not columns:
-        columns = [[] for _ in range(width)]
     preamble = [list(rows[i]) for i in range(min(data_start, len(rows))) if i != header_row]
     return LoadedFile(
         path=path,
@@ -352,18 +350,17 @@ def _mapped(texts: dict[Any, str], values: Sequence[Any]) -> list[str]:
     return list(map(texts.__getitem__, values))
 
 
-def sheet_rows(sheet: Any) -> list[list[Any]]:
-    """A sheet's rows as ``to_python(skip_empty_area=False)`` lays them out, read a slice
-    at a time so that other threads (the window's) run while a large sheet is read."""
-    if not hasattr(sheet, "iter_rows"):
-        return sheet.to_python(skip_empty_area=False)
-    start = sheet.start
+def sheet_rows(workbook: Any, name: str, last_row: int | None = None) -> list[list[Any]]:
+    """A sheet's rows from A1, as ``to_python(skip_empty_area=False)`` lays them out.
+
+    The rows are streamed from the file a few at a time: the parser never holds the whole
+    sheet (half the memory of laying it out first, and nothing large to free at the end),
+    and the window's thread runs between two reads. Rows reach as far as their last cell.
+    """
+    stream = workbook.stream_sheet_by_name(name, max_row=last_row)
     rows: list[list[Any]] = []
-    # The rows above the used area come padded to its width; cells left of it do not.
-    pad = [""] * start[1] if start else []
-    cells = sheet.iter_rows()
-    while chunk := list(islice(cells, slicing.SLICE_ROWS // 8)):
-        rows += [pad + r for r in chunk] if pad else chunk
+    while chunk := list(islice(stream, STREAM_ROWS)):
+        rows += chunk
         time.sleep(0)  # lets the window's thread take the interpreter
     return rows
 
@@ -714,22 +711,23 @@ def _header_finder(headers: Sequence[str]) -> Callable[[str], int]:
 def read_xlsx(
     path: Path, forced: Profile | None = None, mapping: ColumnMapping | None = None
 ) -> LoadedFile:
-    import python_calamine as calamine
+    import python_calamine_plus as calamine
 
     source = read_source(path)
     workbook = None
-    lists: dict[int, list[str]] = {}
-    finder: threading.Thread | None = None
-    # How far each sheet reaches is measured while calamine reads the workbook's shared
-    # parts (both release the GIL), and known before calamine lays out any sheet.
+    # Before calamine reads any sheet, one more thread measures how far each sheet reaches
+    # and reads the first sheet's drop-downs, while calamine reads the workbook's shared
+    # parts (both let the GIL go). Nothing runs beside the reading of the sheet itself: a
+    # third thread taking turns at the GIL would keep the window's from it.
     areas: dict[str, SheetArea] = {}
-    measuring = threading.Thread(target=_measure_sheets, args=(path, areas), daemon=True)
-    measuring.start()
+    lists: dict[str, dict[int, list[str]]] = {}
+    survey = threading.Thread(target=_survey_sheets, args=(path, areas, lists), daemon=True)
+    survey.start()
     try:
         try:
             workbook = calamine.load_workbook(str(path))  # from the path: faster than bytes
         finally:
-            measuring.join()
+            survey.join()
         if "" in areas:
             raise ValueError("the sheets could not be measured")
         sheets = [
@@ -737,35 +735,24 @@ def read_xlsx(
             for m in workbook.sheets_metadata
             if str(m.typ).endswith("WorkSheet") and str(m.visible).endswith("Visible")
         ] or list(workbook.sheet_names)
-        # A sheet too large to lay out is never parsed: the first is the users' sheet and
+        # A sheet too large to lay out is never read: the first is the users' sheet and
         # is refused; any other is left out (it may only have held drop-down lists).
         too_large = {n for n, a in areas.items() if a.cells > MAX_SHEET_CELLS}
         if sheets[0] in too_large:
             raise _sheet_too_large(path, sheets[0], areas[sheets[0]])
         sheets = [name for name in sheets if name not in too_large]
-        # Parsing a sheet is most of the cost of opening: each is parsed once at most.
-        parsed = {}
         chosen = sheets[0]
-        if len(sheets) > 1:
+        if len(sheets) > 1:  # the sheet that looks most like users, from its first rows
             best = -1.0
             for name in sheets:
-                parsed[name] = workbook.get_sheet_by_name(name)
-                sample = parsed[name].to_python(
-                    skip_empty_area=False, nrows=HEADER_SEARCH_ROWS + SAMPLE_ROWS
-                )
+                sample = sheet_rows(workbook, name, HEADER_SEARCH_ROWS + SAMPLE_ROWS - 1)
                 found = recognise(_probe(sample, convert=True)) if sample else None
                 score = -1.0 if found is None else found.confidence
                 if score > best:
                     chosen, best = name, score
-        # The drop-downs are read while calamine parses: both release the GIL.
-        finder = threading.Thread(
-            target=_read_dropdowns, args=(path, chosen, lists, too_large), daemon=True
-        )
-        finder.start()
-        sheet = parsed.get(chosen) or workbook.get_sheet_by_name(chosen)
-        rows = sheet_rows(sheet)
+        rows = sheet_rows(workbook, chosen)
         other_sheets = {
-            name: (parsed.get(name) or workbook.get_sheet_by_name(name)).to_python()
+            name: workbook.get_sheet_by_name(name).to_python()
             for name in workbook.sheet_names
             if name != chosen and name not in too_large
         }
@@ -785,35 +772,37 @@ def read_xlsx(
     finally:
         if workbook is not None:
             workbook.close()
-        if finder is not None:
-            finder.join()
     if not rows:
         raise FileProblem(
             _("The sheet '{chosen}' in '{name}' is empty.").format(chosen=chosen, name=path.name)
         )
-    # The parsed sheets are let go before the columns are made, not when this returns:
-    # their memory is used again, and a large sheet's is tidied off the interpreter.
-    tidy = heap_tidier() if len(rows) >= 8 * slicing.SLICE_ROWS else None
-    del sheet, parsed
-    if tidy is not None:
-        tidy()
     loaded = _build(path, "xlsx", rows, forced, convert=True, mapping=mapping)
     release(rows)
     loaded.sheet_name = chosen
     loaded.source = source
+    if chosen not in lists:  # the users are not on the first sheet
+        _read_dropdowns(path, chosen, lists.setdefault(chosen, {}), too_large)
     loaded.dropdowns = {
-        c - loaded.first_column: v for c, v in lists.items() if c >= loaded.first_column
+        c - loaded.first_column: v for c, v in lists[chosen].items() if c >= loaded.first_column
     }
     _add_sheet_lists(loaded, other_sheets)
     return loaded
 
 
-def _measure_sheets(path: Path, into: dict[str, SheetArea]) -> None:
-    """Fill ``into`` with each sheet's reach; the key '' says the package could not be read."""
+def _survey_sheets(
+    path: Path, areas: dict[str, SheetArea], lists: dict[str, dict[int, list[str]]]
+) -> None:
+    """Fill ``areas`` with each sheet's reach (the key '' says the package could not be
+    read) and ``lists`` with the first sheet's drop-downs."""
     try:
-        into.update(sheet_areas(path, MAX_SHEET_CELLS))
+        areas.update(sheet_areas(path, MAX_SHEET_CELLS))
     except Exception:  # noqa: BLE001 - a damaged package: calamine will say so too
-        into[""] = SheetArea(0, 0)
+        areas[""] = SheetArea(0, 0)
+        return
+    too_large = {n for n, a in areas.items() if a.cells > MAX_SHEET_CELLS}
+    first = next((name for name in areas if name not in too_large), None)
+    if first is not None:
+        _read_dropdowns(path, first, lists.setdefault(first, {}), too_large)
 
 
 def _sheet_too_large(path: Path, sheet: str, area: SheetArea) -> FileProblem:

@@ -529,3 +529,30 @@ def test_udemy_licences_are_a_list() -> None:
     assert validator.cell_issues(0, licence) == ()
     assert validator.cell_issues(1, licence)[0].fix == "Enterprise,Pro"
     assert validator.cell_issues(2, licence) == ()
+
+
+@pytest.mark.parametrize("users_first", [True, False])
+def test_the_drop_downs_are_those_of_the_users_sheet(tmp_path: Path, users_first: bool) -> None:
+    """Drop-downs come from the sheet the users are on, first in the workbook or behind a
+    sheet of notes that has drop-downs of its own."""
+    workbook = Workbook()
+    notes = workbook.active
+    assert notes is not None
+    notes.title = "Read me"
+    notes.append(["Fill in one user per row on the Users sheet."])
+    notes.append(["Status"])
+    wrong = DataValidation(type="list", formula1='"Open,Closed"')
+    wrong.add("A1:Z100")
+    notes.add_data_validation(wrong)
+    users = workbook.create_sheet("Users", 0 if users_first else 1)
+    users.append(RAKOO_HEADERS)
+    users.append(rakoo_row(1, Language="Duits"))
+    letter = get_column_letter(RAKOO_HEADERS.index("Language") + 1)
+    languages = DataValidation(type="list", formula1='"nl,en,de"')
+    languages.add(f"{letter}2:{letter}100")
+    users.add_data_validation(languages)
+    path = tmp_path / "two-sheets.xlsx"
+    workbook.save(path)
+    loaded = read_file(path)
+    assert loaded.sheet_name == "Users"
+    assert loaded.dropdowns == {RAKOO_HEADERS.index("Language"): ["nl", "en", "de"]}

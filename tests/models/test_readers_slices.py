@@ -1,14 +1,18 @@
-"""Reading a sheet and its columns a slice at a time gives what one pass gives."""
+"""Reading a sheet a few rows at a time, and its columns a slice at a time, gives what
+one pass gives."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 import python_calamine as calamine
+import python_calamine_plus as calamine_plus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,27 +22,75 @@ from tests.helpers.files import write_xlsx
 
 CELLS = st.one_of(
     st.none(),
-    st.text(alphabet="ab 0", max_size=3),
+    st.text(alphabet="ab 0é😀", max_size=3),
     st.integers(-5, 5),
+    st.integers(-(10**15), 10**15),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.booleans(),
-    st.sampled_from([1.5, 2.0, dt.datetime(2021, 3, 4), dt.datetime(2020, 1, 2, 8, 30)]),
+    st.sampled_from(
+        [
+            1.5,
+            2.0,
+            dt.datetime(2021, 3, 4),
+            dt.datetime(2020, 1, 2, 8, 30),
+            dt.date(2019, 12, 31),
+            dt.time(17, 45),
+        ]
+    ),
 )
 
 
-def _sheet(path: Path) -> Any:
+def _grid(rows: list[list[Any]]) -> dict[tuple[int, int], str]:
+    """Every cell with something in it, as the text a person sees in Excel."""
+    return {
+        (r, c): readers.cell_text(value)
+        for r, row in enumerate(rows)
+        for c, value in enumerate(row)
+        if value != ""
+    }
+
+
+def _upstream(path: Path) -> list[list[Any]]:
+    """The sheet as upstream python-calamine lays it out whole."""
     workbook = calamine.load_workbook(str(path))
-    return workbook.get_sheet_by_name(workbook.sheet_names[0])
+    try:
+        return workbook.get_sheet_by_name(workbook.sheet_names[0]).to_python(skip_empty_area=False)
+    finally:
+        workbook.close()
+
+
+def _streamed(path: Path) -> list[list[Any]]:
+    workbook = calamine_plus.load_workbook(str(path))
+    try:
+        return sheet_rows(workbook, workbook.sheet_names[0])
+    finally:
+        workbook.close()
+
+
+def _without_dimension(path: Path) -> Path:
+    """The same workbook without the <dimension> that says how far each sheet reaches
+    (many exporters leave it out)."""
+    out = path.with_name("no-dimension-" + path.name)
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension[^>]*/>", b"", data)
+            target.writestr(item, data)
+    return out
 
 
 @settings(max_examples=40, deadline=None)
 @given(
     top=st.integers(0, 3),
     left=st.integers(0, 3),
-    cells=st.lists(st.lists(CELLS, max_size=4), max_size=12),
+    cells=st.lists(st.lists(CELLS, max_size=5), max_size=12),
 )
-def test_sheet_rows_are_laid_out_as_to_python(
+def test_streamed_rows_hold_what_upstream_calamine_reads(
     tmp_path_factory: pytest.TempPathFactory, top: int, left: int, cells: list[list[Any]]
 ) -> None:
+    """Each cell is where the whole-sheet parse puts it and reads as the same text, with
+    or without a <dimension>, streamed in one go or three rows at a time."""
     path = tmp_path_factory.mktemp("slices") / "sheet.xlsx"
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -47,15 +99,36 @@ def test_sheet_rows_are_laid_out_as_to_python(
             if value is not None:
                 sheet.cell(row=top + r + 1, column=left + c + 1, value=value)
     workbook.save(path)
-    expected = _sheet(path).to_python(skip_empty_area=False)
-    assert sheet_rows(_sheet(path)) == expected
+    expected = _grid(_upstream(path))
+    assert _grid(_streamed(path)) == expected
+    bare = _without_dimension(path)
+    assert _grid(_upstream(bare)) == expected
+    before = readers.STREAM_ROWS
+    readers.STREAM_ROWS = 3
+    try:
+        assert _grid(_streamed(bare)) == expected
+    finally:
+        readers.STREAM_ROWS = before
 
 
-def test_sheet_rows_in_many_slices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write_xlsx(tmp_path / "many.xlsx", [["a", "b"]] + [[i, f"x{i}"] for i in range(50)])
-    expected = _sheet(path).to_python(skip_empty_area=False)
-    monkeypatch.setattr(slicing, "SLICE_ROWS", 8)
-    assert sheet_rows(_sheet(path)) == expected
+def test_rows_of_different_widths_make_the_same_columns(tmp_path: Path) -> None:
+    """Without a <dimension> a row ends at its last cell, or at the widest row above it;
+    the columns do not change."""
+    rows = [["User ID", "Email", "First name", "Department"]] + [
+        [f"id{i}", f"u{i}@example.com", "Ann", "Sales"] + (["a note"] if i == 20 else [])
+        for i in range(40)
+    ]
+    path = tmp_path / "ragged.xlsx"
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    assert {len(r) for r in _streamed(_without_dimension(path))} == {4, 5}
+    whole = read_file(path)
+    ragged = read_file(_without_dimension(path))
+    assert ragged.columns == whole.columns
+    assert ragged.columns[3] == ["Sales"] * 40
+    assert ragged.distinct == whole.distinct
 
 
 @settings(max_examples=30, deadline=None)
