@@ -27,7 +27,7 @@ from desktop_app.models.profiles import (
     language_table,
     normalise_header,
 )
-from desktop_app.models.slicing import in_slices, numbered_slices, rows_where, set_of
+from desktop_app.models.slicing import in_slices, numbered_slices, rows_where, set_of, slices
 
 INVISIBLE = {
     "\u00a0": N_("non-breaking space"),
@@ -797,54 +797,90 @@ def _date_issue(header: str, value: str) -> Issue | None:
     )
 
 
+# Rows a UniqueIndex keeps in one dict. A dict rehashes every key it holds as it grows,
+# and at 700,000 keys that holds the interpreter (and so the window) for a tenth of a
+# second; one of at most 2/3 of 2**19 keys never rehashes more than 174,762.
+BLOCK_ROWS = 349_525
+
+
 class UniqueIndex:
     """Which rows share a value, kept up to date edit by edit."""
 
     def __init__(self, keys: list[str]) -> None:
-        # Each key's last row; a row whose key is found later again is a duplicate.
-        self.single: dict[str, int] = {}
-        for rows, part in numbered_slices(keys):
-            self.single.update(zip(part, rows, strict=True))
-        self.groups: dict[str, list[int]] = {}
-        if len(self.single) < len(keys):
-            last = self.single.__getitem__
-            for rows, part in numbered_slices(keys):
-                for row in compress(rows, map(operator.ne, map(last, part), rows)):
-                    if keys[row]:
-                        self.groups.setdefault(keys[row], []).append(row)
+        # Each key's last row, in one dict per block of rows.
+        size = BLOCK_ROWS
+        self.blocks: list[dict[str, int]] = []
+        for start in range(0, len(keys), size):
+            block: dict[str, int] = {}
+            for rows, part in numbered_slices(keys[start : start + size]):
+                block.update(zip(part, range(start + rows.start, start + rows.stop), strict=True))
+            self.blocks.append(block)
+        # A key in two blocks is repeated, as is one whose block holds a later row for it.
+        shared: set[str] = set()
+        for number in range(1, len(self.blocks)):
+            for earlier in self.blocks[:number]:
+                for part in slices(keys[number * size : (number + 1) * size]):
+                    shared.update(filter(earlier.__contains__, part))
+        self.groups: dict[str, list[int]] = {key: [] for key in shared if key}
+        if shared or sum(map(len, self.blocks)) < len(keys):
+            for number, block in enumerate(self.blocks):
+                last = block.__getitem__
+                start = number * size
+                for rows, part in numbered_slices(keys[start : start + size]):
+                    rows = range(start + rows.start, start + rows.stop)
+                    for row in compress(rows, map(operator.ne, map(last, part), rows)):
+                        if keys[row]:
+                            self.groups.setdefault(keys[row], []).append(row)
             for key, group in self.groups.items():
-                group.append(self.single.pop(key))  # the last row: the group stays sorted
-        self.single.pop("", None)
+                group += [block.pop(key) for block in self.blocks if key in block]
+                if len(self.blocks) > 1:
+                    group.sort()  # rows of one block come before the last rows of each
+        for block in self.blocks:
+            block.pop("", None)
+
+    @property
+    def single(self) -> dict[str, int]:
+        """Each key held by one row, and that row."""
+        return {key: row for block in self.blocks for key, row in block.items()}
+
+    def _holder(self, key: str) -> dict[str, int] | None:
+        """The block holding the key's one row, if one row holds it."""
+        for block in self.blocks:
+            if key in block:
+                return block
+        return None
 
     def rows_with(self, key: str) -> list[int]:
         if key in self.groups:
             return self.groups[key]
-        row = self.single.get(key)
-        return [] if row is None else [row]
+        holder = self._holder(key)
+        return [] if holder is None else [holder[key]]
 
     def move(self, row: int, old: str, new: str) -> set[int]:
         """Row ``row`` goes from ``old`` to ``new``; returns the rows whose duplicates changed."""
+        if not self.blocks:
+            self.blocks.append({})
         touched = {row}
         if old in self.groups:
             group = self.groups[old]
             group.remove(row)
             touched.update(group)
             if len(group) == 1:
-                self.single[old] = group[0]
+                self.blocks[-1][old] = group[0]
                 del self.groups[old]
-        elif self.single.get(old) == row:
-            del self.single[old]
+        elif (holder := self._holder(old)) is not None and holder[old] == row:
+            del holder[old]
         if new == "":
             return touched
         if new in self.groups:
             touched.update(self.groups[new])
             bisect.insort(self.groups[new], row)
-        elif new in self.single:
-            other = self.single.pop(new)
+        elif (holder := self._holder(new)) is not None:
+            other = holder.pop(new)
             touched.add(other)
             self.groups[new] = sorted((other, row))
         else:
-            self.single[new] = row
+            self.blocks[-1][new] = row
         return touched
 
 

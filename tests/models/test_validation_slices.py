@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_app.models import slicing
+from desktop_app.models import slicing, validation
 from desktop_app.models.profiles import profile_named
 from desktop_app.models.validation import UniqueIndex, Validator
 from tests.models.test_validation import (
@@ -23,13 +23,14 @@ KEYS = ["", " ", "000101", "000102", "000101 ", "E1", "e1"]
 def _check(name: str, columns: list[list[str]], slice_rows: int, distinct: bool) -> Validator:
     headers = ATLAS_HEADERS if name == "atlas" else RAKOO_HEADERS
     lists = {} if name == "atlas" else RAKOO_LISTS
-    before = slicing.SLICE_ROWS
-    slicing.SLICE_ROWS = slice_rows
+    before = slicing.SLICE_ROWS, validation.BLOCK_ROWS
+    # The unique keys in blocks of a few rows too, not always a whole number of slices.
+    slicing.SLICE_ROWS, validation.BLOCK_ROWS = slice_rows, min(3 * slice_rows + 1, 1 << 30)
     try:
         validator = Validator(profile_named(name), headers, [list(c) for c in columns], lists)
         validator.validate_all(distinct=[set(c) for c in columns] if distinct else None)
     finally:
-        slicing.SLICE_ROWS = before
+        slicing.SLICE_ROWS, validation.BLOCK_ROWS = before
     return validator
 
 
@@ -67,7 +68,42 @@ def test_unique_index_groups_every_repeat_in_row_order(
     monkeypatch: pytest.MonkeyPatch, slice_rows: int
 ) -> None:
     monkeypatch.setattr(slicing, "SLICE_ROWS", slice_rows)
+    monkeypatch.setattr(validation, "BLOCK_ROWS", 2 * slice_rows)
     index = UniqueIndex(["a", "b", "a", "", "c", "", "a", "b"])
     assert index.groups == {"a": [0, 2, 6], "b": [1, 7]}
     assert index.single == {"c": 4}
     assert index.rows_with("a") == [0, 2, 6]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    keys=st.lists(st.sampled_from(KEYS), max_size=30),
+    edits=st.lists(st.tuples(st.integers(0, 29), st.sampled_from(KEYS)), max_size=12),
+    block_rows=st.integers(1, 9),
+)
+def test_unique_index_in_blocks_follows_edits(
+    keys: list[str], edits: list[tuple[int, str]], block_rows: int
+) -> None:
+    """An index kept in blocks of a few rows, edit after edit, groups the repeats that one
+    made afresh from the edited values in one block does, and says which rows each edit
+    touched."""
+    before = validation.BLOCK_ROWS
+    validation.BLOCK_ROWS = block_rows
+    try:
+        index = UniqueIndex(list(keys))
+    finally:
+        validation.BLOCK_ROWS = before
+    values = list(keys)
+    for row, new in edits:
+        if row >= len(values):
+            continue
+        old = values[row]
+        was = {k: list(index.rows_with(k)) for k in {old, new}}
+        touched = index.move(row, old, new)
+        values[row] = new
+        fresh = UniqueIndex(list(values))
+        assert index.groups == fresh.groups
+        assert index.single == fresh.single
+        # The row itself, the rows it shared its old value with, and those holding the new.
+        expected = {row} | (set(was[old]) if len(was[old]) > 1 else set())
+        assert touched == expected | (set(was[new]) if new else set())
