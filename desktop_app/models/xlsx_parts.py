@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import python_calamine
+import python_calamine_plus
 
 _DEFAULT_WORKBOOK = "xl/workbook.xml"
 _MAX_NAME_DEPTH = 8
@@ -461,7 +461,7 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 
 class _CellReader:
-    """Reads whole sheets through python-calamine on demand, each at most once."""
+    """Reads whole sheets through python-calamine-plus on demand, each at most once."""
 
     def __init__(self, path: Path, skip: Collection[str] = ()) -> None:
         self._path = path
@@ -478,7 +478,7 @@ class _CellReader:
     def _load(self, name: str) -> list[list[Any]] | None:
         try:
             if self._book is None:
-                self._book = python_calamine.load_workbook(self._path)
+                self._book = python_calamine_plus.load_workbook(self._path)
             rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception:  # any unreadable sheet just means "no list"
             return None
