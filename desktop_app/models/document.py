@@ -238,7 +238,9 @@ class UserDocument:
 
     def red_row_set(self) -> set[int]:
         """Every row that ``row_is_red``, found at C speed (hidden rows included)."""
-        return set(self.validator.problems).union(self.server_messages)
+        rows = set(self.validator.problems)
+        rows.update(self.server_messages)  # not a union: that copies a million rows again
+        return rows
 
     def changed_row_set(self) -> set[int]:
         """Every row that ``row_is_changed``, found at C speed."""
