@@ -8,16 +8,12 @@ slices, costs nothing measurable and leaves the window answering.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import suppress
-from functools import partial
 from itertools import compress
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-_trim: Callable[[], object] | None = None
 
 SLICE_ROWS = 32_768
 
@@ -79,28 +75,3 @@ def release(rows: list[Any]) -> None:
         del rows[-SLICE_ROWS:]
         time.sleep(0)  # lets the window's thread take the interpreter
     rows.clear()
-
-
-def heap_tidier() -> Callable[[], object]:
-    """What tidies the C heap, with the interpreter let go, after a large block was freed.
-
-    A parsed sheet is millions of small C strings. Once freed, the C library tidies them
-    together at the next large allocation or free, wherever that is: a fifth of a second
-    holding the interpreter (and so the window) at a million rows. Tidied by
-    ``malloc_trim`` through ``ctypes`` (which lets the interpreter go), the window keeps
-    answering and the memory goes back to the system. Only glibc (Linux) works this way;
-    elsewhere this does nothing. Get it before freeing: importing ``ctypes`` allocates.
-    """
-    global _trim
-    if _trim is None:
-        _trim = _no_trim
-        if sys.platform.startswith("linux"):
-            import ctypes
-
-            with suppress(OSError, AttributeError):  # not glibc: nothing to tidy
-                _trim = partial(ctypes.CDLL(None).malloc_trim, 0)
-    return _trim
-
-
-def _no_trim() -> None:
-    return None

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,10 +36,3 @@ def test_slices_cover_every_row_once(values: list[str], size: int, bounds: tuple
         assert copy == []
     finally:
         slicing.SLICE_ROWS = before
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
-def test_the_heap_is_tidied_by_the_c_library_on_linux() -> None:
-    tidy = slicing.heap_tidier()
-    assert tidy is slicing.heap_tidier()  # looked up once
-    assert tidy() in {0, 1}  # malloc_trim: 1 when memory went back to the system
