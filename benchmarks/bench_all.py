@@ -603,8 +603,9 @@ def machine_line(sizes: list[dict[str, Any]]) -> str:
         f"Measured: {'; '.join(sources)}. Machine: {m['platform']}, {m['cpu']}, "
         f"{m['cpu_count']} CPUs, "
         f"{m['memory_gib']:.0f} GiB; Python {m['python']}, python-calamine "
-        f"{m['python-calamine']}, PySide6 {m['PySide6_Essentials']}, email-validator "
-        f"{m['email-validator']}."
+        f"{m['python-calamine']} (baseline), python-calamine-plus "
+        f"{m.get('python-calamine-plus', '?')} (ours), PySide6 {m['PySide6_Essentials']}, "
+        f"email-validator {m['email-validator']}."
     )
 
 
@@ -633,7 +634,9 @@ def machine_info() -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     from machine import machine
 
-    info = machine("python-calamine", "PySide6_Essentials", "email-validator")
+    info = machine(
+        "python-calamine", "python-calamine-plus", "PySide6_Essentials", "email-validator"
+    )
     try:
         info["memory_gib"] = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError, AttributeError):
