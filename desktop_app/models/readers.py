@@ -738,7 +738,7 @@ def read_xlsx(
         ] or list(workbook.sheet_names)
         # A sheet too large to lay out is never read: the first is the users' sheet and
         # is refused; any other is left out (it may only have held drop-down lists).
-        too_large = {n for n, a in areas.items() if a.cells > MAX_SHEET_CELLS}
+        too_large = _too_large(areas)
         if sheets[0] in too_large:
             raise _sheet_too_large(path, sheets[0], areas[sheets[0]])
         sheets = [name for name in sheets if name not in too_large]
@@ -800,10 +800,15 @@ def _survey_sheets(
     except Exception:  # noqa: BLE001 - a damaged package: calamine will say so too
         areas[""] = SheetArea(0, 0)
         return
-    too_large = {n for n, a in areas.items() if a.cells > MAX_SHEET_CELLS}
+    too_large = _too_large(areas)
     first = next((name for name in areas if name not in too_large), None)
     if first is not None:
         _read_dropdowns(path, first, lists.setdefault(first, {}), too_large)
+
+
+def _too_large(areas: dict[str, SheetArea]) -> set[str]:
+    """The sheets too large to lay out."""
+    return {name for name, area in areas.items() if area.cells > MAX_SHEET_CELLS}
 
 
 def _sheet_too_large(path: Path, sheet: str, area: SheetArea) -> FileProblem:

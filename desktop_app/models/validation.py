@@ -815,6 +815,8 @@ class UniqueIndex:
             for rows, part in numbered_slices(keys[start : start + size]):
                 block.update(zip(part, range(start + rows.start, start + rows.stop), strict=True))
             self.blocks.append(block)
+        if not self.blocks:
+            self.blocks.append({})  # where an empty table's first key goes
         # A key in two blocks is repeated, as is one whose block holds a later row for it.
         shared: set[str] = set()
         for number in range(1, len(self.blocks)):
@@ -858,8 +860,6 @@ class UniqueIndex:
 
     def move(self, row: int, old: str, new: str) -> set[int]:
         """Row ``row`` goes from ``old`` to ``new``; returns the rows whose duplicates changed."""
-        if not self.blocks:
-            self.blocks.append({})
         touched = {row}
         if old in self.groups:
             group = self.groups[old]
