@@ -277,8 +277,10 @@ def test_429_and_503_during_a_send_are_waited_out_and_nothing_is_sent_twice(
     writes = title_writes(seeded) + creates([f"new{i:02d}" for i in range(15)], first_ref=15)
     faults.reset()
     if mode == "parallel":
-        faults.throttle(times=3, retry_after="2", method="PATCH")
-        faults.respond(503, times=3, method="PATCH")
+        # At most max_retries (4) faults per method: the sleeps are only recorded, so
+        # one request can meet every fault of its method in a row.
+        faults.throttle(times=2, retry_after="2", method="PATCH")
+        faults.respond(503, times=2, method="PATCH")
         faults.respond(503, times=2, method="POST")
         faults.throttle(times=1, retry_after="1", method="GET")
     else:
@@ -288,14 +290,14 @@ def test_429_and_503_during_a_send_are_waited_out_and_nothing_is_sent_twice(
     outcomes = send_all(client, writes, state, mode=mode, workers=6)
     check_recorded(state, outcomes, writes)
     assert [o.ok for o in outcomes] == [True] * 30, [o.message for o in outcomes if not o.ok]
-    assert waits.count(2.0) == (3 if mode == "parallel" else 1)
+    assert waits.count(2.0) == (2 if mode == "parallel" else 1)
     for user_id, _, _ in seeded:  # every write confirmed, and processed exactly once
         assert counter.patched(user_id) == 1
         assert server_copy(scim_server, user_id)["title"].startswith("Dr ")
     for i in range(15):
         assert counter.created(f"new{i:02d}") == 1
     if mode == "parallel":
-        assert faults.count("PATCH") == 15 + 6 and faults.count("POST", "/Users") == 15 + 2
+        assert faults.count("PATCH") == 15 + 4 and faults.count("POST", "/Users") == 15 + 2
     else:
         assert faults.count("POST", "/Bulk") == -(-30 // MAX_OPERATIONS) + 3
 
