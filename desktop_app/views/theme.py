@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QWidget
 
@@ -214,36 +214,29 @@ def colours() -> Colours:
 
 
 class _Follower(QObject):
-    """Sets a widget's sheet again when its window hears of a new palette.
+    """Sets a widget's sheet again whenever the application palette changes.
 
-    Qt tells each window (ApplicationPaletteChange) and passes the palette down
-    (PaletteChange), but not to a widget whose sheet sets a colour: so the window is
-    watched too, whichever window the widget is in at the time.
+    Qt does not tell a widget whose sheet sets a colour of a new palette, so the follower
+    hears it from the application's ``paletteChanged`` (sent beside every
+    ApplicationPaletteChange event). An event filter on the widget and its window would
+    also hear of it, but would run Python for every event they get: each one waits for
+    the interpreter while a file is read, and kept the window from repainting.
     """
 
     def __init__(self, widget: QWidget, sheet: Callable[[Colours], str]) -> None:
-        super().__init__(widget)
+        super().__init__(widget)  # goes with the widget, and its connection with it
         self._widget = widget
         self._sheet = sheet
-        widget.installEventFilter(self)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.paletteChanged.connect(self.apply)
         self.apply()
 
+    @Slot()
     def apply(self) -> None:
-        widget = self._widget
-        if widget.window() is not widget:
-            widget.window().installEventFilter(self)  # installing twice keeps one
         text = self._sheet(colours())
-        if widget.styleSheet() != text:  # setting it again would tell the widget again
-            widget.setStyleSheet(text)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (
-            QEvent.Type.ApplicationPaletteChange,
-            QEvent.Type.PaletteChange,
-            QEvent.Type.ParentChange,
-        ):
-            self.apply()
-        return False
+        if self._widget.styleSheet() != text:  # setting it again would tell the widget again
+            self._widget.setStyleSheet(text)
 
 
 def follow(widget: QWidget, sheet: Callable[[Colours], str]) -> _Follower:

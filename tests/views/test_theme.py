@@ -6,6 +6,7 @@ and the window is photographed in light and in dark for the README.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -262,6 +263,35 @@ def test_style_sheets_follow_the_palette(qtbot: Any, restore_palette: None) -> N
     qtbot.waitUntil(lambda: muted.name() in label.styleSheet())
     assert theme.luminance(muted) > 0.3
     assert theme.contrast(muted, QApplication.palette().color(Role.Window)) >= 4.5
+
+
+def test_following_runs_no_python_for_the_widgets_events(qtbot: Any, restore_palette: None) -> None:
+    """While a file is read each call into Python from the window's thread waits for the
+    interpreter, so a following sheet must not watch its widget's events; a widget
+    deleted while following is simply forgotten."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    kept, closed = QLabel("kept", window), QLabel("closed", window)
+    for label in (kept, closed):
+        theme.quiet(label)
+    window.show()
+    qtbot.waitExposed(window)
+    closed.deleteLater()
+    qtbot.waitUntil(lambda: len(window.findChildren(QLabel)) == 1)
+    calls: list[str] = []
+    sys.setprofile(
+        lambda frame, event, _arg: event == "call" and calls.append(frame.f_code.co_name)
+    )
+    try:
+        for width in range(200, 220):
+            window.resize(width, 100)
+            kept.resize(width - 20, 30)
+            kept.repaint()
+    finally:
+        sys.setprofile(None)
+    assert calls == []
+    QApplication.setPalette(dark())
+    assert theme.colours().muted_text.name() in kept.styleSheet()
 
 
 def test_a_view_with_a_following_sheet_takes_the_new_palette(
