@@ -16,7 +16,6 @@ import os
 import re
 import stat
 import threading
-import time
 import zipfile
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,6 +41,7 @@ from desktop_app.models.profiles import (
 from desktop_app.models.recognition import SAMPLE_ROWS, Recognition, fold, recognise
 from desktop_app.models.slicing import (
     in_slices,
+    let_window_in,
     release,
     set_of,
     slices,
@@ -362,7 +362,7 @@ def sheet_rows(workbook: Any, name: str, last_row: int | None = None) -> list[li
     rows: list[list[Any]] = []
     while chunk := list(islice(stream, STREAM_ROWS)):
         rows += chunk
-        time.sleep(0)  # lets the window's thread take the interpreter
+        let_window_in()
     return rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,3 +37,28 @@ def test_slices_cover_every_row_once(values: list[str], size: int, bounds: tuple
         assert copy == []
     finally:
         slicing.SLICE_ROWS = before
+
+
+def test_the_working_thread_pauses_for_real_and_only_after_holding_a_while(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A zero sleep lets the working thread take the interpreter straight back (the
+    window waited up to a tenth of a second); a pause of real length lets the window in,
+    once per HOLD_SECONDS of work so the work is hardly slowed."""
+    clock = [100.0]
+    pauses: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(slicing.time, "sleep", sleep)
+    monkeypatch.setattr(slicing, "_held_since", 0.0)
+    slicing.let_window_in()  # held since long ago: pause
+    for _ in range(3):  # within HOLD_SECONDS of the pause: go on
+        clock[0] += slicing.HOLD_SECONDS / 4
+        slicing.let_window_in()
+    clock[0] += slicing.HOLD_SECONDS / 2
+    slicing.let_window_in()
+    assert pauses == [slicing.PAUSE_SECONDS] * 2 and slicing.PAUSE_SECONDS >= 0.0001
