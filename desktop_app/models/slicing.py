@@ -8,6 +8,7 @@ slices (:func:`let_window_in`), costs nothing measurable and leaves the window a
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
@@ -30,12 +31,14 @@ def let_window_in() -> None:
     5 ms without a switch, and each zero sleep counts as one although the sleeper takes it
     straight back, so a thread that sleeps(0) every few milliseconds kept the window out
     for a tenth of a second. A real pause lets the waiting thread in; taken at most every
-    :data:`HOLD_SECONDS`, it costs about 2% of the work.
+    :data:`HOLD_SECONDS`, it costs about 2% of the work. Work on the main thread (the
+    command line, or the window's own) has no window to let in, and never pauses.
     """
     global _held_since
     now = time.perf_counter()
     if now - _held_since >= HOLD_SECONDS:
-        time.sleep(PAUSE_SECONDS)
+        if threading.get_ident() != threading.main_thread().ident:
+            time.sleep(PAUSE_SECONDS)
         _held_since = time.perf_counter()
 
 

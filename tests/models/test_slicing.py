@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -55,10 +57,20 @@ def test_the_working_thread_pauses_for_real_and_only_after_holding_a_while(
     monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
     monkeypatch.setattr(slicing.time, "sleep", sleep)
     monkeypatch.setattr(slicing, "_held_since", 0.0)
-    slicing.let_window_in()  # held since long ago: pause
-    for _ in range(3):  # within HOLD_SECONDS of the pause: go on
-        clock[0] += slicing.HOLD_SECONDS / 4
+
+    def work() -> None:
+        slicing.let_window_in()  # held since long ago: pause
+        for _ in range(3):  # within HOLD_SECONDS of the pause: go on
+            clock[0] += slicing.HOLD_SECONDS / 4
+            slicing.let_window_in()
+        clock[0] += slicing.HOLD_SECONDS / 2
         slicing.let_window_in()
-    clock[0] += slicing.HOLD_SECONDS / 2
-    slicing.let_window_in()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
     assert pauses == [slicing.PAUSE_SECONDS] * 2 and slicing.PAUSE_SECONDS >= 0.0001
+    # The command line works on the main thread: no window to let in, no pause.
+    clock[0] += 1
+    slicing.let_window_in()
+    assert len(pauses) == 2
