@@ -795,15 +795,16 @@ def _survey_sheets(
 ) -> None:
     """Fill ``areas`` with each sheet's reach (the key '' says the package could not be
     read) and ``lists`` with the first sheet's drop-downs."""
+    ends: dict[str, bytes] = {}  # what follows the cells of each sheet searched whole
     try:
-        areas.update(sheet_areas(path, MAX_SHEET_CELLS))
+        areas.update(sheet_areas(path, MAX_SHEET_CELLS, ends))
     except Exception:  # noqa: BLE001 - a damaged package: calamine will say so too
         areas[""] = SheetArea(0, 0)
         return
     too_large = _too_large(areas)
     first = next((name for name in areas if name not in too_large), None)
     if first is not None:
-        _read_dropdowns(path, first, lists.setdefault(first, {}), too_large)
+        _read_dropdowns(path, first, lists.setdefault(first, {}), too_large, ends.get(first))
 
 
 def _too_large(areas: dict[str, SheetArea]) -> set[str]:
@@ -823,11 +824,15 @@ def _sheet_too_large(path: Path, sheet: str, area: SheetArea) -> FileProblem:
 
 
 def _read_dropdowns(
-    path: Path, sheet: str, into: dict[int, list[str]], skip: Collection[str] = ()
+    path: Path,
+    sheet: str,
+    into: dict[int, list[str]],
+    skip: Collection[str] = (),
+    end: bytes | None = None,
 ) -> None:
     """The sheet's list drop-downs; they help, and are never a reason to refuse a file."""
     try:
-        into.update(dropdown_lists(path, sheet, skip))
+        into.update(dropdown_lists(path, sheet, skip, end))
     except Exception:  # noqa: BLE001
         into.clear()
 

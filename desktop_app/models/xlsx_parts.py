@@ -72,7 +72,9 @@ class SheetArea:
         return f"{column_letters(self.columns - 1)}{self.rows}"
 
 
-def sheet_areas(path: Path | str, max_cells: int) -> dict[str, SheetArea]:
+def sheet_areas(
+    path: Path | str, max_cells: int, ends: dict[str, bytes] | None = None
+) -> dict[str, SheetArea]:
     """How far each worksheet reaches, read from its XML before any parser lays it out.
 
     A parser allocates every cell of the rectangle from A1 to the farthest cell, so one
@@ -82,20 +84,24 @@ def sheet_areas(path: Path | str, max_cells: int) -> dict[str, SheetArea]:
     larger part is taken at its <dimension> when that is within max_cells; without one,
     its last rows are measured, where Excel writes a stray cell. (Searching a large part
     whole would cost a good part of parsing it.)
+
+    ``ends`` gets, for each sheet inflated to its end on the way, the XML after its cells
+    (see ``_after_sheet_data``): ``dropdown_lists`` then need not inflate it again.
     """
     areas: dict[str, SheetArea] = {}
     with zipfile.ZipFile(path) as zf:
         for name, part in worksheet_parts(zf).items():
+            end = _CellsEnd()
             if zf.getinfo(part).file_size <= _SEARCH_WHOLE_BYTES:
-                areas[name] = _searched_area(zf, part)
-                continue
-            stated = _stated_area(zf, part)
-            if stated is None:
-                areas[name] = _tail_area(zf, part)
+                areas[name] = _searched_area(zf, part, end)
+            elif (stated := _stated_area(zf, part)) is None:
+                areas[name] = _tail_area(zf, part, end)
             elif stated.cells <= max_cells:
                 areas[name] = stated
             else:
-                areas[name] = _searched_area(zf, part)
+                areas[name] = _searched_area(zf, part, end)
+            if ends is not None and end.text is not None:
+                ends[name] = end.text
     return areas
 
 
@@ -142,14 +148,23 @@ def _stated_area(zf: zipfile.ZipFile, part: str) -> SheetArea | None:
     return SheetArea(column_index(far.group(1)) + 1, int(far.group(2)))
 
 
-def _chunks(zf: zipfile.ZipFile, part: str) -> Iterator[tuple[int, bytes]]:
+def _chunks(
+    zf: zipfile.ZipFile, part: str, end: _CellsEnd | None = None
+) -> Iterator[tuple[int, bytes]]:
     """The member inflated a few MB at a time: (n, chunk), where the chunk starts with the
-    last n bytes of the one before."""
+    last n bytes of the one before; ``end`` keeps what follows the cells, once the last
+    chunk has been taken."""
     tail = b""
+    if end is not None:
+        end.reset()
     with zf.open(part) as stream:
         while chunk := stream.read(_SCAN_CHUNK):
+            if end is not None:
+                end.add(chunk)
             yield len(tail), tail + chunk
             tail = chunk[-_SCAN_OVERLAP:]
+    if end is not None:
+        end.finish()
 
 
 def _inflate_all(zf: zipfile.ZipFile, part: str) -> None:
@@ -158,10 +173,10 @@ def _inflate_all(zf: zipfile.ZipFile, part: str) -> None:
             pass
 
 
-def _searched_area(zf: zipfile.ZipFile, part: str) -> SheetArea:
+def _searched_area(zf: zipfile.ZipFile, part: str, end: _CellsEnd) -> SheetArea:
     """The sheet's reach: a cheap bound, or measured when a reference or a cell asks for it."""
     far = unplaced = False
-    for seen, chunk in _chunks(zf, part):
+    for seen, chunk in _chunks(zf, part, end):
         far = far or _FAR_REF_RE.search(chunk) is not None
         # Counting is far cheaper than matching every cell; Excel writes r first.
         new = memoryview(chunk)[seen:].tobytes() if seen else chunk
@@ -172,13 +187,13 @@ def _searched_area(zf: zipfile.ZipFile, part: str) -> SheetArea:
             break
     if not far and not unplaced:
         return SheetArea(26, 999_999)  # the most a sheet without either can reach
-    return _measured_area(zf, part, unplaced)
+    return _measured_area(zf, part, unplaced, end)
 
 
-def _tail_area(zf: zipfile.ZipFile, part: str) -> SheetArea:
+def _tail_area(zf: zipfile.ZipFile, part: str, end: _CellsEnd) -> SheetArea:
     """The reach of the sheet's last rows, at least Z999999 (a cheap bound for the rest)."""
     tail = b""
-    for _, chunk in _chunks(zf, part):
+    for _, chunk in _chunks(zf, part, end):
         tail = chunk[-_HEAD_BYTES:]
     letters = _LETTERS_RE.findall(tail)
     rows = _ROW_DIGITS_RE.findall(tail)
@@ -186,7 +201,9 @@ def _tail_area(zf: zipfile.ZipFile, part: str) -> SheetArea:
     return SheetArea(max(columns, 26), max(max(map(int, rows), default=1), 999_999))
 
 
-def _measured_area(zf: zipfile.ZipFile, part: str, unplaced: bool) -> SheetArea:
+def _measured_area(
+    zf: zipfile.ZipFile, part: str, unplaced: bool, after_cells: _CellsEnd
+) -> SheetArea:
     """The exact farthest column and row of the references (a second pass, rarely needed).
 
     Cells without a reference may each push a row one column further, so with them the
@@ -195,7 +212,7 @@ def _measured_area(zf: zipfile.ZipFile, part: str, unplaced: bool) -> SheetArea:
     letters: set[bytes] = set()
     rows: set[bytes] = set()
     widest = in_row = 0
-    for seen, chunk in _chunks(zf, part):
+    for seen, chunk in _chunks(zf, part, after_cells):
         letters.update(_LETTERS_RE.findall(chunk))
         rows.update(_ROW_DIGITS_RE.findall(chunk))
         if not unplaced:
@@ -304,16 +321,20 @@ def _defined_names(workbook: ET.Element, sheet_name: str) -> dict[str, str]:
     return found | scoped
 
 
-def dropdown_lists(path: Path, sheet_name: str, skip: Collection[str] = ()) -> dict[int, list[str]]:
+def dropdown_lists(
+    path: Path, sheet_name: str, skip: Collection[str] = (), end: bytes | None = None
+) -> dict[int, list[str]]:
     """0-based column index -> allowed values of the list drop-downs on that worksheet.
 
     Values keep their order, lose duplicates and blanks. Validations that cannot be
     resolved (formulas, missing sheets, unknown names, sheets in ``skip``) are skipped
-    silently.
+    silently. ``end`` is the sheet's XML after its cells, when ``sheet_areas`` has it.
     """
     with zipfile.ZipFile(path) as zf:
         part = sheet_part(zf, sheet_name)
-        validations = list(_list_validations(_after_sheet_data(zf, part)))
+        if end is None:
+            end = _after_sheet_data(zf, part)
+        validations = list(_list_validations(end))
         if not validations:
             return {}
         names = _defined_names(ET.fromstring(zf.read(workbook_part(zf))), sheet_name)
@@ -340,17 +361,45 @@ def _after_sheet_data(zf: zipfile.ZipFile, part: str) -> bytes:
     The sheet is inflated a megabyte at a time and only the tail is kept, so a sheet of
     a million rows never sits in memory whole.
     """
-    tail = b""
+    end = _CellsEnd()
     with zf.open(part) as stream:
         while chunk := stream.read(1 << 20):
-            tail += chunk
-            if b"sheetData" not in tail:  # most chunks: a fast scan, no pattern
-                tail = tail[-64:]
-                continue
+            end.add(chunk)
+    end.finish()
+    assert end.text is not None
+    return end.text
+
+
+class _CellsEnd:
+    """What follows a worksheet's cells, kept from its chunks as they are inflated in
+    order; ``text`` once the last chunk has been added."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._tail = b""
+        self._ended = False  # the tail starts at the end of the cells
+        self.text: bytes | None = None
+
+    def add(self, chunk: bytes) -> None:
+        if not (self._ended or b"sheetData" in chunk or b"sheetData" in self._tail + chunk[:16]):
+            # Most chunks: among the cells. A fast scan, and nothing copied but their end.
+            self._tail = (self._tail + chunk)[-64:] if len(chunk) < 64 else chunk[-64:]
+            return
+        tail = self._tail + chunk
+        # The pattern is looked for where the word last is (a whole chunk of cells is
+        # slow to match), and everywhere only if the word there is a cell's text.
+        at = tail.rfind(b"sheetData")
+        ends = list(_SHEET_DATA_END.finditer(tail, max(0, at - 64))) if at >= 0 else []
+        if at >= 0 and not ends and not tail.startswith(b"<", max(0, at - 1)):
             ends = list(_SHEET_DATA_END.finditer(tail))
-            # Without an end yet, 64 bytes are enough to hold a closing tag cut in two.
-            tail = tail[ends[-1].start() :] if ends else tail[-64:]
-    return tail
+        # Without an end yet, 64 bytes are enough to hold a closing tag cut in two.
+        self._tail = tail[ends[-1].start() :] if ends else tail[-64:]
+        self._ended = self._ended or bool(ends)
+
+    def finish(self) -> None:
+        self.text = self._tail
 
 
 def _list_validations(sheet_xml: bytes) -> Iterator[tuple[str, str]]:

@@ -11,6 +11,7 @@ import pytest
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from desktop_app.models import xlsx_parts
 from desktop_app.models.xlsx_parts import dropdown_lists, sheet_part
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -148,7 +149,7 @@ def test_sheet_part_whose_member_is_missing_is_a_key_error(tmp_path: Path) -> No
 # --- dropdown_lists -----------------------------------------------------------------------
 
 
-def test_classic_validations_from_openpyxl(tmp_path: Path) -> None:
+def write_validations_book(path: Path) -> None:
     book = openpyxl.Workbook()
     users = book.active
     users.title = "Users"
@@ -180,7 +181,11 @@ def test_classic_validations_from_openpyxl(tmp_path: Path) -> None:
     whole.add("K2")
     users.add_data_validation(whole)
     book.defined_names["Depts"] = DefinedName("Depts", attr_text="'My Lists'!$B$2:$B$4")
-    book.save(tmp_path / "v.xlsx")
+    book.save(path)
+
+
+def test_classic_validations_from_openpyxl(tmp_path: Path) -> None:
+    write_validations_book(tmp_path / "v.xlsx")
 
     found = dropdown_lists(tmp_path / "v.xlsx", "Users")
     assert found == {
@@ -192,6 +197,29 @@ def test_classic_validations_from_openpyxl(tmp_path: Path) -> None:
         6: ["North", "South"],
     }
     assert dropdown_lists(tmp_path / "v.xlsx", "My Lists") == {}
+
+
+@pytest.mark.parametrize("chunk", [5, 64, 4 << 20])
+def test_the_sheets_survey_keeps_what_follows_the_cells_for_the_dropdowns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Measuring the sheets inflates them; the drop-downs, declared after the cells, are
+    then read from what that pass kept (the same as inflating the sheet again), whichever
+    chunk a closing tag falls across."""
+    path = tmp_path / "v.xlsx"
+    write_validations_book(path)
+    monkeypatch.setattr(xlsx_parts, "_SCAN_CHUNK", chunk)
+    monkeypatch.setattr(xlsx_parts, "_SCAN_OVERLAP", min(chunk, 256))
+    ends: dict[str, bytes] = {}
+    areas = xlsx_parts.sheet_areas(path, 10**9, ends)
+    assert set(ends) == set(areas) == {"Users", "My Lists", "Bob's"}
+    with zipfile.ZipFile(path) as zf:
+        for name, end in ends.items():
+            xml = zf.read(sheet_part(zf, name))
+            assert end == xml[xml.rindex(b"</sheetData>") :]
+            assert end == xlsx_parts._after_sheet_data(zf, sheet_part(zf, name))
+    assert b"dataValidation" in ends["Users"]
+    assert dropdown_lists(path, "Users", end=ends["Users"]) == dropdown_lists(path, "Users")
 
 
 def test_excel_2010_extension_validations(tmp_path: Path) -> None:
