@@ -201,9 +201,7 @@ def _tail_area(zf: zipfile.ZipFile, part: str, end: _CellsEnd) -> SheetArea:
     return SheetArea(max(columns, 26), max(max(map(int, rows), default=1), 999_999))
 
 
-def _measured_area(
-    zf: zipfile.ZipFile, part: str, unplaced: bool, after_cells: _CellsEnd
-) -> SheetArea:
+def _measured_area(zf: zipfile.ZipFile, part: str, unplaced: bool, end: _CellsEnd) -> SheetArea:
     """The exact farthest column and row of the references (a second pass, rarely needed).
 
     Cells without a reference may each push a row one column further, so with them the
@@ -212,15 +210,15 @@ def _measured_area(
     letters: set[bytes] = set()
     rows: set[bytes] = set()
     widest = in_row = 0
-    for seen, chunk in _chunks(zf, part, after_cells):
+    for seen, chunk in _chunks(zf, part, end):
         letters.update(_LETTERS_RE.findall(chunk))
         rows.update(_ROW_DIGITS_RE.findall(chunk))
         if not unplaced:
             continue
         at = seen
-        for end in _ROW_END_RE.finditer(chunk, seen):
-            in_row += len(_CELL_TAG_RE.findall(chunk, at, end.start()))
-            widest, in_row, at = max(widest, in_row), 0, end.end()
+        for row_end in _ROW_END_RE.finditer(chunk, seen):
+            in_row += len(_CELL_TAG_RE.findall(chunk, at, row_end.start()))
+            widest, in_row, at = max(widest, in_row), 0, row_end.end()
         in_row += len(_CELL_TAG_RE.findall(chunk, at))
     widest = max(widest, in_row)
     columns = max((column_index(x.decode("ascii")) + 1 for x in letters), default=1)
