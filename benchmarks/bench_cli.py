@@ -218,6 +218,7 @@ def checked_output(path: Path, rows: int, every_row: bool) -> str:
 
 
 def run(rows: int, runs: int, also: list[Path] | None = None) -> dict[str, Any]:
+    OUT.mkdir(exist_ok=True)  # where the processes run
     files = {
         "clean": ensure_workbook("clean", rows),
         "every-row": ensure_workbook("problems", rows),

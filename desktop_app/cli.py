@@ -6,9 +6,10 @@ import argparse
 import gc
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -181,8 +182,10 @@ def check(path: str, profile: str | None, as_json: bool, mapping: str | None = N
         _checked[:] = [document]
         if as_json:
             lines = _problem_json_lines(document)
-            _write_check_json_lines(document.profile.name, document.row_count, lines, sys.stdout)
-            return EXIT_PROBLEMS if lines else EXIT_VALID
+            written = _write_check_json_lines(
+                document.profile.name, document.row_count, lines, sys.stdout
+            )
+            return EXIT_PROBLEMS if written else EXIT_VALID
         problems = _problem_lines(document)
         rows = document.validator.rows_with_issues
         users = ngettext("{count} user", "{count} users", document.row_count).format(
@@ -234,29 +237,28 @@ def _problem_lines(document: UserDocument) -> list[tuple[int, str, str, str]]:
     ]
 
 
-def _problem_json_lines(document: UserDocument) -> list[str]:
+def _problem_json_lines(document: UserDocument) -> Iterator[str]:
     """Each of ``document.problems()`` as its line of the ``check --json`` report, in order.
 
     Made straight from the validator's issues in one pass (see ``_problem_lines``), each
-    header encoded once: no tuple, Problem or second pass per problem.
+    header encoded once: no tuple, Problem or second pass per problem. The lines are made
+    as they are written, so a million of them are never held at once.
     """
     text = json.encoder.encode_basestring  # a str as a JSON string, non-ASCII kept as it is
     if document.server_messages:
-        return [_problem_json(*line) for line in _problem_lines(document)]
+        yield from (_problem_json(*line) for line in _problem_lines(document))
+        return
     problems = document.validator.problems
     headers = [text(header) for header in document.headers]
     columns = document.columns
     first = document.excel_row(0)  # Excel's row numbers follow the table's one to one
-    lines: list[str] = []
-    add = lines.append
     for row in sorted(problems):
         cells = problems[row]
         for col, issues in sorted(cells.items()) if len(cells) > 1 else cells.items():
             start = f'{{"row": {row + first}, "column": {headers[col]}, "value": '
             value = text(columns[col][row])
             for issue in issues:
-                add(f'{start}{value}, "message": {text(issue.message)}}}')
-    return lines
+                yield f'{start}{value}, "message": {text(issue.message)}}}'
 
 
 def _problem_json(row: int, header: str, value: str, message: str) -> str:
@@ -280,15 +282,25 @@ def _write_check_json(
     _write_check_json_lines(profile, rows, lines, out)
 
 
-def _write_check_json_lines(profile: str, rows: int, lines: Sequence[str], out: TextIO) -> None:
-    """``_write_check_json`` of the problems' lines made already (``_problem_json_lines``)."""
+# Lines joined and written at a time: the memory of a few thousand lines is used again
+# and again, where one string of them all would be new memory for every line (and as
+# wide as its widest character: one 'é' doubles the bytes of every line to encode).
+WRITE_LINES = 4096
+
+
+def _write_check_json_lines(profile: str, rows: int, lines: Iterable[str], out: TextIO) -> int:
+    """``_write_check_json`` of the problems' lines (``_problem_json_lines``); how many."""
     text = json.encoder.encode_basestring
     out.write(f'{{\n  "profile": {text(profile)},\n  "rows": {rows},\n  "problems": [')
-    if lines:
-        out.write("\n    ")
-        out.write(",\n    ".join(lines))
-        out.write("\n  ")
-    out.write("]\n}\n")
+    between = ",\n    "
+    lines = iter(lines)
+    written = 0
+    while chunk := list(islice(lines, WRITE_LINES)):
+        out.write(between if written else "\n    ")
+        out.write(between.join(chunk))
+        written += len(chunk)
+    out.write("\n  ]\n}\n" if written else "]\n}\n")
+    return written
 
 
 def _token(server: str, env: str | None) -> str:

@@ -206,6 +206,46 @@ def test_the_quick_json_lines_are_those_of_the_documents_problems(tmp_path: Path
     assert quick() == long_way()
 
 
+@pytest.mark.parametrize("at_a_time", [1, 2, 3, 4096])
+def test_the_report_written_a_few_lines_at_a_time_is_one_json_with_a_line_per_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_a_time: int
+) -> None:
+    document = open_document(write_spoiled(tmp_path / "users.xlsx"))
+    problems = document.problems()
+    assert len(problems) > 3
+    monkeypatch.setattr(cli, "WRITE_LINES", at_a_time)
+    out = io.StringIO()
+    written = cli._write_check_json_lines(
+        "atlas", document.row_count, cli._problem_json_lines(document), out
+    )
+    assert written == len(problems)
+    assert json.loads(out.getvalue()) == {
+        "profile": "atlas",
+        "rows": document.row_count,
+        "problems": [
+            {"row": p.excel_row, "column": p.header, "value": p.value, "message": p.message}
+            for p in problems
+        ],
+    }
+    lines = out.getvalue().split("\n")[:-1]  # (a value may hold U+2028, a line end to splitlines)
+    assert lines[:4] == [
+        "{",
+        '  "profile": "atlas",',
+        f'  "rows": {document.row_count},',
+        '  "problems": [',
+    ]
+    assert lines[-2:] == ["  ]", "}"]
+    assert lines[4:-2] == [
+        "    "
+        + json.dumps(
+            {"row": p.excel_row, "column": p.header, "value": p.value, "message": p.message},
+            ensure_ascii=False,
+        )
+        + ("," if n < len(problems) - 1 else "")
+        for n, p in enumerate(problems)
+    ]
+
+
 @pytest.mark.parametrize("problems", [[], [(3, "Email", 'a"b', "Bad \\ 'x' é\u2028.")]])
 def test_the_json_is_json_dumps_own(problems: list[tuple[int, str, str, str]]) -> None:
     out = io.StringIO()

@@ -87,7 +87,7 @@ SEPARATOR_NAMES = {
 _CONTROL_CLASS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One reason the platform would refuse a cell, with a fix when one is obvious."""
 
@@ -266,11 +266,8 @@ class ColumnChecker:
                 return
             for rows, part in numbered_slices(values):
                 # Rows and their values' issues paired in C: no Python step per bad row.
-                yield from zip(
-                    compress(rows, map(bad.__contains__, part)),
-                    map(bad.__getitem__, filter(bad.__contains__, part)),
-                    strict=True,
-                )
+                found = list(map(bad.get, part))  # None for a good value
+                yield from zip(compress(rows, found), filter(None, found), strict=True)
             return
         else:
             suspect_rows = rows_where(values, self._doubtful)
@@ -408,6 +405,8 @@ class ColumnChecker:
         return self._check_value(value)
 
     def _untidy(self, value: str) -> Issue | None:
+        if value.isprintable() and value[0] != " " and value[-1] != " ":
+            return None  # no control, invisible or line-break character, no outer space
         # Most values are tidy: the fix is worked out only for one that is not.
         controls = sorted(set(_CONTROL.findall(value))) if _CONTROL.search(value) else None
         if controls:
@@ -824,7 +823,10 @@ class UniqueIndex:
                 for part in slices(keys[number * size : (number + 1) * size]):
                     shared.update(filter(earlier.__contains__, part))
         self.groups: dict[str, list[int]] = {key: [] for key in shared if key}
-        if shared or sum(map(len, self.blocks)) < len(keys):
+        # Blank keys are never duplicates: rows repeat a key only if fewer non-blank keys
+        # are held than there are non-blank rows.
+        held = sum(len(block) - ("" in block) for block in self.blocks)
+        if self.groups or held < len(keys) - keys.count(""):
             for number, block in enumerate(self.blocks):
                 last = block.__getitem__
                 start = number * size

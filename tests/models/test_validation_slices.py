@@ -75,6 +75,30 @@ def test_unique_index_groups_every_repeat_in_row_order(
     assert index.rows_with("a") == [0, 2, 6]
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    keys=st.lists(st.sampled_from(["", "", "a", "b", "c", "d"]), max_size=25),
+    block_rows=st.integers(1, 9),
+)
+def test_unique_index_groups_the_repeated_keys_and_never_the_blank_ones(
+    keys: list[str], block_rows: int
+) -> None:
+    """Against a count of each key: rows with a key seen twice or more are grouped, in row
+    order; a key seen once is single; blank keys are neither, however many there are."""
+    before = validation.BLOCK_ROWS
+    validation.BLOCK_ROWS = block_rows
+    try:
+        index = UniqueIndex(list(keys))
+    finally:
+        validation.BLOCK_ROWS = before
+    rows: dict[str, list[int]] = {}
+    for row, key in enumerate(keys):
+        if key:
+            rows.setdefault(key, []).append(row)
+    assert index.groups == {key: found for key, found in rows.items() if len(found) > 1}
+    assert index.single == {key: found[0] for key, found in rows.items() if len(found) == 1}
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     keys=st.lists(st.sampled_from(KEYS), max_size=30),
