@@ -75,6 +75,15 @@ def test_unique_index_groups_every_repeat_in_row_order(
     assert index.rows_with("a") == [0, 2, 6]
 
 
+def _index_in_blocks(keys: list[str], block_rows: int) -> UniqueIndex:
+    before = validation.BLOCK_ROWS
+    validation.BLOCK_ROWS = block_rows
+    try:
+        return UniqueIndex(list(keys))
+    finally:
+        validation.BLOCK_ROWS = before
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     keys=st.lists(st.sampled_from(["", "", "a", "b", "c", "d"]), max_size=25),
@@ -85,12 +94,7 @@ def test_unique_index_groups_the_repeated_keys_and_never_the_blank_ones(
 ) -> None:
     """Against a count of each key: rows with a key seen twice or more are grouped, in row
     order; a key seen once is single; blank keys are neither, however many there are."""
-    before = validation.BLOCK_ROWS
-    validation.BLOCK_ROWS = block_rows
-    try:
-        index = UniqueIndex(list(keys))
-    finally:
-        validation.BLOCK_ROWS = before
+    index = _index_in_blocks(keys, block_rows)
     rows: dict[str, list[int]] = {}
     for row, key in enumerate(keys):
         if key:
@@ -111,12 +115,7 @@ def test_unique_index_in_blocks_follows_edits(
     """An index kept in blocks of a few rows, edit after edit, groups the repeats that one
     made afresh from the edited values in one block does, and says which rows each edit
     touched."""
-    before = validation.BLOCK_ROWS
-    validation.BLOCK_ROWS = block_rows
-    try:
-        index = UniqueIndex(list(keys))
-    finally:
-        validation.BLOCK_ROWS = before
+    index = _index_in_blocks(keys, block_rows)
     values = list(keys)
     for row, new in edits:
         if row >= len(values):
