@@ -219,13 +219,14 @@ def test_the_report_written_a_few_lines_at_a_time_is_one_json_with_a_line_per_pr
         "atlas", document.row_count, cli._problem_json_lines(document), out
     )
     assert written == len(problems)
+    reported = [
+        {"row": p.excel_row, "column": p.header, "value": p.value, "message": p.message}
+        for p in problems
+    ]
     assert json.loads(out.getvalue()) == {
         "profile": "atlas",
         "rows": document.row_count,
-        "problems": [
-            {"row": p.excel_row, "column": p.header, "value": p.value, "message": p.message}
-            for p in problems
-        ],
+        "problems": reported,
     }
     lines = out.getvalue().split("\n")[:-1]  # (a value may hold U+2028, a line end to splitlines)
     assert lines[:4] == [
@@ -236,13 +237,8 @@ def test_the_report_written_a_few_lines_at_a_time_is_one_json_with_a_line_per_pr
     ]
     assert lines[-2:] == ["  ]", "}"]
     assert lines[4:-2] == [
-        "    "
-        + json.dumps(
-            {"row": p.excel_row, "column": p.header, "value": p.value, "message": p.message},
-            ensure_ascii=False,
-        )
-        + ("," if n < len(problems) - 1 else "")
-        for n, p in enumerate(problems)
+        "    " + json.dumps(problem, ensure_ascii=False) + ("," if n < len(reported) - 1 else "")
+        for n, problem in enumerate(reported)
     ]
 
 
