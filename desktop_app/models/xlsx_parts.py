@@ -389,7 +389,10 @@ class _CellsEnd:
         # The pattern is looked for where the word last is (a whole chunk of cells is
         # slow to match), and everywhere only if the word there is a cell's text.
         at = tail.rfind(b"sheetData")
-        ends = list(_SHEET_DATA_END.finditer(tail, max(0, at - 64))) if at >= 0 else []
+        # A tag holding that last word ends at the first '>' after it: the pattern need not
+        # look further (in the chunk that opens the cells, megabytes of them).
+        close = tail.find(b">", at) + 1 or len(tail)
+        ends = list(_SHEET_DATA_END.finditer(tail, max(0, at - 64), close)) if at >= 0 else []
         if at >= 0 and not ends and not tail.startswith(b"<", max(0, at - 1)):
             ends = list(_SHEET_DATA_END.finditer(tail))
         # Without an end yet, 64 bytes are enough to hold a closing tag cut in two.

@@ -130,3 +130,32 @@ def test_unique_index_in_blocks_follows_edits(
         # The row itself, the rows it shared its old value with, and those holding the new.
         expected = {row} | (set(was[old]) if len(was[old]) > 1 else set())
         assert touched == expected | (set(was[new]) if new else set())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            # Mostly tidy values, with the joining character and inner spaces in some.
+            st.sampled_from(["ann", "é", "Łukasz", "a b", "\xb6", "a\xb6 b", "x" * 6]),
+            st.sampled_from([" ann", "ann ", " ", "", "\xb6 ", "a\tb", "a\u200b"]),
+            st.text(alphabet=["a", "ł", " ", "\xb6", "\t", "\n", "\xa0", "\u200b", "\x01"]),
+        ),
+        max_size=12,
+    ),
+    max_length=st.sampled_from([0, 2, 5]),
+)
+def test_a_text_column_doubts_exactly_the_values_that_are_blank_untidy_or_too_long(
+    values: list[str], max_length: int
+) -> None:
+    """Slices tested whole (their values joined) doubt the same rows as a test of each value:
+    a blank, a space at either end, a character that cannot be seen or is too many."""
+    rule = validation.ColumnRule(header="Phone", max_length=max_length or None)
+    checker = validation.ColumnChecker("Phone", rule, [], is_key=False, key_required=False)
+    limit = max_length or validation.CELL_LIMIT
+    expected = [
+        row
+        for row, value in enumerate(values)
+        if not value or not value.isprintable() or value.strip() != value or len(value) > limit
+    ]
+    assert list(slicing.rows_where(values, checker._doubtful)) == expected
