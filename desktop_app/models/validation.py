@@ -120,8 +120,7 @@ def _tidy(value: str) -> str:
 
 def email_problem(value: str) -> str | None:
     """Why an address would bounce off the platform's import, or None."""
-    if _EMAIL_SURE_RE.fullmatch(value) and len(value) <= 254 and value.index("@") <= 64:
-        return None
+    # The quick tests first: an address of the sure shape passes every one of them.
     if "@" not in value:
         return _("it is missing the @")
     if value.count("@") > 1:
@@ -137,6 +136,8 @@ def email_problem(value: str) -> str | None:
         return _("the part after the @ has no dot, as in name@company.com")
     if ".." in value:
         return _("it has two dots in a row")
+    if _EMAIL_SURE_RE.fullmatch(value) and len(value) <= 254 and len(local) <= 64:
+        return None
     if len(value) <= 254 and len(local) <= 64 and _DOMAIN_PLAIN.fullmatch(domain):
         if _LOCAL_SURE.fullmatch(local):
             # A plain part before the @ passes every test of email-validator's, and
@@ -228,6 +229,11 @@ class ColumnChecker:
         """The column's list of allowed values (a drop-down, the profile's, the server's)."""
         self.allowed = list(dict.fromkeys(a for a in allowed if a))
         self.allowed_set = {self._norm(a) for a in self.allowed}
+        # Checked against a list of values (or 'x'), so best checked per distinct value.
+        kind = self.rule.type
+        self._listed = kind in {"flag", "language"} or (
+            kind in {"choice", "multi"} and bool(self.allowed_set)
+        )
         self.listed_languages = {}
         if self.languages is not None:
             for item in self.allowed:
@@ -275,14 +281,6 @@ class ColumnChecker:
             issues = self.check(values[row])
             if issues:
                 yield row, issues
-
-    @property
-    def _listed(self) -> bool:
-        """Checked against a list of values (or 'x'), so best checked per distinct value."""
-        kind = self.rule.type
-        return kind in {"flag", "language"} or (
-            kind in {"choice", "multi"} and bool(self.allowed_set)
-        )
 
     def suspects(self, values: list[str], distinct: set[str] | None) -> Iterable[str]:
         """Of a column's distinct values, those ``check`` must look at; the rest are surely fine."""
@@ -370,7 +368,8 @@ class ColumnChecker:
 
     def _check(self, value: str) -> tuple[Issue, ...]:
         header = self.header
-        if value == "" or (not self.is_key and is_blank(value)):
+        # A blank value starts with a space: most values are spared the longer test.
+        if value == "" or (not self.is_key and value[0].isspace() and is_blank(value)):
             if self.required:
                 if self.is_key:
                     return (
@@ -801,7 +800,9 @@ def _email_fix(value: str) -> str | None:
         cleaned = f"{local}@{domain.replace('@', '')}"
     if "@" in cleaned:
         local, _, domain = cleaned.rpartition("@")
-        cleaned = f"{local}@{_DOMAIN_TYPOS.get(domain.casefold(), domain)}"
+        typo = _DOMAIN_TYPOS.get(domain.casefold())
+        if typo is not None:
+            cleaned = f"{local}@{typo}"
     if cleaned != value and email_problem(cleaned) is None:
         return cleaned
     return None
