@@ -772,6 +772,9 @@ def read_xlsx(
         ) from None
     finally:
         if workbook is not None:
+            # Closing frees the shared strings without letting the interpreter go (65 ms
+            # at a million rows).
+            let_window_in(before_a_long_hold=True)
             workbook.close()
     if not rows:
         raise FileProblem(

@@ -24,8 +24,10 @@ PAUSE_SECONDS = 0.0001
 _held_since = 0.0
 
 
-def let_window_in() -> None:
-    """Hand the interpreter to the window's thread if this one has held it a while.
+def let_window_in(before_a_long_hold: bool = False) -> None:
+    """Hand the interpreter to the window's thread if this one has held it a while, or
+    at once ``before_a_long_hold``: a step that cannot pause (tens of milliseconds in one
+    call) then starts just after the window's thread has run, not after the 8 ms before.
 
     ``time.sleep(0)`` does not: a thread waiting for the interpreter asks for it only after
     5 ms without a switch, and each zero sleep counts as one although the sleeper takes it
@@ -36,7 +38,7 @@ def let_window_in() -> None:
     """
     global _held_since
     now = time.perf_counter()
-    if now - _held_since >= HOLD_SECONDS:
+    if before_a_long_hold or now - _held_since >= HOLD_SECONDS:
         if threading.get_ident() != threading.main_thread().ident:
             time.sleep(PAUSE_SECONDS)
         _held_since = time.perf_counter()
