@@ -723,7 +723,7 @@ def _all_tidy(values: Sequence[str], limit: int) -> bool:
         and joined[-1:] != " "
         and " " + _JOIN not in joined
         and _JOIN + " " not in joined
-        and (len(joined) <= limit or max(map(len, values)) <= limit)
+        and (len(joined) <= limit or max(map(len, values), default=0) <= limit)
     )
 
 

@@ -143,7 +143,7 @@ def test_unique_index_in_blocks_follows_edits(
         ),
         max_size=12,
     ),
-    max_length=st.sampled_from([0, 2, 5]),
+    max_length=st.sampled_from([0, 2, 5, -1]),
 )
 def test_a_text_column_doubts_exactly_the_values_that_are_blank_untidy_or_too_long(
     values: list[str], max_length: int
