@@ -144,9 +144,10 @@ def test_unique_index_in_blocks_follows_edits(
         max_size=12,
     ),
     max_length=st.sampled_from([0, 2, 5, -1]),
+    slice_rows=st.sampled_from([1, 3, 1 << 20]),
 )
 def test_a_text_column_doubts_exactly_the_values_that_are_blank_untidy_or_too_long(
-    values: list[str], max_length: int
+    values: list[str], max_length: int, slice_rows: int
 ) -> None:
     """Slices tested whole (their values joined) doubt the same rows as a test of each value:
     a blank, a space at either end, a character that cannot be seen or is too many."""
@@ -158,4 +159,9 @@ def test_a_text_column_doubts_exactly_the_values_that_are_blank_untidy_or_too_lo
         for row, value in enumerate(values)
         if not value or not value.isprintable() or value.strip() != value or len(value) > limit
     ]
-    assert list(slicing.rows_where(values, checker._doubtful)) == expected
+    before = slicing.SLICE_ROWS
+    slicing.SLICE_ROWS = slice_rows
+    try:
+        assert list(slicing.rows_where(values, checker._doubtful)) == expected
+    finally:
+        slicing.SLICE_ROWS = before
