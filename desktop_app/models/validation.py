@@ -713,8 +713,8 @@ def _all_tidy(values: Sequence[str], limit: int) -> bool:
     Most slices of a text column are clean, and a few scans of one string in C are
     several times quicker than the steps per value of ``_tidy_flags``. In a printable
     string the only character ``str.strip`` takes off is the space, and every value's ends
-    meet the joining character or the ends of the string (one holding it is only looked at
-    one by one).
+    meet the joining character or the ends of the string. A value holding that character
+    can only make the test fail, and the slice is then tested value by value.
     """
     joined = _JOIN.join(values)
     return (
