@@ -98,7 +98,10 @@ def test_email_reasons(value: str, reason: str) -> None:
     st.one_of(
         st.emails(),
         st.text(alphabet="abc.@-_+xn1 ", max_size=20),
-        st.from_regex(r"[a-z.]{1,8}@[a-z0-9-]{1,8}\.(com|test|local|nl|x1)", fullmatch=True),
+        st.from_regex(
+            r"[a-zA-Z.]{1,8}@[a-zA-Z0-9-]{1,8}\.(com|test|local|nl|x1|TEST|Local|ARPA|Onion|inValid)",
+            fullmatch=True,
+        ),
     )
 )
 def test_fast_email_check_agrees_with_email_validator(value: str) -> None:
