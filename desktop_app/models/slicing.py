@@ -69,16 +69,6 @@ def rows_where(values: Sequence[T], test: Callable[[Sequence[T]], Iterable[Any]]
         yield from compress(rows, test(part))
 
 
-def sublist(values: Sequence[T], start: int, stop: int) -> list[T]:
-    """``values[start:stop]`` as a new list, copied a slice at a time (copying a million
-    rows in one go takes a fifth of a second on a slow machine)."""
-    out: list[T] = []
-    for begin in range(start, stop, SLICE_ROWS):
-        out += values[begin : min(stop, begin + SLICE_ROWS)]
-        let_window_in()
-    return out
-
-
 def set_of(values: Sequence[T]) -> set[T]:
     found: set[T] = set()
     for part in slices(values):

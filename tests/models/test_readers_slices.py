@@ -4,6 +4,7 @@ one pass gives."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import zipfile
 from pathlib import Path
@@ -139,20 +140,71 @@ def test_rows_of_different_widths_make_the_same_columns(tmp_path: Path) -> None:
     )
 )
 def test_columns_made_in_slices_are_the_same(values: list[Any]) -> None:
-    """A file read a few rows at a time gives the columns and distinct values of one pass."""
+    """A file laid out a few rows at a time gives the columns and distinct values of one pass."""
     path_rows = [["User ID", "Email", "Department"]] + [
         [f"id{i}", f"u{i}@example.com", v] for i, v in enumerate(values)
     ]
     rows = [list(r) for r in path_rows]
     whole = readers._build(Path("x.xlsx"), "xlsx", rows, None, convert=True)
-    before = slicing.SLICE_ROWS
-    slicing.SLICE_ROWS = 4
+    before = readers.STREAM_ROWS, readers.DISTINCT_SAMPLE
+    readers.STREAM_ROWS, readers.DISTINCT_SAMPLE = 4, 7
     try:
         sliced = readers._build(Path("x.xlsx"), "xlsx", [list(r) for r in path_rows], None, True)
+        sampled = readers._build(Path("x.xlsx"), "xlsx", [list(r) for r in path_rows], None, True)
     finally:
-        slicing.SLICE_ROWS = before
+        readers.STREAM_ROWS, readers.DISTINCT_SAMPLE = before
     assert sliced.columns == whole.columns
-    assert sliced.distinct == whole.distinct
+    assert sliced.distinct == sampled.distinct
+
+
+LAID_OUT = st.one_of(st.sampled_from(["", "", "a", "b", "c"]), st.integers(0, 2), st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.lists(LAID_OUT, max_size=6), max_size=40),
+    first=st.integers(0, 2),
+    width=st.integers(1, 4),
+    cuts=st.lists(st.integers(0, 40), max_size=8),
+    sample=st.integers(1, 12),
+)
+def test_columns_laid_out_part_by_part_are_those_of_the_whole_sheet(
+    rows: list[list[Any]], first: int, width: int, cuts: list[int], sample: int
+) -> None:
+    """Ragged rows, blank rows between users and at the end, the sample of distinct values
+    ending anywhere: the parts give what the whole sheet gives, laid out plainly."""
+    end = first + width
+    last = len(rows)
+    while last and not any(v != "" for v in rows[last - 1][first:end]):
+        last -= 1  # rows with nothing in the header's columns at the end are not users
+    expected = [[row[c] if c < len(row) else "" for row in rows[:last]] for c in range(first, end)]
+    expected_distinct = [
+        None if len(set(column[:sample])) > len(column[:sample]) * 4 // 5 else set(column)
+        for column in expected
+    ]
+    bounds = sorted({0, len(rows), *(c for c in cuts if c <= len(rows))})
+    before = readers.DISTINCT_SAMPLE
+    readers.DISTINCT_SAMPLE = sample
+    try:
+        laid_out = readers._Columns(first, end, gather_types=True)
+        for start, stop in itertools.pairwise(bounds):
+            laid_out.add([list(row) for row in rows[start:stop]])
+        columns, distinct, types = laid_out.finish()
+    finally:
+        readers.DISTINCT_SAMPLE = before
+    assert columns == expected
+    assert distinct == expected_distinct
+    assert types == [set(map(type, column)) for column in expected]
+
+
+def test_a_column_of_numbers_and_true_or_false_reads_as_excel_shows_it(tmp_path: Path) -> None:
+    """TRUE equals 1 to Python, so a set of the column's values keeps only one of them:
+    each cell still reads as Excel shows it."""
+    rows = [["User ID", "Email", "Score"]] + [
+        [f"id{i}", f"u{i}@example.com", [1, True, 0, False, 2][i % 5]] for i in range(30)
+    ]
+    loaded = read_file(write_xlsx(tmp_path / "mixed.xlsx", rows))
+    assert loaded.columns[2][:5] == ["1", "TRUE", "0", "FALSE", "2"]
 
 
 def test_a_large_file_reads_the_same_in_slices(

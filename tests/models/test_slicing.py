@@ -15,9 +15,8 @@ from desktop_app.models import slicing
 @given(
     values=st.lists(st.sampled_from(["", "a", " ", "b"]), max_size=40),
     size=st.integers(1, 9),
-    bounds=st.tuples(st.integers(0, 45), st.integers(0, 45)),
 )
-def test_slices_cover_every_row_once(values: list[str], size: int, bounds: tuple[int, int]) -> None:
+def test_slices_cover_every_row_once(values: list[str], size: int) -> None:
     before = slicing.SLICE_ROWS
     slicing.SLICE_ROWS = size
     try:
@@ -32,8 +31,6 @@ def test_slices_cover_every_row_once(values: list[str], size: int, bounds: tuple
         assert slicing.in_slices(lambda part: [v.upper() for v in part], values) == [
             v.upper() for v in values
         ]
-        start, stop = bounds
-        assert slicing.sublist(values, start, stop) == values[start:stop]
         copy = list(values)
         slicing.release(copy)
         assert copy == []
