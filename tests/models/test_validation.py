@@ -132,6 +132,34 @@ def test_plain_domains_are_answered_as_email_validator_would(domain: str) -> Non
     )
 
 
+def _email_fix_every_step(value: str) -> str | None:
+    """The fix of an address, worked out in full for any address."""
+    cleaned = "".join(value.split())
+    if cleaned.count("@") > 1:
+        local, _at, domain = cleaned.partition("@")
+        cleaned = f"{local}@{domain.replace('@', '')}"
+    if "@" in cleaned:
+        local, _at, domain = cleaned.rpartition("@")
+        cleaned = f"{local}@{validation._DOMAIN_TYPOS.get(domain.casefold(), domain)}"
+    return cleaned if cleaned != value and email_problem(cleaned) is None else None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["an", "na", "@", ".", " ", "\t", "\u00a0", "\u2028", "\x1f", "gmial.com", "GMAL.com"]
+            + ["hotmail.con", "example.com", "x"]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_an_address_is_put_right_only_when_that_makes_it_valid(value: str) -> None:
+    """Spaces of every kind and a second @ taken out, a misspelt common domain put right."""
+    assert validation._email_fix(value) == _email_fix_every_step(value)
+    assert validation._email_fix("anna @gmial.com") == "anna@gmail.com"
+
+
 def test_special_use_domains_are_email_validators() -> None:
     assert set(email_validator.SPECIAL_USE_DOMAIN_NAMES) == validation._SPECIAL_USE_DOMAINS
 
