@@ -44,7 +44,6 @@ from desktop_app.models.slicing import (
     let_window_in,
     release,
     set_of,
-    slices,
 )
 from desktop_app.models.validation import REFUSED_NOTE, Issue
 from desktop_app.models.xlsx_parts import SheetArea, dropdown_lists, sheet_areas
@@ -333,21 +332,25 @@ class _Columns:
     """The users' rows laid out as columns, a part of the sheet at a time.
 
     Each part is laid out while the cells just read are still in the processor's cache,
-    and each column's distinct values (or, once there are too many, the types of its
-    values) are gathered in the same pass. Done column by column once the whole sheet is
-    read, every pass reached each cell in memory again: twice the time at 100,000 rows.
+    and each column's distinct values and the types of its values are gathered in the
+    same pass. Done column by column once the whole sheet is read, every pass reached
+    each cell in memory again: twice the time at 100,000 rows.
 
     A column with few distinct values (a Department column has ten) has them in a set:
-    the type check and the first validation run once per distinct value. One whose
-    first ``DISTINCT_SAMPLE`` values are over four fifths distinct (IDs, emails) is
-    checked cell by cell, and has no set.
+    the type check and the first validation run once per distinct value, and its cells
+    share one string per value, so that every later pass over the column finds them in
+    the cache (and a million rows hold ten strings, not a million). One whose first
+    ``DISTINCT_SAMPLE`` values are over four fifths distinct (IDs, emails) is checked
+    cell by cell, and has no set.
     """
 
     def __init__(self, first: int, end: int, gather_types: bool) -> None:
         self.first, self.end = first, end
         self.columns: list[list[Any]] = [[] for _ in range(first, end)]
-        self.distinct: list[set[Any] | None] = [set() for _ in range(first, end)]
-        # The types of the values of each column without a set, when they are wanted.
+        # Each distinct value of a column, to itself: the one string its cells share.
+        self.distinct: list[dict[Any, Any] | None] = [{} for _ in range(first, end)]
+        # The types of each column's values, when they are wanted (an xlsx file's cells
+        # can be numbers, dates and TRUE or FALSE; a CSV file's are all text).
         self.types: list[set[type]] = [set() for _ in range(first, end)]
         self.gather_types = gather_types
         self.rows = 0
@@ -385,11 +388,16 @@ class _Columns:
             self.columns, self.distinct, self.types, range(self.first, self.end), strict=True
         ):
             values = flat[c::wide]
+            text = True
+            if self.gather_types:
+                kinds = set(map(type, values))
+                types |= kinds
+                text = kinds == {str}
+            if found is not None and text:  # each cell to its value's one string
+                values = list(map(found.setdefault, values, values))
+            elif found is not None:  # TRUE == 1 == 1.0: only text is shared
+                found.update(zip(values, values, strict=True))
             column += values
-            if found is not None:
-                found.update(values)
-            elif self.gather_types:
-                types.update(map(type, values))
         self.rows += len(rows)
         if self.rows == DISTINCT_SAMPLE:
             self._sampled()
@@ -398,30 +406,14 @@ class _Columns:
         """Give up the sets of the columns whose sample is mostly distinct values."""
         for index, found in enumerate(self.distinct):
             if found is not None and len(found) > self.rows * 4 // 5:
-                if self.gather_types:
-                    self.types[index] = _types_of(found, self.columns[index])
                 self.distinct[index] = None
 
     def finish(self) -> tuple[list[list[Any]], list[set[Any] | None], list[set[type]]]:
         """The columns, their distinct values and the types of their values."""
         if self.rows < DISTINCT_SAMPLE:
             self._sampled()
-        types = [
-            t if found is None else _types_of(found, column)
-            for t, found, column in zip(self.types, self.distinct, self.columns, strict=True)
-        ]
-        return self.columns, self.distinct, types
-
-
-def _types_of(distinct: set[Any], values: list[Any]) -> set[type]:
-    """The types of a column's values, from its distinct values where they tell."""
-    types = set(map(type, distinct))
-    if types & {bool, int, float} and not distinct.isdisjoint((0, 1)):
-        # True == 1 and False == 0: the set kept one of them, and the column may hold both.
-        types = set()
-        for part in slices(values):
-            types.update(map(type, part))
-    return types
+        distinct = [None if found is None else set(found) for found in self.distinct]
+        return self.columns, distinct, self.types
 
 
 def _mapped(texts: dict[Any, str], values: Sequence[Any]) -> list[str]:

@@ -799,11 +799,15 @@ _DOMAIN_TYPOS = {
 def _email_fix(value: str) -> str | None:
     """The address without its spaces and second @, and with a misspelt common domain put
     right, when that makes it valid."""
-    if " " not in value and value.isprintable() and value.count("@") < 2:
-        # No whitespace (every other kind is unprintable) and no second @: only the domain
-        # can be put right.
-        if "@" not in value or value.rpartition("@")[2].casefold() not in _DOMAIN_TYPOS:
-            return None
+    # With no whitespace (every other kind is unprintable) and no second @, only a
+    # misspelt domain can be put right.
+    if (
+        " " not in value
+        and value.isprintable()
+        and value.count("@") < 2
+        and ("@" not in value or value.rpartition("@")[2].casefold() not in _DOMAIN_TYPOS)
+    ):
+        return None
     cleaned = "".join(value.split())
     if cleaned.count("@") > 1:
         local, _, domain = cleaned.partition("@")
