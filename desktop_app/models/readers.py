@@ -278,11 +278,13 @@ def _build(
         for index, values in enumerate(distinct):
             if types[index] <= {str}:
                 continue
+            read = columns[index]
             if bool in types[index]:  # True == 1 == 1.0: convert cell by cell
-                columns[index] = in_slices(_texts, columns[index])
+                columns[index] = in_slices(_texts, read)
             else:  # convert each distinct value once (a date column repeats its dates)
-                texts = {v: cell_text(v) for v in (values or set_of(columns[index]))}
-                columns[index] = in_slices(partial(_mapped, texts), columns[index])
+                texts = {v: cell_text(v) for v in (values or set_of(read))}
+                columns[index] = in_slices(partial(_mapped, texts), read)
+            release(read)  # the cells as read (a million dates): freed a slice at a time
             distinct[index] = _distinct(columns[index])
     preamble = [list(rows[i]) for i in range(min(data_start, len(rows))) if i != header_row]
     return LoadedFile(
@@ -333,8 +335,8 @@ class _Columns:
 
     Each part is laid out while the cells just read are still in the processor's cache,
     and each column's distinct values and the types of its values are gathered in the
-    same pass. Done column by column once the whole sheet is read, every pass reached
-    each cell in memory again: twice the time at 100,000 rows.
+    same pass; done once the whole sheet was read, each of those passes reached every
+    cell in memory again. The rows of the whole sheet are never held at once.
 
     A column with few distinct values (a Department column has ten) has them in a set:
     the type check and the first validation run once per distinct value, and its cells
