@@ -270,7 +270,6 @@ def _build(
     laid_out = _Columns(first, end, gather_types=convert)
     for start in range(data_start, len(rows), STREAM_ROWS):
         laid_out.add(rows[start : start + STREAM_ROWS])
-        let_window_in()
     for part in more:
         laid_out.add(part)
     columns, distinct, types = laid_out.finish()
@@ -370,11 +369,15 @@ class _Columns:
             return
         rows = self.blank_tail + part[:last] if self.blank_tail else part[:last]
         self.blank_tail = part[last:]
-        if self.rows < DISTINCT_SAMPLE < self.rows + len(rows):  # the sample ends in it
-            cut = DISTINCT_SAMPLE - self.rows
-            self._lay_out(rows[:cut])
-            rows = rows[cut:]
-        self._lay_out(rows)
+        # A long run of blank rows between users comes at once: a part at a time still.
+        for start in range(0, len(rows), STREAM_ROWS):
+            piece = rows[start : start + STREAM_ROWS]
+            if self.rows < DISTINCT_SAMPLE < self.rows + len(piece):  # the sample ends in it
+                cut = DISTINCT_SAMPLE - self.rows
+                self._lay_out(piece[:cut])
+                piece = piece[cut:]
+            self._lay_out(piece)
+            let_window_in()
 
     def _lay_out(self, rows: list[list[Any]]) -> None:
         widths = set(map(len, rows))

@@ -58,11 +58,12 @@ _EMAIL_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 # A conservative shape that email-validator always accepts; anything else is asked of it.
 # The part before the @ is matched possessively: its atoms never hold a dot or an @, so
 # giving characters back could never find a match, only slow down a refused address.
-# Special-use names are refused in any case, as email-validator refuses 'x@y.TEST'.
+# Special-use names are refused in any case, as email-validator refuses 'x@y.TEST', and
+# wherever the address ends: at the end of the cell or at a list's separator.
 _EMAIL_SURE = (
     rf"{_EMAIL_ATOM}+(?:\.{_EMAIL_ATOM}+)*+@"
     r"(?:(?!\w*--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
-    r"(?!(?i:test|local|localhost|invalid|onion|arpa)$)[A-Za-z]{2,63}"
+    r"(?!(?i:test|local|localhost|invalid|onion|arpa)(?![A-Za-z0-9-]))[A-Za-z]{2,63}"
 )
 _EMAIL_SURE_RE = re.compile(_EMAIL_SURE)
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")

@@ -160,6 +160,30 @@ def test_an_address_is_put_right_only_when_that_makes_it_valid(value: str) -> No
     assert validation._email_fix("anna @gmial.com") == "anna@gmail.com"
 
 
+LIST_ITEMS = ["ann@example.com", "bo@x.nl", "ann@b.test", "bo@b.TEST", "cy@d.Local"]
+LIST_ITEMS += ["dee@e.localhost", "eve@f.locally", "fay@g.ARPA", "gus@h.onion.nl"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    items=st.lists(st.sampled_from(LIST_ITEMS), min_size=1, max_size=4),
+    separator=st.sampled_from([",", ", ", " ,"]),
+)
+def test_a_list_of_addresses_is_flagged_exactly_when_an_item_is_refused(
+    items: list[str], separator: str
+) -> None:
+    """The quick pattern of surely fine list cells passes no item email-validator refuses,
+    wherever the item stands in the cell."""
+    rule = profile_named("rakoo").rule_for("Managers")
+    assert rule is not None and rule.type == "email_list"
+    checker = validation.ColumnChecker("Managers", rule, [], False, False)
+    cell = separator.join(items)
+    flagged = dict(checker.problem_cells([cell]))
+    assert (0 in flagged) == bool(checker.check(cell))
+    refused = [item for item in items if email_problem(item) is not None]
+    assert bool(refused) == (0 in flagged)
+
+
 def test_special_use_domains_are_email_validators() -> None:
     assert set(email_validator.SPECIAL_USE_DOMAIN_NAMES) == validation._SPECIAL_USE_DOMAINS
 
