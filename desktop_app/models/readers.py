@@ -327,6 +327,11 @@ def _distinct(values: list[Any]) -> set[Any] | None:
 
 # Rows whose values show whether a column has few enough distinct values to be worth a set.
 DISTINCT_SAMPLE = 10_000
+# Distinct values beyond which a column's cells no longer share one string per value, and
+# its set is made once the sheet is read: finding each cell's string among more of them
+# reaches memory that reading the sheet has pushed out of the cache (a column of 15,000
+# distinct managers took three to five times as long as a set made afterwards).
+SHARED_VALUES = 2_048
 
 
 class _Columns:
@@ -354,6 +359,8 @@ class _Columns:
         # can be numbers, dates and TRUE or FALSE; a CSV file's are all text).
         self.types: list[set[type]] = [set() for _ in range(first, end)]
         self.gather_types = gather_types
+        # Columns with too many distinct values to share: their set is made once read.
+        self.later: set[int] = set()
         self.rows = 0
         # Rows with nothing in the header's columns at the end of the last part: they
         # are users' rows only if a row with something in it comes after them.
@@ -407,16 +414,23 @@ class _Columns:
             self._sampled()
 
     def _sampled(self) -> None:
-        """Give up the sets of the columns whose sample is mostly distinct values."""
+        """Give up the sets of the columns whose sample is mostly distinct values, and
+        leave those with more than ``SHARED_VALUES`` until the sheet is read."""
         for index, found in enumerate(self.distinct):
             if found is not None and len(found) > self.rows * 4 // 5:
                 self.distinct[index] = None
+            elif found is not None and len(found) > SHARED_VALUES:
+                self.distinct[index] = None
+                self.later.add(index)
 
     def finish(self) -> tuple[list[list[Any]], list[set[Any] | None], list[set[type]]]:
         """The columns, their distinct values and the types of their values."""
         if self.rows < DISTINCT_SAMPLE:
             self._sampled()
-        distinct = [None if found is None else set(found) for found in self.distinct]
+        distinct = [
+            set_of(column) if index in self.later else None if found is None else set(found)
+            for index, (found, column) in enumerate(zip(self.distinct, self.columns, strict=True))
+        ]
         return self.columns, distinct, self.types
 
 

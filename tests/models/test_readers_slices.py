@@ -166,12 +166,14 @@ LAID_OUT = st.one_of(st.sampled_from(["", "", "a", "b", "c"]), st.integers(0, 2)
     width=st.integers(1, 4),
     cuts=st.lists(st.integers(0, 40), max_size=8),
     sample=st.integers(1, 12),
+    shared=st.integers(0, 6),
 )
 def test_columns_laid_out_part_by_part_are_those_of_the_whole_sheet(
-    rows: list[list[Any]], first: int, width: int, cuts: list[int], sample: int
+    rows: list[list[Any]], first: int, width: int, cuts: list[int], sample: int, shared: int
 ) -> None:
     """Ragged rows, blank rows between users and at the end, the sample of distinct values
-    ending anywhere: the parts give what the whole sheet gives, laid out plainly."""
+    ending anywhere, columns with more distinct values than are shared: the parts give
+    what the whole sheet gives, laid out plainly."""
     end = first + width
     last = len(rows)
     while last and not any(v != "" for v in rows[last - 1][first:end]):
@@ -182,15 +184,15 @@ def test_columns_laid_out_part_by_part_are_those_of_the_whole_sheet(
         for column in expected
     ]
     bounds = sorted({0, len(rows), *(c for c in cuts if c <= len(rows))})
-    before = readers.DISTINCT_SAMPLE
-    readers.DISTINCT_SAMPLE = sample
+    before = readers.DISTINCT_SAMPLE, readers.SHARED_VALUES
+    readers.DISTINCT_SAMPLE, readers.SHARED_VALUES = sample, shared
     try:
         laid_out = readers._Columns(first, end, gather_types=True)
         for start, stop in itertools.pairwise(bounds):
             laid_out.add([list(row) for row in rows[start:stop]])
         columns, distinct, types = laid_out.finish()
     finally:
-        readers.DISTINCT_SAMPLE = before
+        readers.DISTINCT_SAMPLE, readers.SHARED_VALUES = before
     assert columns == expected
     assert distinct == expected_distinct
     assert types == [set(map(type, column)) for column in expected]
