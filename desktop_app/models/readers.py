@@ -343,11 +343,11 @@ class _Columns:
     cell in memory again. The rows of the whole sheet are never held at once.
 
     A column with few distinct values (a Department column has ten) has them in a set:
-    the type check and the first validation run once per distinct value, and its cells
-    share one string per value, so that every later pass over the column finds them in
-    the cache (and a million rows hold ten strings, not a million). One whose first
-    ``DISTINCT_SAMPLE`` values are over four fifths distinct (IDs, emails) is checked
-    cell by cell, and has no set.
+    the type check and the first validation run once per distinct value. Up to
+    ``SHARED_VALUES`` of them, its cells share one string per value, so that every later
+    pass over the column finds them in the cache (and a million rows hold ten strings,
+    not a million). One whose first ``DISTINCT_SAMPLE`` values are over four fifths
+    distinct (IDs, emails) is checked cell by cell, and has no set.
     """
 
     def __init__(self, first: int, end: int, gather_types: bool) -> None:
