@@ -809,6 +809,11 @@ def _email_fix(value: str) -> str | None:
         and ("@" not in value or value.rpartition("@")[2].casefold() not in _DOMAIN_TYPOS)
     ):
         return None
+    return _fixed_address(value)
+
+
+def _fixed_address(value: str) -> str | None:
+    """``_email_fix`` worked out in full, for any address."""
     cleaned = "".join(value.split())
     if cleaned.count("@") > 1:
         local, _, domain = cleaned.partition("@")
