@@ -35,6 +35,7 @@ from desktop_app.models.xlsx_parts import (
     rels_part,
     resolve_target,
     sheet_part,
+    skip_local_header,
     workbook_part,
 )
 
@@ -347,12 +348,7 @@ def _raw_reader(source: Path | BinaryIO) -> Iterator[BinaryIO]:
 
 def _raw_member(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     """The member's bytes exactly as stored (still compressed), read past its local header."""
-    source.seek(info.header_offset)
-    header = source.read(_LOCAL.size)
-    if len(header) != _LOCAL.size or header[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
-    name_length, extra_length = struct.unpack("<2H", header[26:30])
-    source.seek(info.header_offset + _LOCAL.size + name_length + extra_length)
+    skip_local_header(source, info)
     data = source.read(info.compress_size)
     if len(data) != info.compress_size:
         raise zipfile.BadZipFile(f"{info.filename} is truncated")

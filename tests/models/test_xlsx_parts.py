@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -301,3 +303,43 @@ def test_validations_found_after_a_large_sheet_data(tmp_path: Path) -> None:
         tmp_path / "l.xlsx", {"Users": ("worksheets/s.xml", column_sheet(values, tail=validations))}
     )
     assert dropdown_lists(path, "Users") == {1: ["x", "y"]}
+
+
+@pytest.mark.parametrize("chunk", [7, 4 << 20])
+def test_a_member_inflated_from_the_file_is_what_zipfile_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Stored, deflated at any level, empty, or packing a thousand to one (far more than
+    a chunk from one read of the file): the same bytes, never more than a chunk at a time."""
+    monkeypatch.setattr(xlsx_parts, "_SCAN_CHUNK", chunk)
+    noise = random.Random(7).randbytes(300_000)
+    rows = b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>' * (200_000 if chunk > 7 else 2_000)
+    path = tmp_path / "m.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("stored", noise, compress_type=zipfile.ZIP_STORED)
+        zf.writestr("noise", noise, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+        zf.writestr("rows", rows, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+        zf.writestr("empty", b"", compress_type=zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            chunks = list(xlsx_parts.inflated(zf, name))
+            assert b"".join(chunks) == zf.read(name), name
+            assert all(0 < len(c) <= chunk for c in chunks), name
+
+
+def test_a_damaged_member_is_an_error_not_other_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "m.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("sheet", b"<row/>" * 10_000)
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("sheet")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start] = 0xFF  # a final block of the reserved type
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as zf, pytest.raises(zlib.error):
+        list(xlsx_parts.inflated(zf, "sheet"))
+    data[info.header_offset] = ord("X")  # no local header where the directory says
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as zf, pytest.raises(zipfile.BadZipFile):
+        list(xlsx_parts.inflated(zf, "sheet"))
