@@ -249,16 +249,17 @@ def _problem_json_lines(document: UserDocument) -> Iterator[str]:
         yield from (_problem_json(*line) for line in _problem_lines(document))
         return
     problems = document.validator.problems
-    headers = [text(header) for header in document.headers]
+    # What comes between the row number and the value, for each column.
+    between = [f', "column": {text(header)}, "value": ' for header in document.headers]
     columns = document.columns
     first = document.excel_row(0)  # Excel's row numbers follow the table's one to one
     for row in sorted(problems):
         cells = problems[row]
+        number = row + first
         for col, issues in sorted(cells.items()) if len(cells) > 1 else cells.items():
-            start = f'{{"row": {row + first}, "column": {headers[col]}, "value": '
             value = text(columns[col][row])
             for issue in issues:
-                yield f'{start}{value}, "message": {text(issue.message)}}}'
+                yield f'{{"row": {number}{between[col]}{value}, "message": {text(issue.message)}}}'
 
 
 def _problem_json(row: int, header: str, value: str, message: str) -> str:
