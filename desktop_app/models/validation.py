@@ -285,7 +285,7 @@ class ColumnChecker:
         else:
             suspect_rows = rows_where(values, self._doubtful)
         suspects = list(suspect_rows)
-        checked = self._checked(map(values.__getitem__, suspects))
+        checked = self._checked(list(map(values.__getitem__, suspects)))
         found = list(map(checked.__getitem__, map(values.__getitem__, suspects)))
         yield from zip(compress(suspects, found), filter(None, found), strict=True)
 
@@ -358,21 +358,23 @@ class ColumnChecker:
         """The values of a column that have problems (blank included), each once."""
         return {
             value: issues
-            for value, issues in self._checked(self.suspects(values, distinct)).items()
+            for value, issues in self._checked(list(self.suspects(values, distinct))).items()
             if issues
         }
 
-    def _checked(self, values: Iterable[str]) -> dict[str, tuple[Issue, ...]]:
-        """Each distinct value of ``values`` to its issues, each checked once.
+    def _checked(self, values: list[str]) -> dict[str, tuple[Issue, ...]]:
+        """Each distinct value of ``values`` to its issues, each checked once (a slice at a
+        time, letting the window in between).
 
         Not through ``check``: its cache's bookkeeping costs a quarter of the check of an
         address seen once, and a whole column's values would push out the edits' ones.
         """
         checked: dict[str, tuple[Issue, ...]] = {}
         check = self._check
-        for value in values:
-            if value not in checked:
-                checked[value] = check(value)
+        for part in slices(values):
+            for value in part:
+                if value not in checked:
+                    checked[value] = check(value)
         return checked
 
     def unique_keys(self, values: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_app.models import validation
+from desktop_app.models import slicing, validation
 from desktop_app.models.document import UserDocument
 from desktop_app.models.profiles import profile_named
 from desktop_app.models.readers import read_file
@@ -146,6 +146,36 @@ def test_an_address_is_put_right_only_when_that_makes_it_valid(value: str) -> No
     """Spaces of every kind and a second @ taken out, a misspelt common domain put right."""
     assert validation._email_fix(value) == validation._fixed_address(value)
     assert validation._email_fix("anna @gmial.com") == "anna@gmail.com"
+
+
+COLUMN_VALUES = ["", " ", "ann@acme.example", "ann @acme.example", "ann@acme", "a.@b.nl"]
+COLUMN_VALUES += ["Active", "actve", "nl", "Dutch", "2021-02-30", "15/03/2019", "x\u00a0", "E1"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.sampled_from(COLUMN_VALUES), max_size=40),
+    column=st.sampled_from(["User ID", "Username", "Email", "Status", "Language", "Hire date"]),
+    distinct=st.booleans(),
+    slice_rows=st.integers(1, 5),
+)
+def test_a_columns_problems_are_those_of_checking_each_cell_alone(
+    values: list[str], column: str, distinct: bool, slice_rows: int
+) -> None:
+    """A whole column is checked once per distinct value, a slice at a time: each cell
+    gets exactly the issues an edit of that cell alone would give it."""
+    profile = profile_named("atlas")
+    rule = profile.rule_for(column)
+    assert rule is not None
+    checker = validation.ColumnChecker(column, rule, [], column == "User ID", True)
+    before = slicing.SLICE_ROWS
+    slicing.SLICE_ROWS = slice_rows
+    try:
+        found = dict(checker.problem_cells(values, set(values) if distinct else None))
+    finally:
+        slicing.SLICE_ROWS = before
+    alone = {row: checker.check(value) for row, value in enumerate(values)}
+    assert found == {row: issues for row, issues in alone.items() if issues}
 
 
 LIST_ITEMS = ["ann@example.com", "bo@x.nl", "ann@b.test", "bo@b.TEST", "cy@d.Local"]
