@@ -102,12 +102,10 @@ class MainWindow(QMainWindow):
 
         self.table = UserTableView()
         self.placeholder = QLabel(
-            _(
-                "<p style='font-size: 15pt;'>Open a download from your platform "
-                "(<b>File › Open</b>, or drop it here)</p>"
-                "<p style='font-size: 12pt;'>Or try the sample: "
-                "<a href='sample'>Help › Open a Sample File</a></p>"
-            )
+            _("<p style='font-size: 15pt;'>Open a download from your platform "
+            "(<b>File › Open</b>, or drop it here)</p>"
+            "<p style='font-size: 12pt;'>Or try the sample: "
+            "<a href='sample'>Help › Open a Sample File</a></p>")
         )
         self.placeholder.setAccessibleName(_("Start here"))
         self.placeholder.linkActivated.connect(lambda _link: self.help.sample_action.trigger())
@@ -203,20 +201,15 @@ class MainWindow(QMainWindow):
         self.fill_right_action = self._action(_("Fill &Right"), self.table.fill_right, "Ctrl+R")
         # The table takes Ctrl++ (Ctrl+Shift+=, or + on the keypad) and Ctrl+− itself, as Excel.
         self.insert_above_action = self._action(
-            _("&Insert Rows Above"),
-            self.table.insert_rows_above,
-            "Ctrl++",
+            _("&Insert Rows Above"), self.table.insert_rows_above, "Ctrl++",
             _("Add blank rows for new users above the selected rows"),
         )
         self.insert_below_action = self._action(
-            _("Insert Rows &Below"),
-            self.table.insert_rows_below,
+            _("Insert Rows &Below"), self.table.insert_rows_below,
             tip=_("Add blank rows for new users below the selected rows"),
         )
         self.delete_rows_action = self._action(
-            _("De&lete Rows"),
-            self.table.delete_rows,
-            "Ctrl+-",
+            _("De&lete Rows"), self.table.delete_rows, "Ctrl+-",
             _("Take the selected rows out of the table; uploading never deletes users"),
         )
         for action in (
@@ -533,11 +526,9 @@ class MainWindow(QMainWindow):
             messages.show_problem(
                 self,
                 _("The columns were not changed"),
-                _(
-                    "You added or deleted rows, and reading the file again with other columns "
-                    "would lose them. Save your changes, then open the saved copy and choose its "
-                    "columns."
-                ),
+                _("You added or deleted rows, and reading the file again with other columns "
+                "would lose them. Save your changes, then open the saved copy and choose its "
+                "columns."),
             )
             return
         changed = [(row, col, doc.value(row, col)) for row, col in sorted(doc.originals)]
@@ -551,11 +542,9 @@ class MainWindow(QMainWindow):
                 messages.show_problem(
                     self,
                     _("The columns were not changed"),
-                    _(
-                        "'{name}' changed on disk since it was opened, so your edits could "
-                        "land on the wrong users. Save your changes, then open the saved copy and "
-                        "choose its columns."
-                    ).format(name=path.name),
+                    _("'{name}' changed on disk since it was opened, so your edits could "
+                    "land on the wrong users. Save your changes, then open the saved copy and "
+                    "choose its columns.").format(name=path.name),
                 )
                 return
         try:
@@ -563,10 +552,8 @@ class MainWindow(QMainWindow):
         except OSError:
             log.exception("The column mapping could not be remembered")
             self.statusBar().showMessage(
-                _(
-                    "These columns are used now but could not be remembered for next time "
-                    "(the app's data folder cannot be written)."
-                ),
+                _("These columns are used now but could not be remembered for next time "
+                "(the app's data folder cannot be written)."),
                 8000,
             )
         self._carried = changed
@@ -612,16 +599,16 @@ class MainWindow(QMainWindow):
         try:
             if self.autosave is None:
                 self.autosave = Autosave.start(doc, stamp=doc.opened_stamp)
-            keys = [doc.key_of(edit.row) if isinstance(edit, CellEdit) else None for edit in edits]
+            keys = [
+                doc.key_of(edit.row) if isinstance(edit, CellEdit) else None for edit in edits
+            ]
             self.autosave.record(edits, keys, doc)
         except OSError:
             log.exception("Autosave failed")
             self._autosave_broken = True
             self.statusBar().showMessage(
-                _(
-                    "Your changes can no longer be saved automatically (the app's data folder "
-                    "cannot be written). Save often."
-                ),
+                _("Your changes can no longer be saved automatically (the app's data folder "
+                "cannot be written). Save often."),
                 0,
             )
 

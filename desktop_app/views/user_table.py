@@ -332,10 +332,8 @@ class UserTableView(QTableView):
         self.frozen.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         theme.follow(
             self.frozen,
-            lambda c: (
-                "QTableView#frozenKeyColumn { border: none; "
-                f"border-right: 2px solid {c.key_border.name()}; }}"
-            ),
+            lambda c: "QTableView#frozenKeyColumn { border: none; "
+            f"border-right: 2px solid {c.key_border.name()}; }}",
         )
         self.frozen.setAccessibleName(_("Locked key column"))
         self.viewport().stackUnder(self.frozen)
