@@ -173,10 +173,10 @@ def _chunks(
 def inflated(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
     """The member's bytes, a few MB at a time.
 
-    A deflated member of a zip file on disk is inflated straight from the file, in two
-    thirds of the time zipfile's reader takes: that one also works out the checksum of
-    every byte, and copies what it has read but not yet inflated on every read. Here the
-    sheets are only measured and searched; the parser reads them again, and checks them.
+    A deflated member of a zip file on disk is inflated straight from the file: zipfile's
+    reader copies what it has read but not yet inflated on every read. The checksum is
+    still checked (BadZipFile if it differs): the parser does not check it, so this is
+    where a damaged sheet is found.
     """
     info = zf.getinfo(part)
     if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 1 or not zf.filename:
@@ -188,6 +188,7 @@ def inflated(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
         skip_local_header(source, info)
         left = info.compress_size
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        crc = 0
         while left > 0:
             data = source.read(min(left, _DEFLATED_READ))
             if not data:
@@ -195,10 +196,14 @@ def inflated(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
             left -= len(data)
             # At most _SCAN_CHUNK at a time, however well the data packs.
             while chunk := inflater.decompress(data, _SCAN_CHUNK):
+                crc = zlib.crc32(chunk, crc)
                 yield chunk
                 data = inflater.unconsumed_tail
         if chunk := inflater.flush():
+            crc = zlib.crc32(chunk, crc)
             yield chunk
+    if crc != info.CRC:
+        raise zipfile.BadZipFile(f"bad CRC-32 for {info.filename}")
 
 
 def skip_local_header(source: BinaryIO, info: zipfile.ZipInfo) -> None:
@@ -397,7 +402,7 @@ _SHEET_DATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>|<(?:[\w.-]+:)?sheet
 def _after_sheet_data(zf: zipfile.ZipFile, part: str) -> bytes:
     """The worksheet XML from the end of its cells on, where drop-downs are declared.
 
-    The sheet is inflated a megabyte at a time and only the tail is kept, so a sheet of
+    The sheet is inflated a few MB at a time and only the tail is kept, so a sheet of
     a million rows never sits in memory whole.
     """
     end = _CellsEnd()

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -203,18 +204,35 @@ def lying_zip_bomb(path: Path) -> None:
 
 def _forge_size(data: bytearray, name: bytes, size: int) -> None:
     """Write ``size`` as the inflated size of member ``name`` in both zip headers."""
+    _forge(data, name, 22, 24, size)
+
+
+def _forge(data: bytearray, name: bytes, local: int, central: int, value: int) -> None:
+    """Write ``value`` into a 4-byte field of member ``name``'s local and central zip
+    headers, at those offsets from each header's start."""
     at = 0
     while (at := data.find(b"PK\x03\x04", at)) >= 0:
         name_len = struct.unpack_from("<H", data, at + 26)[0]
         if data[at + 30 : at + 30 + name_len] == name:
-            struct.pack_into("<L", data, at + 22, size)
+            struct.pack_into("<L", data, at + local, value)
         at += 4
     at = 0
     while (at := data.find(b"PK\x01\x02", at)) >= 0:
         name_len = struct.unpack_from("<H", data, at + 28)[0]
         if data[at + 46 : at + 46 + name_len] == name:
-            struct.pack_into("<L", data, at + 24, size)
+            struct.pack_into("<L", data, at + central, value)
         at += 4
+
+
+def damaged_sheet(path: Path) -> None:
+    """A sheet that no longer holds what its checksum says: damaged on its way, yet
+    still a sheet that reads (the parser does not check the sum)."""
+    buffer = io.BytesIO()
+    sheet = sheet_xml(inline_row(1, HEADER) + _users())
+    write_package(buffer, sheet)
+    data = bytearray(buffer.getvalue())
+    _forge(data, b"xl/worksheets/sheet1.xml", 14, 16, zlib.crc32(sheet.encode()) ^ 1)
+    path.write_bytes(bytes(data))
 
 
 _LAUGHS = (
@@ -308,6 +326,7 @@ CORPUS: list[Hostile] = [
     Hostile("control-characters.csv", Outcome.OPENED, "control character", control_characters_csv),
     Hostile("zip-bomb.xlsx", Outcome.REFUSED, "far more than a user list", zip_bomb),
     Hostile("lying-zip-bomb.xlsx", Outcome.REFUSED, "damaged", lying_zip_bomb),
+    Hostile("damaged-sheet.xlsx", Outcome.REFUSED, "damaged", damaged_sheet),
     Hostile("billion-laughs.xlsx", Outcome.REFUSED, "damaged", billion_laughs),
     Hostile("external-entity.xlsx", Outcome.REFUSED, "damaged", external_entity),
     Hostile("password.xlsx", Outcome.REFUSED, "protected with a password", password_protected),

@@ -343,3 +343,20 @@ def test_a_damaged_member_is_an_error_not_other_bytes(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with zipfile.ZipFile(path) as zf, pytest.raises(zipfile.BadZipFile):
         list(xlsx_parts.inflated(zf, "sheet"))
+
+
+def test_a_member_that_is_not_what_its_checksum_says_is_an_error(tmp_path: Path) -> None:
+    """The parser does not check a sheet's checksum: reading it here is where a sheet
+    damaged on its way is found, as zipfile's reader would find it."""
+    path = tmp_path / "m.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("sheet", b"<row/>" * 10_000)
+    with zipfile.ZipFile(path) as zf:
+        crc = zf.getinfo("sheet").CRC
+    data = path.read_bytes().replace(crc.to_bytes(4, "little"), (crc ^ 1).to_bytes(4, "little"))
+    path.write_bytes(data)
+    with zipfile.ZipFile(path) as zf:
+        with pytest.raises(zipfile.BadZipFile):
+            list(xlsx_parts.inflated(zf, "sheet"))
+        with pytest.raises(zipfile.BadZipFile):
+            zf.read("sheet")
