@@ -285,8 +285,8 @@ class ColumnChecker:
         else:
             suspect_rows = rows_where(values, self._doubtful)
         suspects = list(suspect_rows)
-        checked = self._checked(list(map(values.__getitem__, suspects)))
-        found = list(map(checked.__getitem__, map(values.__getitem__, suspects)))
+        suspect_values = list(map(values.__getitem__, suspects))
+        found = list(map(self._checked(suspect_values).__getitem__, suspect_values))
         yield from zip(compress(suspects, found), filter(None, found), strict=True)
 
     def suspects(self, values: list[str], distinct: set[str] | None) -> Iterable[str]:
