@@ -51,7 +51,14 @@ iso_shaped = st.from_regex(r"\A\d{4}-\d{2}-\d{2}\Z")
 ascii_iso_shaped = st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
-@given(st.one_of(iso_shaped, ascii_iso_shaped))
+def pandas_reads_alike(value: str) -> bool:
+    """pandas reads year 0000 only when every digit is ASCII: it accepts '0000-01-01' and
+    refuses the same day written '0000-01-0١' (its other parser has no year 0), so for
+    those it is no reference. Ours reads digits of every script alike."""
+    return value.isascii() or int(value[:4]) != 0
+
+
+@given(st.one_of(iso_shaped, ascii_iso_shaped).filter(pandas_reads_alike))
 @example("2020-02-29")
 @example("2021-02-29")
 @example("1900-02-29")
